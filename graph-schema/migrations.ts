@@ -1,0 +1,85 @@
+/**
+ * Neo4j constraints and indexes as versioned, idempotent migrations. Each migration is a
+ * list of statements that may be re-run safely (IF NOT EXISTS); the applied ones are
+ * recorded on a (:SchemaMigration) node so a start skips what is done.
+ *
+ * Add a migration by appending to MIGRATIONS with a new id; never edit one that shipped.
+ */
+import { IDENTIFIER_ATTRIBUTES } from './classes.js';
+import { RELATIONSHIP_TYPES } from './relationships.js';
+import { identifierProperty } from './identifiers.js';
+
+export interface Migration {
+  id: string;
+  description: string;
+  statements: readonly string[];
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    id: '001-ci-core',
+    description: 'CI identity, identifier uniqueness, class/status lookups and full-text search',
+    statements: [
+      'CREATE CONSTRAINT ci_id IF NOT EXISTS FOR (n:CI) REQUIRE n.id IS UNIQUE',
+      ...IDENTIFIER_ATTRIBUTES.map(
+        (attr) =>
+          `CREATE CONSTRAINT ci_${identifierProperty(attr)} IF NOT EXISTS FOR (n:CI) REQUIRE n.${identifierProperty(attr)} IS UNIQUE`,
+      ),
+      'CREATE INDEX ci_class IF NOT EXISTS FOR (n:CI) ON (n.class)',
+      'CREATE INDEX ci_status IF NOT EXISTS FOR (n:CI) ON (n.status)',
+      'CREATE INDEX ci_name IF NOT EXISTS FOR (n:CI) ON (n.name)',
+      'CREATE FULLTEXT INDEX ci_search IF NOT EXISTS FOR (n:CI) ON EACH [n.name, n.searchText]',
+      ...RELATIONSHIP_TYPES.map(
+        (t) => `CREATE INDEX rel_${t.name.toLowerCase()}_id IF NOT EXISTS FOR ()-[r:${t.name}]-() ON (r.id)`,
+      ),
+      'CREATE CONSTRAINT history_id IF NOT EXISTS FOR (h:HistoryEntry) REQUIRE h.id IS UNIQUE',
+      'CREATE INDEX history_at IF NOT EXISTS FOR (h:HistoryEntry) ON (h.at)',
+      'CREATE CONSTRAINT sequence_name IF NOT EXISTS FOR (s:Sequence) REQUIRE s.name IS UNIQUE',
+      'CREATE CONSTRAINT api_token_hash IF NOT EXISTS FOR (t:ApiToken) REQUIRE t.hash IS UNIQUE',
+    ],
+  },
+  {
+    id: '002-itsm-and-imports',
+    description: 'Incidents, problems, changes, blackouts and import runs',
+    statements: [
+      'CREATE CONSTRAINT incident_id IF NOT EXISTS FOR (n:Incident) REQUIRE n.id IS UNIQUE',
+      'CREATE INDEX incident_status IF NOT EXISTS FOR (n:Incident) ON (n.status)',
+      'CREATE INDEX incident_opened IF NOT EXISTS FOR (n:Incident) ON (n.openedAt)',
+      'CREATE CONSTRAINT problem_id IF NOT EXISTS FOR (n:Problem) REQUIRE n.id IS UNIQUE',
+      'CREATE CONSTRAINT change_id IF NOT EXISTS FOR (n:Change) REQUIRE n.id IS UNIQUE',
+      'CREATE INDEX change_status IF NOT EXISTS FOR (n:Change) ON (n.status)',
+      'CREATE INDEX change_start IF NOT EXISTS FOR (n:Change) ON (n.plannedStart)',
+      'CREATE CONSTRAINT blackout_id IF NOT EXISTS FOR (n:Blackout) REQUIRE n.id IS UNIQUE',
+      'CREATE CONSTRAINT import_run_id IF NOT EXISTS FOR (n:ImportRun) REQUIRE n.id IS UNIQUE',
+      'CREATE INDEX import_run_started IF NOT EXISTS FOR (n:ImportRun) ON (n.startedAt)',
+      'CREATE CONSTRAINT import_lock_scope IF NOT EXISTS FOR (n:ImportLock) REQUIRE n.scope IS UNIQUE',
+    ],
+  },
+];
+
+/** Runs one Cypher statement; the caller decides how (driver session, test harness). */
+export type RunStatement = (cypher: string, params?: Record<string, unknown>) => Promise<unknown[]>;
+
+const APPLIED = `
+MATCH (m:SchemaMigration)
+RETURN m.id AS id
+`;
+
+const RECORD = `
+MERGE (m:SchemaMigration {id: $id})
+ON CREATE SET m.appliedAt = $now, m.description = $description
+`;
+
+/** Applies the migrations not yet applied, in order. Returns the ids it applied. */
+export async function migrate(run: RunStatement): Promise<string[]> {
+  const rows = (await run(APPLIED)) as { id: string }[];
+  const done = new Set(rows.map((r) => r.id));
+  const applied: string[] = [];
+  for (const migration of MIGRATIONS) {
+    if (done.has(migration.id)) continue;
+    for (const statement of migration.statements) await run(statement);
+    await run(RECORD, { id: migration.id, now: Date.now(), description: migration.description });
+    applied.push(migration.id);
+  }
+  return applied;
+}

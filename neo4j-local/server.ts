@@ -1,0 +1,167 @@
+/**
+ * Starts and stops a real Neo4j Community server (embedded in a JVM of its own, Bolt on
+ * 127.0.0.1 only, HTTP off, authentication on). See README.md for the memory settings.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync, createWriteStream } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { createServer } from 'node:net';
+import { CLASSES_DIR, LIB_DIR, fetchNeo4j } from './fetch.js';
+
+export interface LocalNeo4jOptions {
+  /** Where the database files live (default ./data/neo4j). */
+  home?: string;
+  /** Bolt port on 127.0.0.1 (default 7687; 0 picks a free one). */
+  port?: number;
+  /** Initial password; default: generated once and kept in <home>/../neo4j-password. */
+  password?: string;
+  /** JVM heap, e.g. '4g'. */
+  heap?: string;
+  /** Page cache in bytes or with a unit, e.g. '6g'. */
+  pageCache?: string;
+  log?: (line: string) => void;
+  /** How long to wait for Bolt, in ms. */
+  startTimeoutMs?: number;
+}
+
+export interface LocalNeo4j {
+  uri: string;
+  user: string;
+  password: string;
+  port: number;
+  home: string;
+  /** Milliseconds from spawn to Bolt answering. */
+  startMs: number;
+  stop(): Promise<void>;
+}
+
+const UNITS: Record<string, number> = { k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
+
+export function parseBytes(text: string): number {
+  const match = /^(\d+)([kmg])?$/i.exec(text.trim());
+  if (!match) throw new Error(`not a size: "${text}" (use e.g. 512m or 4g)`);
+  return Number(match[1]) * (match[2] ? UNITS[match[2].toLowerCase()]! : 1);
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => resolvePort(port));
+    });
+  });
+}
+
+async function portInUse(port: number): Promise<boolean> {
+  return new Promise((resolveUse) => {
+    const srv = createServer();
+    srv.once('error', () => resolveUse(true));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolveUse(false)));
+  });
+}
+
+/** The password kept beside the data, generated on first start. */
+export function localPassword(home: string): string {
+  const file = join(resolve(home, '..'), 'neo4j-password');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  mkdirSync(resolve(home, '..'), { recursive: true });
+  const password = randomBytes(18).toString('base64url');
+  writeFileSync(file, password + '\n', { mode: 0o600 });
+  return password;
+}
+
+export async function startLocalNeo4j(options: LocalNeo4jOptions = {}): Promise<LocalNeo4j> {
+  const log = options.log ?? ((line: string) => console.log(line));
+  const home = resolve(options.home ?? 'data/neo4j');
+  const heap = options.heap ?? '4g';
+  const pageCache = parseBytes(options.pageCache ?? '6g');
+  const port = options.port === 0 ? await freePort() : (options.port ?? 7687);
+  const password = options.password ?? localPassword(home);
+  const timeout = options.startTimeoutMs ?? 120_000;
+
+  fetchNeo4j(log);
+  if (await portInUse(port)) {
+    throw new Error(
+      `neo4j-local: port ${port} on 127.0.0.1 is already in use (another Neo4j?). Stop it, or set NEO4J_LOCAL_PORT, or point NEO4J_URI at it.`,
+    );
+  }
+  mkdirSync(home, { recursive: true });
+
+  const started = Date.now();
+  const child: ChildProcess = spawn(
+    'java',
+    [
+      `-Xms${heap}`,
+      `-Xmx${heap}`,
+      '-XX:+UseG1GC',
+      '-XX:+ExitOnOutOfMemoryError',
+      '-XX:-OmitStackTraceInFastThrow',
+      '--add-opens=java.base/java.nio=ALL-UNNAMED',
+      '--add-opens=java.base/java.io=ALL-UNNAMED',
+      '--add-opens=java.base/sun.nio.ch=ALL-UNNAMED',
+      '--add-opens=java.base/java.lang=ALL-UNNAMED',
+      '-Dio.netty.tryReflectionSetAccessible=true',
+      '-cp',
+      `${CLASSES_DIR}:${join(LIB_DIR, '*')}`,
+      'Launcher',
+      home,
+      String(port),
+      String(pageCache),
+    ],
+    { env: { ...process.env, NEO4J_LOCAL_PASSWORD: password }, stdio: ['pipe', 'pipe', 'pipe'] },
+  );
+  const jvmLog = createWriteStream(join(home, 'jvm.log'), { flags: 'a' });
+  child.stderr?.pipe(jvmLog);
+
+  let exited = false;
+  const exitedPromise = new Promise<number | null>((resolveExit) => {
+    child.once('exit', (code) => {
+      exited = true;
+      resolveExit(code);
+    });
+  });
+
+  await new Promise<void>((resolveReady, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`neo4j-local: Bolt did not answer within ${timeout} ms; see ${join(home, 'jvm.log')}`));
+    }, timeout);
+    let buffer = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      buffer += chunk.toString();
+      if (buffer.includes('FAULTLINE_NEO4J_READY')) {
+        clearTimeout(timer);
+        resolveReady();
+      }
+      jvmLog.write(chunk);
+    });
+    void exitedPromise.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`neo4j-local: the JVM exited with code ${code} before Bolt was ready; see ${join(home, 'jvm.log')}`));
+    });
+  });
+  const startMs = Date.now() - started;
+  log(`neo4j-local: Neo4j Community ready on bolt://127.0.0.1:${port} in ${(startMs / 1000).toFixed(1)} s (data ${home})`);
+
+  return {
+    uri: `bolt://127.0.0.1:${port}`,
+    user: 'neo4j',
+    password,
+    port,
+    home,
+    startMs,
+    async stop() {
+      if (exited) return;
+      // SIGTERM runs the JVM's shutdown hook, which closes the database cleanly.
+      child.kill('SIGTERM');
+      const killer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+      await exitedPromise;
+      clearTimeout(killer);
+      jvmLog.end();
+    },
+  };
+}

@@ -1,0 +1,139 @@
+/**
+ * The HTTP server: GraphQL at /graphql (GraphiQL in a browser), health at /healthz and
+ * the web build at /. Authentication happens here, once per request.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { extname, join, resolve, normalize } from 'node:path';
+import { createYoga, type Plugin } from 'graphql-yoga';
+import { GraphQLError } from 'graphql';
+import type { Graph } from './db/index.js';
+import { actorForToken, ANONYMOUS_DEMO_ACTOR, type Actor } from './auth/index.js';
+import { createContext, type Context } from './graphql/context.js';
+import { buildSchema } from './graphql/schema.js';
+import { toGraphQLError } from './graphql/errors.js';
+import { UnauthenticatedError } from './errors.js';
+import type { Logger } from './log.js';
+
+export interface AppOptions {
+  graph: Graph;
+  authEnabled: boolean;
+  webDist: string;
+  graphiql: boolean;
+  maxComplexity: number;
+  maxQueryDepth: number;
+  log: Logger;
+}
+
+const MIME: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.json': 'application/json',
+  '.ico': 'image/x-icon',
+  '.woff2': 'font/woff2',
+};
+
+function bearer(request: Request): string | null {
+  const header = request.headers.get('authorization');
+  const match = header ? /^Bearer\s+(\S+)$/i.exec(header) : null;
+  return match ? match[1]! : null;
+}
+
+async function authenticate(options: AppOptions, request: Request): Promise<Actor> {
+  if (!options.authEnabled) return ANONYMOUS_DEMO_ACTOR;
+  const token = bearer(request);
+  if (!token) throw new UnauthenticatedError('Authentication required: send "Authorization: Bearer <token>"');
+  const actor = await actorForToken(options.graph, token);
+  if (!actor) throw new UnauthenticatedError('Unknown or revoked token');
+  return actor;
+}
+
+/** Every error leaves through toGraphQLError, so codes are set in one place. */
+function errorCodes(log: Logger): Plugin {
+  return {
+    onExecutionResult({ result, setResult }) {
+      if (!result || !('errors' in result) || !result.errors?.length) return;
+      setResult({ ...result, errors: result.errors.map((e) => toGraphQLError(e, (err) => log.error({ err }, 'resolver failed'))) });
+    },
+  };
+}
+
+export function createApp(options: AppOptions) {
+  const yoga = createYoga<Record<string, unknown>, Context>({
+    schema: buildSchema(),
+    graphqlEndpoint: '/graphql',
+    graphiql: options.graphiql ? { title: 'Faultline GraphQL' } : false,
+    landingPage: false,
+    maskedErrors: {
+      maskError: (error) => toGraphQLError(error, (err) => options.log.error({ err }, 'request failed')),
+    },
+    plugins: [errorCodes(options.log)],
+    context: async ({ request }) => {
+      let actor: Actor;
+      try {
+        actor = await authenticate(options, request);
+      } catch (error) {
+        if (error instanceof UnauthenticatedError) {
+          throw new GraphQLError(error.message, { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
+        }
+        throw error;
+      }
+      const ctx = createContext(options.graph, actor);
+      ctx.memo.set('maxComplexity', options.maxComplexity);
+      ctx.memo.set('maxQueryDepth', options.maxQueryDepth);
+      return ctx;
+    },
+    logging: false,
+  });
+
+  const webRoot = resolve(options.webDist);
+  function serveStatic(req: IncomingMessage, res: ServerResponse): boolean {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (req.method !== 'GET' && req.method !== 'HEAD') return false;
+    if (!existsSync(join(webRoot, 'index.html'))) {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+      res.end('<p>Faultline API is up. The web view is not built yet: run <code>npm run build:web</code>. GraphQL: <a href="/graphql">/graphql</a></p>');
+      return true;
+    }
+    const requested = normalize(join(webRoot, decodeURIComponent(url.pathname)));
+    const file =
+      requested.startsWith(webRoot) && existsSync(requested) && statSync(requested).isFile()
+        ? requested
+        : join(webRoot, 'index.html');
+    res.writeHead(200, {
+      'content-type': MIME[extname(file)] ?? 'application/octet-stream',
+      'cache-control': file.includes(`${join(webRoot, 'assets')}`) ? 'public, max-age=31536000, immutable' : 'no-cache',
+    });
+    res.end(req.method === 'HEAD' ? undefined : readFileSync(file));
+    return true;
+  }
+
+  const server: Server = createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0]!;
+    if (path === '/healthz') {
+      options.graph.driver
+        .verifyConnectivity()
+        .then(() => {
+          res.writeHead(200, { 'content-type': 'application/json' });
+          res.end('{"status":"ok"}');
+        })
+        .catch(() => {
+          res.writeHead(503, { 'content-type': 'application/json' });
+          res.end('{"status":"database unavailable"}');
+        });
+      return;
+    }
+    if (path.startsWith('/graphql')) {
+      void yoga(req, res);
+      return;
+    }
+    if (!serveStatic(req, res)) {
+      res.writeHead(404);
+      res.end();
+    }
+  });
+  return { server, yoga };
+}

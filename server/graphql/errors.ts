@@ -1,0 +1,45 @@
+/**
+ * Maps every error once to the contract's codes: domain errors keep their message and
+ * code; a lost database is UNAVAILABLE; anything unexpected is INTERNAL with its
+ * message hidden (and logged).
+ */
+import { GraphQLError } from 'graphql';
+import { FaultlineError, BadUserInputError } from '../errors.js';
+import { translateDriverError } from '../db/index.js';
+
+const PASS_THROUGH = new Set(['BAD_USER_INPUT', 'NOT_FOUND', 'CONFLICT', 'UNAUTHENTICATED', 'FORBIDDEN', 'UNAVAILABLE']);
+
+export function toGraphQLError(error: unknown, log: (error: unknown) => void): GraphQLError {
+  const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
+  const translated = translateDriverError(original);
+  const base = error instanceof GraphQLError ? error : undefined;
+  if (translated instanceof FaultlineError) {
+    const extensions: Record<string, unknown> = { code: translated.code, ...translated.details };
+    if (translated instanceof BadUserInputError) extensions.issues = translated.issues;
+    return new GraphQLError(translated.message, {
+      nodes: base?.nodes,
+      source: base?.source,
+      positions: base?.positions,
+      path: base?.path,
+      originalError: translated,
+      extensions,
+    });
+  }
+  if (base && !base.originalError) {
+    // Parse/validation/coercion errors from graphql-js: the request itself is wrong.
+    const code = base.extensions?.code;
+    if (typeof code === 'string' && PASS_THROUGH.has(code)) return base;
+    return new GraphQLError(base.message, {
+      nodes: base.nodes,
+      source: base.source,
+      positions: base.positions,
+      path: base.path,
+      extensions: { ...base.extensions, code: 'BAD_USER_INPUT' },
+    });
+  }
+  if (base?.originalError instanceof GraphQLError) return toGraphQLError(base.originalError, log);
+  const code = base?.extensions?.code;
+  if (base && typeof code === 'string' && PASS_THROUGH.has(code)) return base;
+  log(original);
+  return new GraphQLError('Internal error', { path: base?.path, extensions: { code: 'INTERNAL' } });
+}

@@ -1,0 +1,1 @@
+export { recordHistory, decodeHistory, HISTORY_CYPHER, type HistoryChange, type HistoryEntry } from './record.js';

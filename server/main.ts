@@ -1,0 +1,63 @@
+/**
+ * `npm start`: Neo4j (local unless NEO4J_URI is set) → migrations → API and web on
+ * http://HOST:PORT. Ctrl-C (or SIGTERM) closes the server, then the database, cleanly.
+ */
+import { ConfigError, loadConfig } from './config.js';
+import { connectGraph } from './db/index.js';
+import { ensureAdminToken } from './auth/index.js';
+import { createApp } from './app.js';
+import { createLogger } from './log.js';
+
+let config;
+try {
+  config = loadConfig();
+} catch (error) {
+  if (error instanceof ConfigError) {
+    console.error(error.message);
+    process.exit(2);
+  }
+  throw error;
+}
+
+const log = createLogger(config.LOG_LEVEL);
+const say = (line: string) => log.info(line);
+const connection = await connectGraph(config, say).catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : String(error));
+  process.exit(1);
+});
+
+const authEnabled = config.FAULTLINE_AUTH === 'on';
+let tokenHint = 'authentication is OFF (loopback demo)';
+if (authEnabled) {
+  const admin = await ensureAdminToken(connection.graph, config.FAULTLINE_DATA_DIR, config.FAULTLINE_ADMIN_TOKEN);
+  tokenHint = admin.file ? `admin token in ${admin.file}` : 'admin token from FAULTLINE_ADMIN_TOKEN';
+}
+
+const { server } = createApp({
+  graph: connection.graph,
+  authEnabled,
+  webDist: config.FAULTLINE_WEB_DIST,
+  graphiql: config.FAULTLINE_GRAPHIQL,
+  maxComplexity: config.FAULTLINE_MAX_COMPLEXITY,
+  maxQueryDepth: config.FAULTLINE_MAX_DEPTH,
+  log,
+});
+
+server.listen(config.PORT, config.HOST, () => {
+  const base = `http://${config.HOST}:${config.PORT}`;
+  say(`Faultline is up: web ${base}/  GraphQL ${base}/graphql  (${tokenHint})`);
+});
+
+let stopping = false;
+async function shutdown(signal: string) {
+  if (stopping) return;
+  stopping = true;
+  say(`${signal}: shutting down`);
+  server.close();
+  server.closeAllConnections();
+  await connection.close();
+  say('stopped cleanly');
+  process.exit(0);
+}
+process.on('SIGINT', () => void shutdown('SIGINT'));
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
