@@ -70,7 +70,7 @@ export const RELATIONSHIP_TYPES: readonly RelationshipTypeDef[] = [
     description: 'Network uplink: the source reaches the network through the target.',
     propagatesImpact: true,
     from: [...DEVICES, 'VirtualMachine', 'Location'],
-    to: ['NetworkDevice', 'LoadBalancer', 'Server'],
+    to: ['NetworkDevice', 'LoadBalancer', 'Server', 'Cluster'],
   },
   {
     name: 'MEMBER_OF',

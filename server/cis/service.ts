@@ -212,6 +212,14 @@ export async function requireCI(graph: Graph, id: string, field = 'id'): Promise
   return ci;
 }
 
+/** The CI an identifier of this class's attributes already points at, if any. */
+export async function findByIdentifiers(graph: Graph, className: string, attributes: Record<string, unknown>): Promise<CI | null> {
+  const keys = Object.entries(identifierProperties(className, attributes)).map(([property, value]) => ({ property, value }));
+  if (keys.length === 0) return null;
+  const [hit] = await graph.read(Q.FIND_BY_IDENTIFIERS, { keys, exceptId: '' });
+  return hit ? getCI(graph, String(hit.id)) : null;
+}
+
 export interface CIFilter {
   classes?: string[] | null;
   statuses?: string[] | null;
