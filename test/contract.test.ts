@@ -11,8 +11,6 @@ import { buildSchema } from '../server/graphql/schema.js';
 const CONTRACT = '../shared/contract/schema.graphql';
 
 const PENDING: string[] = [
-  // impact (issue 3)
-  'ImpactInput', 'PathStep', 'ImpactedCI', 'ImpactReport', 'ImpactState', 'Query.impact',
   // root cause (issue 6)
   'RootCauseInput', 'RootCauseCandidate', 'RootCauseReport', 'Query.rootCause',
   // ITSM (issue 4)

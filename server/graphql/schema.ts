@@ -7,6 +7,7 @@ import { builder } from './builder.js';
 import './node.js';
 import '../cis/graphql.js';
 import '../history/graphql.js';
+import '../impact/graphql.js';
 
 let schema: GraphQLSchema | undefined;
 

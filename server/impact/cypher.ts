@@ -1,0 +1,40 @@
+/** Cypher for impact analysis: named, parameterised, one clause per line. */
+import { PROPAGATING_TYPES } from '../../graph-schema/index.js';
+
+/** Propagating relationship types from the graph-schema catalogue (not user values). */
+const TYPES = PROPAGATING_TYPES.join('|');
+
+const VALID_AT = (r: string) => `(${r}.validFrom IS NULL OR ${r}.validFrom <= $at) AND (${r}.validTo IS NULL OR ${r}.validTo > $at)`;
+const ACTIVE_AT = (n: string) => `(${n}.createdAt IS NULL OR ${n}.createdAt <= $at) AND (${n}.retiredAt IS NULL OR ${n}.retiredAt > $at)`;
+
+/**
+ * Everything reachable against propagating arrows from the failed CIs over relationships
+ * valid at $at, the failed CIs included. `WITH DISTINCT x` right after the variable-length
+ * expansion lets Neo4j plan it as VarLengthExpand(Pruning,BFS): each CI is visited once,
+ * paths are never enumerated. Per reached CI it returns its properties, its dependents
+ * (incoming propagating relationships valid at $at: these dependents are reached too)
+ * and rule 2's n (active members, reached or not). The CI projection is the CI
+ * service's (decodeCI reads it) plus minUp, so the API needs no second read of the CIs.
+ */
+export const IMPACT_SUBGRAPH = `
+UNWIND $ids AS id
+MATCH (f:CI {id: id})
+MATCH (f)<-[rs:${TYPES}*0..]-(x:CI)
+WHERE all(r IN rs WHERE ${VALID_AT('r')})
+WITH DISTINCT x
+RETURN x {.id, .class, .name, .status, .criticality, .attributes, .sources, .createdAt, .updatedAt, .retiredAt, .minUp} AS ci,
+  COUNT { (x)-[m:HAS_MEMBER]->(p:CI) WHERE ${VALID_AT('m')} AND ${ACTIVE_AT('p')} } AS members,
+  [(x)<-[e:${TYPES}]-(y:CI) WHERE ${VALID_AT('e')} | [type(e), y.id]] AS dependents
+`;
+
+/**
+ * The baseline the benchmark compares against: reachability alone (the same pruning
+ * BFS), with no redundancy, no states, no paths and no CI properties.
+ */
+export const REACHABLE_BASELINE = `
+UNWIND $ids AS id
+MATCH (f:CI {id: id})
+MATCH (f)<-[rs:${TYPES}*1..]-(x:CI)
+WHERE all(r IN rs WHERE ${VALID_AT('r')})
+RETURN DISTINCT x.id AS id
+`;

@@ -1,0 +1,96 @@
+/** The impact part of the contract: ImpactInput, PathStep, ImpactedCI, ImpactReport, Query.impact. */
+import { builder } from '../graphql/builder.js';
+import type { Context } from '../graphql/context.js';
+import { CIRef, ciLoader, type CI } from '../cis/index.js';
+import { computeImpactDetails, DEFAULT_MAX_DEPTH, type ImpactedEntry, type ImpactResult } from './service.js';
+import type { ImpactPathStep } from './propagate.js';
+
+export const ImpactStateEnum = builder.enumType('ImpactState', { values: ['DOWN', 'DEGRADED'] as const });
+
+async function loadRequiredCI(ctx: Context, id: string): Promise<CI> {
+  const ci = await ciLoader(ctx).load(id);
+  // Only possible if the CI was deleted between the impact query and this load.
+  if (!ci) throw new Error(`CI ${id} vanished while the impact report was being read`);
+  return ci;
+}
+
+const PathStepRef = builder.objectRef<ImpactPathStep>('PathStep').implement({
+  fields: (t) => ({
+    ci: t.field({ type: CIRef, nullable: false, resolve: (s, _a, ctx) => loadRequiredCI(ctx, s.ciId) }),
+    relationship: t.exposeString('relationship', {
+      description: 'Relationship type that leads to the next step; null on the last step.',
+    }),
+  }),
+});
+
+export const ImpactedCIRef = builder.objectRef<ImpactedEntry>('ImpactedCI').implement({
+  fields: (t) => ({
+    ci: t.field({ type: CIRef, nullable: false, resolve: (e, _a, ctx) => loadRequiredCI(ctx, e.ciId) }),
+    state: t.field({ type: ImpactStateEnum, nullable: false, resolve: (e) => e.state }),
+    depth: t.exposeInt('depth', { nullable: false }),
+    path: t.field({
+      type: [PathStepRef],
+      nullable: false,
+      description: 'One shortest path from a failed CI to this one, both ends included.',
+      resolve: (e) => e.path,
+    }),
+  }),
+});
+
+/** The contract's ImpactReport; its backing value is an ImpactResult (computeImpact). */
+export const ImpactReportRef = builder.objectRef<ImpactResult>('ImpactReport').implement({
+  fields: (t) => ({
+    sources: t.field({
+      type: [CIRef],
+      nullable: false,
+      resolve: (r, _a, ctx) => Promise.all(r.sourceIds.map((id) => loadRequiredCI(ctx, id))),
+    }),
+    impacted: t.field({
+      type: [ImpactedCIRef],
+      nullable: false,
+      description: 'Impacted CIs, the sources excluded, ordered by depth then criticality.',
+      resolve: (r) => r.impacted,
+    }),
+    businessServices: t.field({
+      type: [ImpactedCIRef],
+      nullable: false,
+      description: 'The impacted CIs of class BusinessService.',
+      resolve: async (r, _a, ctx) => {
+        const cis = await Promise.all(r.impacted.map((e) => loadRequiredCI(ctx, e.ciId)));
+        return r.impacted.filter((_e, i) => cis[i]!.class === 'BusinessService');
+      },
+    }),
+    totalCount: t.exposeInt('totalCount', {
+      nullable: false,
+      description: 'Impacted CIs at any depth; more than impacted.length when maxDepth cut some.',
+    }),
+    truncated: t.exposeBoolean('truncated', { nullable: false, description: 'True when impacted CIs exist beyond maxDepth.' }),
+  }),
+});
+
+const ImpactInput = builder.inputType('ImpactInput', {
+  fields: (t) => ({
+    ciIds: t.idList({ required: true, description: 'The CIs assumed to fail, or to be taken down by a change.' }),
+    maxDepth: t.int({ defaultValue: DEFAULT_MAX_DEPTH }),
+    at: t.field({ type: 'DateTime', description: 'Evaluate the graph as it stood at this time; default now.' }),
+  }),
+});
+
+builder.queryField('impact', (t) =>
+  t.field({
+    type: ImpactReportRef,
+    nullable: false,
+    args: { input: t.arg({ type: ImpactInput, required: true }) },
+    resolve: async (_r, { input }, ctx) => {
+      const { result, cis } = await computeImpactDetails(ctx.graph, {
+        ciIds: input.ciIds,
+        maxDepth: input.maxDepth ?? undefined,
+        at: input.at ?? undefined,
+      });
+      // The impact query already read every CI the report can mention.
+      const loader = ciLoader(ctx);
+      for (const [id, ci] of cis) loader.prime(id, ci);
+      return result;
+    },
+  }),
+);

@@ -1,0 +1,128 @@
+/**
+ * Impact analysis: one read query fetches the subgraph reachable from the failed CIs at
+ * the evaluated time; the pure core (propagate.ts) computes exact states, depths and
+ * paths; maxDepth only bounds what is returned.
+ */
+import { z } from 'zod';
+import type { Graph, Row } from '../db/index.js';
+import { NotFoundError, parseInput } from '../errors.js';
+import { decodeCI, type CI } from '../cis/service.js';
+import { propagate, type ImpactPathStep, type ImpactState, type SubgraphCI, type SubgraphRelationship } from './propagate.js';
+import * as Q from './cypher.js';
+
+export interface ImpactRequest {
+  ciIds: string[];
+  maxDepth?: number;
+  /** Epoch ms; default now. */
+  at?: number;
+}
+
+export interface ImpactedEntry {
+  ciId: string;
+  state: ImpactState;
+  depth: number;
+  path: ImpactPathStep[];
+}
+
+export interface ImpactResult {
+  sourceIds: string[];
+  /** Impacted CIs within maxDepth, the sources excluded, ordered by depth, criticality, name. */
+  impacted: ImpactedEntry[];
+  /** Every impacted CI at any depth (impacted.length when nothing was cut by maxDepth). */
+  totalCount: number;
+  /** True when impacted CIs exist beyond maxDepth. */
+  truncated: boolean;
+}
+
+export const DEFAULT_MAX_DEPTH = 10;
+
+export const impactRequestSchema = z.object({
+  ciIds: z.array(z.string().min(1, 'must not be empty')).min(1, 'give at least one CI id'),
+  maxDepth: z.number().int().min(0, 'must be 0 or more').nullish(),
+  at: z.number().finite().nullish(),
+});
+
+/** The result plus every CI it mentions, so the API can answer without reading them again. */
+export interface ImpactDetails {
+  result: ImpactResult;
+  cis: Map<string, CI>;
+}
+
+interface FetchedSubgraph {
+  cis: Map<string, CI>;
+  nodes: SubgraphCI[];
+  relationships: SubgraphRelationship[];
+}
+
+async function fetchSubgraph(graph: Graph, ids: string[], at: number): Promise<FetchedSubgraph> {
+  const rows: Row[] = await graph.read(Q.IMPACT_SUBGRAPH, { ids, at });
+  const cis = new Map<string, CI>();
+  const nodes: SubgraphCI[] = [];
+  const relationships: SubgraphRelationship[] = [];
+  for (const row of rows) {
+    const raw = row.ci as Row;
+    const ci = decodeCI(raw);
+    cis.set(ci.id, ci);
+    nodes.push({
+      id: ci.id,
+      createdAt: typeof raw.createdAt === 'number' ? raw.createdAt : null,
+      retiredAt: ci.retiredAt,
+      minUp: typeof raw.minUp === 'number' ? raw.minUp : null,
+      activeMembers: Number(row.members ?? 0),
+    });
+    // The query already kept only relationships valid at `at`.
+    for (const [type, from] of row.dependents as [string, string][]) relationships.push({ type, from, to: ci.id });
+  }
+  return { cis, nodes, relationships };
+}
+
+const byDepthCriticalityName = (cis: Map<string, CI>) => (a: ImpactedEntry, b: ImpactedEntry) => {
+  if (a.depth !== b.depth) return a.depth - b.depth;
+  const ca = cis.get(a.ciId)!;
+  const cb = cis.get(b.ciId)!;
+  const ka = ca.criticality ?? Number.POSITIVE_INFINITY;
+  const kb = cb.criticality ?? Number.POSITIVE_INFINITY;
+  if (ka !== kb) return ka - kb;
+  if (ca.name !== cb.name) return ca.name < cb.name ? -1 : 1;
+  return ca.id < cb.id ? -1 : ca.id > cb.id ? 1 : 0;
+};
+
+/** computeImpact, also handing back the CIs read on the way (for DataLoader priming). */
+export async function computeImpactDetails(graph: Graph, request: ImpactRequest): Promise<ImpactDetails> {
+  const input = parseInput(impactRequestSchema, request);
+  const sourceIds = [...new Set(input.ciIds)];
+  const maxDepth = input.maxDepth ?? DEFAULT_MAX_DEPTH;
+  const at = input.at ?? Date.now();
+
+  const sub = await fetchSubgraph(graph, sourceIds, at);
+  const missing = sourceIds.filter((id) => !sub.cis.has(id));
+  if (missing.length > 0) {
+    throw new NotFoundError(`No CI with id ${missing.map((id) => `"${id}"`).join(', ')}`, { field: 'input.ciIds', ids: missing });
+  }
+
+  const propagation = propagate({ cis: sub.nodes, relationships: sub.relationships }, sourceIds, at);
+  const impacted: ImpactedEntry[] = [];
+  for (const [ciId, { state, depth }] of propagation.impacted) {
+    if (depth <= maxDepth) impacted.push({ ciId, state, depth, path: propagation.path(ciId) });
+  }
+  impacted.sort(byDepthCriticalityName(sub.cis));
+  const totalCount = propagation.impacted.size;
+  return {
+    result: { sourceIds, impacted, totalCount, truncated: totalCount > impacted.length },
+    cis: sub.cis,
+  };
+}
+
+/**
+ * If `ciIds` fail at `at` (default now), what goes DOWN or DEGRADED, how deep and why.
+ * Unknown ids are NOT_FOUND; an empty list or a negative maxDepth is BAD_USER_INPUT.
+ */
+export async function computeImpact(graph: Graph, request: ImpactRequest): Promise<ImpactResult> {
+  return (await computeImpactDetails(graph, request)).result;
+}
+
+/** The benchmark's baseline: reachability alone, same traversal, ids only. */
+export async function reachableBaseline(graph: Graph, ciIds: string[], at: number = Date.now()): Promise<string[]> {
+  const rows = await graph.read(Q.REACHABLE_BASELINE, { ids: ciIds, at });
+  return rows.map((r) => String(r.id));
+}
