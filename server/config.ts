@@ -29,7 +29,7 @@ export const configSchema = z
     FAULTLINE_ADMIN_TOKEN: z.string().min(16, 'at least 16 characters').optional(),
     FAULTLINE_DATA_DIR: z.string().min(1).default('data'),
     FAULTLINE_MAX_DEPTH: z.coerce.number().int().min(1).max(50).default(15),
-    FAULTLINE_MAX_COMPLEXITY: z.coerce.number().int().min(100).default(50_000),
+    FAULTLINE_MAX_COMPLEXITY: z.coerce.number().int().min(100).default(200_000),
     FAULTLINE_WEB_DIST: z.string().min(1).default('web/dist'),
     FAULTLINE_GRAPHIQL: bool.default(true),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

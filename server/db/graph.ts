@@ -62,15 +62,18 @@ export function translateDriverError(error: unknown): unknown {
 
 /** The one door to Neo4j. A request gets its own view that counts its queries. */
 export class Graph {
+  /** Transactions run through this view. */
   queryCount = 0;
   constructor(
     readonly driver: Driver,
     readonly database?: string,
+    /** Transactions run through this Graph and every view made from it. */
+    readonly totals: { queries: number } = { queries: 0 },
   ) {}
 
   /** A view for one request: same driver, own query counter. */
   forRequest(): Graph {
-    return new Graph(this.driver, this.database);
+    return new Graph(this.driver, this.database, this.totals);
   }
 
   async read(cypher: string, params: Params = {}): Promise<Row[]> {
@@ -83,6 +86,7 @@ export class Graph {
 
   async readTx<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
     this.queryCount++;
+    this.totals.queries++;
     const session = this.driver.session({ database: this.database, defaultAccessMode: neo4j.session.READ });
     try {
       return await session.executeRead(work);
@@ -95,6 +99,7 @@ export class Graph {
 
   async writeTx<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
     this.queryCount++;
+    this.totals.queries++;
     const session = this.driver.session({ database: this.database, defaultAccessMode: neo4j.session.WRITE });
     try {
       return await session.executeWrite(work);

@@ -19,6 +19,8 @@ export interface TestApi {
   /** Runs a query and fails the test on any GraphQL error. */
   ok<T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>): Promise<T>;
   tokenFor(roles: Role[]): Promise<string>;
+  /** Database transactions run by the app since it was made (for batching tests). */
+  queryCount(): number;
 }
 
 export async function testApi(graph: Graph, options: { authEnabled?: boolean } = {}): Promise<TestApi> {
@@ -27,7 +29,7 @@ export async function testApi(graph: Graph, options: { authEnabled?: boolean } =
     authEnabled: options.authEnabled ?? true,
     webDist: 'web/dist',
     graphiql: false,
-    maxComplexity: 50_000,
+    maxComplexity: 200_000,
     maxQueryDepth: 15,
     log: createLogger('silent'),
   });
@@ -49,5 +51,6 @@ export async function testApi(graph: Graph, options: { authEnabled?: boolean } =
       return res.data as T;
     },
     tokenFor: (roles) => createToken(graph, `test ${roles.join('+')}`, roles),
+    queryCount: () => graph.totals.queries,
   };
 }

@@ -1,0 +1,88 @@
+/** Cypher for problems: named, parameterised, one clause per line. */
+
+export const PROBLEM_FIELDS = `
+p {.id, .number, .title, .description, .status, .workaround, .createdAt, .updatedAt, .createdBy, .transitions, .knownErrorAt, .resolvedAt, .closedAt} AS problem,
+head([(p)-[:ROOT_CAUSE]->(c:CI) | c.id]) AS rootCauseId,
+head([(p)-[:FIXED_BY]->(ch:Change) | ch.id]) AS fixedByChangeId,
+[(i:Incident)-[:INSTANCE_OF]->(p) | i.id] AS incidentIds`;
+
+export const LOCK_PROBLEM = `
+MATCH (p:Problem {id: $id})
+SET p._lock = true
+REMOVE p._lock
+RETURN count(p) AS found
+`;
+
+export const PROBLEMS_BY_IDS = `
+UNWIND $ids AS id
+MATCH (p:Problem {id: id})
+RETURN ${PROBLEM_FIELDS}
+`;
+
+/** Which of the incidents exist, and the problem each already belongs to. */
+export const INCIDENT_LINKS = `
+UNWIND $ids AS id
+OPTIONAL MATCH (i:Incident {id: id})
+OPTIONAL MATCH (i)-[:INSTANCE_OF]->(p:Problem)
+RETURN id, i IS NOT NULL AS found, p.id AS problemId
+`;
+
+export const CREATE_PROBLEM = `
+CREATE (p:Problem)
+SET p = $props
+RETURN p.id AS id
+`;
+
+export const UPDATE_PROBLEM = `
+MATCH (p:Problem {id: $id})
+SET p += $set
+RETURN p.id AS id
+`;
+
+export const LINK_INCIDENTS = `
+MATCH (p:Problem {id: $id})
+UNWIND $incidentIds AS incidentId
+MATCH (i:Incident {id: incidentId})
+MERGE (i)-[:INSTANCE_OF]->(p)
+`;
+
+export const UNLINK_INCIDENTS = `
+MATCH (i:Incident)-[r:INSTANCE_OF]->(:Problem {id: $id})
+WHERE i.id IN $incidentIds
+DELETE r
+`;
+
+export const SET_ROOT_CAUSE = `
+MATCH (p:Problem {id: $id})
+OPTIONAL MATCH (p)-[old:ROOT_CAUSE]->(:CI)
+DELETE old
+WITH DISTINCT p
+OPTIONAL MATCH (c:CI {id: $ciId})
+FOREACH (_ IN CASE WHEN c IS NULL THEN [] ELSE [1] END | CREATE (p)-[:ROOT_CAUSE]->(c))
+`;
+
+export const SET_FIXED_BY = `
+MATCH (p:Problem {id: $id}), (c:Change {id: $changeId})
+MERGE (p)-[:FIXED_BY]->(c)
+`;
+
+export const CHANGE_EXISTS = `
+OPTIONAL MATCH (c:Change {id: $id})
+RETURN c IS NOT NULL AS found
+`;
+
+/** Newest first; the keyset cursor is the number. */
+export const LIST_PROBLEMS = `
+MATCH (p:Problem)
+WHERE ($statuses IS NULL OR p.status IN $statuses)
+  AND ($afterNumber IS NULL OR p.number < $afterNumber)
+RETURN ${PROBLEM_FIELDS}
+ORDER BY p.number DESC
+LIMIT $limit
+`;
+
+export const COUNT_PROBLEMS = `
+MATCH (p:Problem)
+WHERE ($statuses IS NULL OR p.status IN $statuses)
+RETURN count(p) AS total
+`;
