@@ -78,7 +78,7 @@ export function generateCMDB(options: GenerateOptions): GeneratedCMDB {
   };
   const uuid = () => `${hex(8)}-${hex(4)}-4${hex(3)}-${'89ab'[int(0, 3)]}${hex(3)}-${hex(12)}`;
   /** Zipf-like index in [0, size): a few low indices get most of the picks. */
-  const zipf = (size: number) => Math.min(size - 1, Math.floor(size ** rand() ** 2.5) - 1 + (rand() < 0.5 ? 0 : 0));
+  const zipf = (size: number) => Math.min(size - 1, Math.floor(size ** (rand() ** 2.5)) - 1);
 
   const cis: GeneratedCI[] = [];
   const relationships: RelationshipRecord[] = [];
@@ -203,6 +203,7 @@ export function generateCMDB(options: GenerateOptions): GeneratedCMDB {
   const containers = Array.from({ length: Math.round(n * 0.1) }, (_, c) => {
     const id = ci('container', 'Container', `ctr-${pad(c)}`, { containerId: `ctr-${pad(c)}`, image: pick(['nginx', 'java', 'node', 'python']) });
     rel(id, 'HOSTED_ON', nextVm());
+    rel(id, 'MANAGED_BY', pick(groups));
     return id;
   });
 
@@ -253,6 +254,7 @@ export function generateCMDB(options: GenerateOptions): GeneratedCMDB {
     const where = rand();
     rel(id, 'RUNS_ON', where < 0.6 ? pick(vms) : where < 0.9 ? pick(containers) : pick(lbs));
     rel(id, 'DEPENDS_ON', pick(dbs));
+    if (rand() < 0.5) rel(id, 'DEPENDS_ON', pick(dbs));
     const uses = int(1, 3);
     const used = new Set<number>();
     for (let k = 0; k < uses; k++) used.add(zipf(platforms.length));
@@ -262,7 +264,7 @@ export function generateCMDB(options: GenerateOptions): GeneratedCMDB {
     return id;
   });
   // A few apps call another app.
-  for (let k = 0; k < Math.round(appCount * 0.3); k++) {
+  for (let k = 0; k < Math.round(appCount * 0.6); k++) {
     const a = pick(apps);
     const b = pick(apps);
     if (a !== b) rel(a, 'DEPENDS_ON', b);
@@ -295,10 +297,10 @@ export function generateCMDB(options: GenerateOptions): GeneratedCMDB {
     return id;
   });
 
-  // ---- users fill the rest: members of 3-8 groups
+  // ---- users fill the rest: members of 4-12 groups
   for (let u = 0; cis.length < n; u++) {
     const id = ci('user', 'User', `user-${pad(u)}`, { sAMAccountName: `user-${pad(u)}`, email: `user-${pad(u)}@corp.example`, enabled: true });
-    const k = int(3, 8);
+    const k = int(4, 12);
     for (let j = 0; j < k; j++) rel(id, 'MEMBER_OF', pick(groups));
   }
 
