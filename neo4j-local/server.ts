@@ -33,6 +33,8 @@ export interface LocalNeo4j {
   home: string;
   /** Milliseconds from spawn to Bolt answering. */
   startMs: number;
+  /** The JVM's process id. */
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -154,6 +156,7 @@ export async function startLocalNeo4j(options: LocalNeo4jOptions = {}): Promise<
     port,
     home,
     startMs,
+    pid: child.pid!,
     async stop() {
       if (exited) return;
       // SIGTERM runs the JVM's shutdown hook, which closes the database cleanly.
