@@ -7,6 +7,7 @@ import { connectGraph } from './db/index.js';
 import { ensureAdminToken } from './auth/index.js';
 import { createApp } from './app.js';
 import { createLogger } from './log.js';
+import { ensureWebBuilt } from './web-build.js';
 
 let config;
 try {
@@ -32,6 +33,8 @@ if (authEnabled) {
   const admin = await ensureAdminToken(connection.graph, config.FAULTLINE_DATA_DIR, config.FAULTLINE_ADMIN_TOKEN);
   tokenHint = admin.file ? `admin token in ${admin.file}` : 'admin token from FAULTLINE_ADMIN_TOKEN';
 }
+
+ensureWebBuilt(config.FAULTLINE_WEB_DIST, say);
 
 const { server } = createApp({
   graph: connection.graph,
