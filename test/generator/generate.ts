@@ -121,19 +121,19 @@ export function generateCMDB(options: GenerateOptions): GeneratedCMDB {
 
   // ---- network: per site 2 cores, 4 distribution; one access switch per rack
   let netSeq = 0;
-  const netDevice = (layer: Layer, role: string, site: number) =>
+  const netDevice = (layer: Layer, role: string) =>
     ci(layer, 'NetworkDevice', `${role}-sw-${pad(netSeq)}`, { hostname: `${role}-sw-${pad(netSeq)}`, serialNumber: `SN-NET-${pad(netSeq++)}`, role });
-  const cores = sites.map((_, s) => [netDevice('networkCore', 'core', s), netDevice('networkCore', 'core', s)]);
+  const cores = sites.map(() => [netDevice('networkCore', 'core'), netDevice('networkCore', 'core')]);
   const distribution = sites.map((_, s) =>
     Array.from({ length: 4 }, (_v, d) => {
-      const id = netDevice('networkDistribution', 'distribution', s);
+      const id = netDevice('networkDistribution', 'distribution');
       rel(id, 'CONNECTED_TO', cores[s]![d % 2]!);
       rel(id, 'LOCATED_IN', rooms[s * 2 + (d % 2)]!.id);
       return id;
     }),
   );
   const access = racks.map((rack, r) => {
-    const id = netDevice('networkAccess', 'access', rack.site);
+    const id = netDevice('networkAccess', 'access');
     rel(id, 'CONNECTED_TO', distribution[rack.site]![r % 4]!);
     rel(id, 'LOCATED_IN', rack.id);
     return id;
