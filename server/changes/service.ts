@@ -434,3 +434,8 @@ export async function listBlackouts(graph: Graph, from?: number | null, to?: num
   checkRange(from, to, ['to']);
   return (await graph.read(Q.BLACKOUTS_OVERLAPPING, { from: from ?? null, to: to ?? null })).map(decodeBlackout);
 }
+
+/** A required range: end after start, else BAD_USER_INPUT. */
+export function checkWindow(from: number, to: number): void {
+  checkRange(from, to, ['to']);
+}

@@ -7,7 +7,12 @@ import { builder } from './builder.js';
 import './node.js';
 import '../cis/graphql.js';
 import '../history/graphql.js';
+import '../imports/graphql.js';
 import '../impact/graphql.js';
+import '../itsm/graphql.js';
+import '../incidents/graphql.js';
+import '../problems/graphql.js';
+import '../changes/graphql.js';
 
 let schema: GraphQLSchema | undefined;
 

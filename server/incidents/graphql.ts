@@ -4,18 +4,15 @@ import { builder } from '../graphql/builder.js';
 import { perRequest, requireRole, type Context } from '../graphql/context.js';
 import { NodeRef, registerNodeKind } from '../graphql/node.js';
 import { CIRef, loadCIs } from '../cis/index.js';
-import { IncidentRef, PriorityEnum, ProblemRef, TransitionRef, connectionOf, explicitTime } from '../itsm/graphql.js';
+import { IncidentRef, PriorityEnum, ProblemRef, TransitionRef, byIdLoader, explicitTime, recordRoots } from '../itsm/graphql.js';
 import { problemLoader } from '../problems/graphql.js';
 import * as service from './service.js';
 import type { Incident } from './service.js';
 
 export const IncidentStatusEnum = builder.enumType('IncidentStatus', { values: service.INCIDENT_STATUSES });
 
-export function incidentLoader(ctx: Context): DataLoader<string, Incident | null> {
-  return perRequest(ctx, 'incident', () => new DataLoader<string, Incident | null>(async (ids) => {
-    const found = await service.getIncidents(ctx.graph, ids);
-    return ids.map((id) => found.get(id) ?? null);
-  }));
+export function incidentLoader(ctx: Context) {
+  return byIdLoader(ctx, 'incident', service.getIncidents);
 }
 
 function incidentsOfCILoader(ctx: Context, openOnly: boolean): DataLoader<string, Incident[]> {
@@ -53,8 +50,6 @@ IncidentRef.implement({
 
 registerNodeKind({ typeName: 'Incident', owns: service.isIncidentId, load: (ctx, id) => incidentLoader(ctx).load(id) });
 
-const IncidentConnection = connectionOf('Incident', IncidentRef);
-
 const IncidentFilterInput = builder.inputType('IncidentFilter', {
   fields: (t) => ({
     statuses: t.field({ type: [IncidentStatusEnum] }),
@@ -75,21 +70,15 @@ builder.objectField(CIRef, 'incidents', (t) =>
   }),
 );
 
-builder.queryFields((t) => ({
-  incident: t.field({
-    type: IncidentRef,
-    args: { id: t.arg.id({ required: true }) },
-    resolve: (_r, { id }, ctx) => incidentLoader(ctx).load(id),
-  }),
-  incidents: t.field({
-    type: IncidentConnection,
-    nullable: false,
-    description: 'Incidents, newest first.',
-    args: { first: t.arg.int(), after: t.arg.string(), filter: t.arg({ type: IncidentFilterInput }) },
-    complexity: (args) => ({ field: 2, multiplier: Math.min(args.first ?? 50, 1000) }),
-    resolve: (_r, args, ctx) => service.listIncidents(ctx.graph, args),
-  }),
-}));
+recordRoots({
+  single: 'incident',
+  plural: 'incidents',
+  description: 'Incidents, newest first.',
+  ref: IncidentRef,
+  filter: IncidentFilterInput,
+  load: (ctx, id) => incidentLoader(ctx).load(id),
+  list: service.listIncidents,
+});
 
 const CreateIncidentInput = builder.inputType('CreateIncidentInput', {
   fields: (t) => ({

@@ -2,9 +2,10 @@
  * What the ITSM domains share on the wire: the Incident/Problem/Change refs (each domain
  * implements its own), Priority, status transitions, connections, and the KPIs query.
  */
-import type { ObjectRef } from '@pothos/core';
+import DataLoader from 'dataloader';
+import type { InputObjectRef, ObjectRef } from '@pothos/core';
 import { builder } from '../graphql/builder.js';
-import { requireRole, type Context } from '../graphql/context.js';
+import { perRequest, requireRole, type Context } from '../graphql/context.js';
 import { CIRef, PageInfoRef, ciLoader } from '../cis/index.js';
 import { ForbiddenError } from '../errors.js';
 import { hasRole } from '../auth/index.js';
@@ -31,12 +32,15 @@ export const TransitionRef = builder.objectRef<Transition>('StatusTransition').i
   }),
 });
 
+type Types = typeof builder extends PothosSchemaTypes.SchemaBuilder<infer T> ? T : never;
+
 /** A Relay-style connection type for a record ref. */
-export function connectionOf<T extends object>(name: string, nodeRef: ObjectRef<Context, T>) {
+export function connectionOf<T extends object>(name: string, nodeRef: ObjectRef<Types, T>) {
   const edge = builder.objectRef<{ node: T; cursor: string }>(`${name}Edge`).implement({
     fields: (t) => ({
       cursor: t.exposeString('cursor', { nullable: false }),
-      node: t.field({ type: nodeRef, resolve: (e) => e.node }),
+      // Pothos cannot relate a generic T to its resolver result type; the ref guarantees it.
+      node: t.field({ type: nodeRef, resolve: (e) => e.node as never }),
     }),
   });
   return builder.objectRef<Page<T>>(`${name}Connection`).implement({
@@ -151,3 +155,41 @@ builder.queryField('itsmKpis', (t) =>
 
 // A bad FAULTLINE_SLA_TARGETS stops the start (the schema is built then), not the first KPI query.
 slaTargetsFromEnv();
+
+/** A per-request loader of records by id, from a service's batch read. */
+export function byIdLoader<T>(ctx: Context, key: string, read: (graph: Context['graph'], ids: readonly string[]) => Promise<Map<string, T>>) {
+  return perRequest(ctx, key, () => new DataLoader<string, T | null>(async (ids) => {
+    const found = await read(ctx.graph, ids);
+    return ids.map((id) => found.get(id) ?? null);
+  }));
+}
+
+interface RecordRoots<T extends object, F> {
+  single: string;
+  plural: string;
+  description: string;
+  ref: ObjectRef<Types, T>;
+  filter: InputObjectRef<Types, F>;
+  load: (ctx: Context, id: string) => Promise<T | null>;
+  list: (graph: Context['graph'], args: { first?: number | null; after?: string | null; filter?: F | null }) => Promise<Page<T>>;
+}
+
+/** `<single>(id)` and the paginated `<plural>(first, after, filter)` of a record kind. */
+export function recordRoots<T extends object, F>(roots: RecordRoots<T, F>): void {
+  const connection = connectionOf(roots.ref.name, roots.ref);
+  builder.queryFields((t) => ({
+    [roots.single]: t.field({
+      type: roots.ref,
+      args: { id: t.arg.id({ required: true }) },
+      resolve: (_r, { id }, ctx) => roots.load(ctx, id) as never,
+    }),
+    [roots.plural]: t.field({
+      type: connection,
+      nullable: false,
+      description: roots.description,
+      args: { first: t.arg.int(), after: t.arg.string(), filter: t.arg({ type: roots.filter }) },
+      complexity: (args) => ({ field: 2, multiplier: Math.min(args.first ?? 50, 1000) }),
+      resolve: (_r, args, ctx) => roots.list(ctx.graph, args as never),
+    }),
+  }));
+}

@@ -4,19 +4,15 @@ import { builder } from '../graphql/builder.js';
 import { perRequest, requireRole, type Context } from '../graphql/context.js';
 import { NodeRef, registerNodeKind } from '../graphql/node.js';
 import { CIRef, ciLoader } from '../cis/index.js';
-import { ChangeRef, IncidentRef, ProblemRef, TransitionRef, connectionOf, explicitTime } from '../itsm/graphql.js';
+import { ChangeRef, IncidentRef, ProblemRef, TransitionRef, byIdLoader, explicitTime, recordRoots } from '../itsm/graphql.js';
 import { incidentsOfProblems, type Incident } from '../incidents/service.js';
-import { getChanges, type Change } from '../changes/service.js';
+import { getChanges } from '../changes/service.js';
 import * as service from './service.js';
-import type { Problem } from './service.js';
 
 export const ProblemStatusEnum = builder.enumType('ProblemStatus', { values: service.PROBLEM_STATUSES });
 
-export function problemLoader(ctx: Context): DataLoader<string, Problem | null> {
-  return perRequest(ctx, 'problem', () => new DataLoader<string, Problem | null>(async (ids) => {
-    const found = await service.getProblems(ctx.graph, ids);
-    return ids.map((id) => found.get(id) ?? null);
-  }));
+export function problemLoader(ctx: Context) {
+  return byIdLoader(ctx, 'problem', service.getProblems);
 }
 
 function incidentsOfProblemLoader(ctx: Context): DataLoader<string, Incident[]> {
@@ -26,12 +22,9 @@ function incidentsOfProblemLoader(ctx: Context): DataLoader<string, Incident[]> 
   }));
 }
 
-/** Changes by id; the changes domain uses the same memo key, so both share one loader. */
-export function changeLoader(ctx: Context): DataLoader<string, Change | null> {
-  return perRequest(ctx, 'change', () => new DataLoader<string, Change | null>(async (ids) => {
-    const found = await getChanges(ctx.graph, ids);
-    return ids.map((id) => found.get(id) ?? null);
-  }));
+/** Changes by id (the changes domain uses this one loader too). */
+export function changeLoader(ctx: Context) {
+  return byIdLoader(ctx, 'change', getChanges);
 }
 
 ProblemRef.implement({
@@ -67,27 +60,19 @@ ProblemRef.implement({
 
 registerNodeKind({ typeName: 'Problem', owns: service.isProblemId, load: (ctx, id) => problemLoader(ctx).load(id) });
 
-const ProblemConnection = connectionOf('Problem', ProblemRef);
-
 const ProblemFilterInput = builder.inputType('ProblemFilter', {
   fields: (t) => ({ statuses: t.field({ type: [ProblemStatusEnum] }) }),
 });
 
-builder.queryFields((t) => ({
-  problem: t.field({
-    type: ProblemRef,
-    args: { id: t.arg.id({ required: true }) },
-    resolve: (_r, { id }, ctx) => problemLoader(ctx).load(id),
-  }),
-  problems: t.field({
-    type: ProblemConnection,
-    nullable: false,
-    description: 'Problems, newest first.',
-    args: { first: t.arg.int(), after: t.arg.string(), filter: t.arg({ type: ProblemFilterInput }) },
-    complexity: (args) => ({ field: 2, multiplier: Math.min(args.first ?? 50, 1000) }),
-    resolve: (_r, args, ctx) => service.listProblems(ctx.graph, args),
-  }),
-}));
+recordRoots({
+  single: 'problem',
+  plural: 'problems',
+  description: 'Problems, newest first.',
+  ref: ProblemRef,
+  filter: ProblemFilterInput,
+  load: (ctx, id) => problemLoader(ctx).load(id),
+  list: service.listProblems,
+});
 
 const CreateProblemInput = builder.inputType('CreateProblemInput', {
   fields: (t) => ({

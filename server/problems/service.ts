@@ -133,7 +133,7 @@ export type CreateProblemInput = z.input<typeof createProblemInput>;
 
 export const updateProblemInput = z.object({
   id: z.string().min(1),
-  title: z.string().trim().min(1, 'must not be empty').max(500).optional(),
+  title: z.string().trim().min(1, 'must not be empty').max(500).nullish(),
   description: text(20_000),
   workaround: text(20_000),
   /** A CI id sets the root cause; null clears it; absent leaves it. */
@@ -202,7 +202,7 @@ export async function updateProblem(graph: Graph, raw: UpdateProblemInput, who: 
     await checkIncidentsFree(tx, add, input.id, 'input.addIncidentIds');
     if (input.rootCauseCiId) await requireActiveCIs(tx, [input.rootCauseCiId], 'input.rootCauseCiId');
     const set: Record<string, unknown> = { updatedAt: actTime({ actor: who.actor, at: who.at }, current.updatedAt) };
-    if (input.title !== undefined) set.title = input.title;
+    if (input.title) set.title = input.title;
     if (input.description !== undefined) set.description = input.description ?? null;
     if (input.workaround !== undefined) set.workaround = input.workaround || null;
     await tx.run(Q.UPDATE_PROBLEM, { id: input.id, set });
