@@ -1,0 +1,254 @@
+/**
+ * The explorer in a real Chromium against the real server with the demo enterprise:
+ * not authorized → token → search → focus → expand → collapse → hide a class → blast
+ * radius (farm member: DEGRADED; database: DOWN up to its business service) → root
+ * cause → deep link reload → PNG export. Screenshots land in test-output/e2e/.
+ */
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { appState, idle, launch, shot, type Browser } from './browser.js';
+
+const { url, token, ids } = inject('e2e');
+
+async function api<T>(query: string, variables: Record<string, unknown> = {}): Promise<{ data?: T; errors?: { message: string }[] }> {
+  const res = await fetch(`${url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify({ query, variables }),
+  });
+  return (await res.json()) as { data?: T; errors?: { message: string }[] };
+}
+
+async function servedRootFields(): Promise<Set<string>> {
+  const r = await api<{ __type: { fields: { name: string }[] } }>('{ __type(name: "Query") { fields { name } } }');
+  return new Set(r.data!.__type.fields.map((f) => f.name));
+}
+
+let browser: Browser;
+let page: Page;
+
+async function searchAndFocus(text: string, name: string) {
+  const box = page.getByTestId('search');
+  await box.fill(text);
+  const option = page.getByRole('option', { name: new RegExp(`^${name}\\b`) }).first();
+  await option.waitFor();
+  // Keyboard: move to the option and take it with Enter.
+  const options = await page.getByRole('option').allTextContents();
+  const index = options.findIndex((o) => o.startsWith(name));
+  expect(index).toBeGreaterThanOrEqual(0);
+  for (let i = 0; i < index; i++) await box.press('ArrowDown');
+  await box.press('Enter');
+  await page.getByTestId('details-name').filter({ hasText: name }).waitFor();
+  await idle(page);
+}
+
+async function expandSelected(direction: 'IN' | 'OUT' | 'BOTH') {
+  await page.getByTestId('expand-direction').selectOption(direction);
+  await page.getByTestId('expand').click();
+  await idle(page);
+}
+
+async function select(id: string) {
+  await page.evaluate((nodeId) => {
+    const cy = (window as unknown as { __faultline: { cy: { getElementById(id: string): { emit(e: string): void } } } }).__faultline.cy;
+    cy.getElementById(nodeId).emit('tap');
+  }, id);
+  await page.waitForFunction((nodeId) => (window as unknown as { __faultline: { selection: string } }).__faultline.selection === nodeId, id);
+}
+
+beforeAll(async () => {
+  browser = await launch();
+  page = await browser.context.newPage();
+});
+
+afterAll(async () => {
+  await browser?.close();
+});
+
+describe('web explorer', () => {
+  it('says "not authorized" in words without a token, then works with one', async () => {
+    await page.goto(`${url}/`);
+    const banner = page.getByTestId('not-authorized');
+    await banner.waitFor();
+    expect(await banner.textContent()).toContain('Not authorized');
+    await shot(page, '01-not-authorized');
+    await page.getByTestId('token-input').fill(token);
+    await page.getByTestId('token-input').press('Enter');
+    await idle(page);
+    expect(await page.getByTestId('canvas-message').textContent()).toContain('Nothing on the canvas yet');
+    expect(await page.evaluate(() => localStorage.getItem('faultline.token'))).toBe(token);
+  });
+
+  it('finds a CI by type-ahead, focuses it and expands step by step without moving what is drawn', async () => {
+    await searchAndFocus('payroll', 'payroll-db');
+    let s = await appState(page);
+    expect(s.focus).toBe(ids['db:payroll']);
+    expect(s.nodes).toEqual([ids['db:payroll']]);
+
+    await expandSelected('IN');
+    s = await appState(page);
+    expect(s.nodes).toContain(ids['app:payroll']);
+    expect(s.nodes).toContain(ids['app:reporting']);
+    const before = s.positions;
+
+    await select(ids['app:payroll']!);
+    await expandSelected('BOTH');
+    s = await appState(page);
+    expect(s.nodes).toContain(ids['as:payroll']);
+    for (const [id, pos] of Object.entries(before)) expect(s.positions[id]).toEqual(pos);
+    await shot(page, '02-expanded');
+
+    await page.getByTestId('collapse').click();
+    s = await appState(page);
+    expect(s.nodes).not.toContain(ids['as:payroll']);
+    expect(s.nodes).toContain(ids['app:payroll']);
+  });
+
+  it('hides a class and bridges it with implied edges', async () => {
+    await select(ids['app:payroll']!);
+    await expandSelected('OUT');
+    const vm = (await appState(page)).visibleNodes.find((n) => n.cls === 'VirtualMachine');
+    expect(vm).toBeDefined();
+    await select(vm!.id);
+    await expandSelected('OUT');
+    await page.getByTestId('class-VirtualMachine').uncheck();
+    const s = await appState(page);
+    expect(s.hidden).toEqual(['VirtualMachine']);
+    expect(s.visibleNodes.some((n) => n.cls === 'VirtualMachine')).toBe(false);
+    const implied = s.visibleEdges.filter((e) => e.type === 'IMPLIED' && e.from === ids['app:payroll']);
+    expect(implied.length).toBeGreaterThan(0);
+    expect(implied[0]!.via).toEqual(['VirtualMachine']);
+    await page.getByTestId('relayout').click();
+    await idle(page);
+    await shot(page, '03-hidden-class');
+    await page.getByTestId('class-VirtualMachine').check();
+  });
+
+  it('groups many neighbours of one class into one node that opens', async () => {
+    await searchAndFocus('par-vsphere-1', 'par-vsphere-1');
+    await expandSelected('IN');
+    const s = await appState(page);
+    const group = s.visibleNodes.find((n) => n.members && n.cls === 'VirtualMachine');
+    expect(group?.label).toMatch(/^\d+ × VirtualMachine$/);
+    await shot(page, '04-grouped');
+    await select(group!.id);
+    await page.getByTestId('expand-group').click();
+    const after = await appState(page);
+    expect(after.visibleNodes.filter((n) => n.cls === 'VirtualMachine')).toHaveLength(group!.members!.length);
+  });
+
+  it('shows a blast radius: a farm member degrades its farm and the services behind it', async () => {
+    const roots = await servedRootFields();
+    await searchAndFocus('shop-web-1', 'shop-web-1');
+    await page.getByTestId('mode-impact').click();
+    if (!roots.has('impact')) {
+      expect(await page.getByLabel('Blast radius').textContent()).toContain('does not offer the impact API yet');
+      return;
+    }
+    await page.getByTestId('impact-add-selected').click();
+    await page.getByTestId('impact-run').click();
+    await page.getByTestId('impact-result').waitFor();
+    await idle(page);
+    const s = await appState(page);
+    expect(s.overlay![ids['app:shop-web-1']!]).toBe('SOURCE');
+    expect(s.overlay![ids['lb:shop-web']!]).toBe('DEGRADED');
+    expect(s.overlay![ids['bs:eshop']!]).toBe('DEGRADED');
+    const eshop = page.getByTestId('impact-services').getByRole('button', { name: /Online shop/ });
+    expect(await eshop.getAttribute('data-state')).toBe('DEGRADED');
+    await eshop.click();
+    expect(await page.getByTestId('impact-path').textContent()).toMatch(/^shop-web-1 → lb-shop-web → .*Online shop$/);
+    const degraded = await page.evaluate((id) => (window as unknown as { __faultline: { cy: { getElementById(i: string): { hasClass(c: string): boolean } } } }).__faultline.cy.getElementById(id).hasClass('degraded'), ids['lb:shop-web']!);
+    expect(degraded).toBe(true);
+    await page.getByTestId('fit').click();
+    await shot(page, '05-blast-radius-farm-member');
+  });
+
+  it('shows a blast radius: a database takes its business service DOWN', async () => {
+    const roots = await servedRootFields();
+    if (!roots.has('impact')) return;
+    await searchAndFocus('payroll-db', 'payroll-db');
+    // The sources list holds shop-web-1 from before; start from this database alone.
+    await page.getByTestId('impact-sources').getByRole('button', { name: /Remove/ }).first().click();
+    await page.getByTestId('impact-add-selected').click();
+    await page.getByTestId('impact-run').click();
+    await idle(page);
+    const s = await appState(page);
+    expect(s.overlay![ids['db:payroll']!]).toBe('SOURCE');
+    expect(s.overlay![ids['bs:payroll']!]).toBe('DOWN');
+    const payroll = page.getByTestId('impact-services').getByRole('button', { name: /^DOWN Payroll ·|^DOWN Payroll\b/ }).first();
+    expect(await payroll.getAttribute('data-state')).toBe('DOWN');
+    await payroll.click();
+    await page.getByTestId('fit').click();
+    await shot(page, '06-blast-radius-database');
+  });
+
+  it('ranks root-cause candidates for a set of incidents', async () => {
+    const roots = await servedRootFields();
+    await page.getByTestId('mode-rootcause').click();
+    if (!roots.has('rootCause')) {
+      expect(await page.getByLabel('Root cause').textContent()).toContain('does not offer the root-cause API yet');
+      await shot(page, '07-root-cause-unavailable');
+      return;
+    }
+    const create = async (title: string, ci: string) => {
+      const r = await api<{ createIncident: { id: string } }>('mutation($i: CreateIncidentInput!) { createIncident(input: $i) { id } }', {
+        i: { title, priority: 'P2', affectedCiIds: [ci] },
+      });
+      expect(r.errors).toBeUndefined();
+      return r.data!.createIncident.id;
+    };
+    const a = await create('Payroll run fails', ids['app:payroll']!);
+    const b = await create('Reports are empty', ids['app:reporting']!);
+    for (const id of [a, b]) {
+      await page.getByPlaceholder('INC-…').fill(id);
+      await page.getByPlaceholder('INC-…').press('Enter');
+    }
+    await page.getByTestId('rootcause-run').click();
+    await idle(page);
+    const list = page.getByTestId('rootcause-candidates');
+    await list.waitFor();
+    const items = await list.getByRole('button').allTextContents();
+    expect(items.length).toBeGreaterThan(0);
+    expect(items.some((t) => t.startsWith('payroll-db'))).toBe(true);
+    await list.getByRole('button', { name: /^payroll-db/ }).click();
+    await idle(page);
+    await page.getByTestId('fit').click();
+    await shot(page, '07-root-cause');
+  });
+
+  it('restores the view from a deep link', async () => {
+    await page.getByTestId('mode-impact').click();
+    await select(ids['db:payroll']!);
+    const link = page.url();
+    expect(link).toContain('focus=');
+    expect(link).toContain('mode=impact');
+    const before = await appState(page);
+    const fresh = await browser.context.newPage();
+    await fresh.goto(link);
+    await idle(fresh);
+    const after = await appState(fresh);
+    expect(after.focus).toBe(before.focus);
+    expect(after.mode).toBe('impact');
+    expect(after.selection).toBe(ids['db:payroll']);
+    expect(after.nodes).toEqual(before.nodes);
+    if (before.overlay) expect(after.overlay).toEqual(before.overlay);
+    await fresh.getByTestId('details-name').filter({ hasText: 'payroll-db' }).waitFor();
+    await shot(fresh, '08-deep-link-restored');
+    await fresh.close();
+  });
+
+  it('exports the picture as PNG', async () => {
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-png').click()]);
+    expect(download.suggestedFilename()).toBe('faultline-graph.png');
+  });
+
+  it('says in words when the API is down', async () => {
+    const down = await browser.context.newPage();
+    await down.route('**/graphql', (route) => route.abort('connectionrefused'));
+    await down.goto(`${url}/`);
+    const message = down.getByTestId('canvas-message');
+    await message.filter({ hasText: 'unavailable' }).waitFor();
+    await shot(down, '09-api-down');
+    await down.close();
+  });
+});

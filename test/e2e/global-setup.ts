@@ -1,0 +1,66 @@
+/**
+ * The browser suite's world: a real Neo4j in a temp dir, the demo enterprise loaded, the
+ * web built with Vite, and the real server (authentication on) on a free loopback port.
+ * Tests get the URL, an admin token and the demo's key → CI id map.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import type { TestProject } from 'vitest/node';
+import { build } from 'vite';
+import { startLocalNeo4j, type LocalNeo4j } from '../../neo4j-local/index.js';
+import { migrate } from '../../graph-schema/index.js';
+import { Graph, createDriver } from '../../server/db/index.js';
+import { createApp } from '../../server/app.js';
+import { createToken } from '../../server/auth/index.js';
+import { createLogger } from '../../server/log.js';
+import { loadDemo } from '../demo/load-demo.js';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    e2e: { url: string; token: string; ids: Record<string, string> };
+  }
+}
+
+let local: LocalNeo4j | undefined;
+let home: string | undefined;
+let graph: Graph | undefined;
+let server: Server | undefined;
+
+export async function setup(project: TestProject) {
+  const webDist = resolve('web/dist');
+  const building = build({ configFile: resolve('web/vite.config.ts'), logLevel: 'warn' });
+
+  let uri = process.env.FAULTLINE_TEST_NEO4J_URI;
+  let user = process.env.FAULTLINE_TEST_NEO4J_USER ?? 'neo4j';
+  let password = process.env.FAULTLINE_TEST_NEO4J_PASSWORD ?? '';
+  if (!uri) {
+    home = mkdtempSync(join(tmpdir(), 'faultline-e2e-neo4j-'));
+    local = await startLocalNeo4j({ home: join(home, 'neo4j'), port: 0, heap: '1g', pageCache: '512m', password: 'faultline-e2e', log: (line) => console.log(line) });
+    ({ uri, user, password } = local);
+  }
+  graph = new Graph(createDriver({ uri, user, password }));
+  await migrate((cypher, params) => graph!.runAutoCommit(cypher, params ?? {}));
+  await graph.runAutoCommit('MATCH (n) WHERE NOT n:SchemaMigration CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS');
+  const demo = await loadDemo(graph);
+  const token = await createToken(graph, 'e2e admin', ['admin']);
+  await building;
+
+  const app = createApp({ graph, authEnabled: true, webDist, graphiql: false, maxComplexity: 50_000, maxQueryDepth: 15, log: createLogger('warn') });
+  server = app.server;
+  await new Promise<void>((ok) => server!.listen(0, '127.0.0.1', ok));
+  const { port } = server.address() as AddressInfo;
+  project.provide('e2e', { url: `http://127.0.0.1:${port}`, token, ids: Object.fromEntries(demo.ids) });
+}
+
+export async function teardown() {
+  if (server) {
+    server.closeAllConnections();
+    await new Promise((ok) => server!.close(ok));
+  }
+  await graph?.driver.close();
+  await local?.stop();
+  if (home) rmSync(home, { recursive: true, force: true });
+}

@@ -1,0 +1,654 @@
+/**
+ * The explorer: search → focus → expand on a Cytoscape canvas, blast-radius and root-cause
+ * overlays, the details panel, and a URL that restores the view. All data comes from the
+ * GraphQL API; the graph logic lives in model/ as pure functions.
+ */
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import type { Core } from 'cytoscape';
+import { createClient, describeError, NotAuthorizedError, storedToken, storeToken } from './api.js';
+import { fitView, GraphView, type Highlight, type LayoutRequest } from './GraphView.js';
+import { Search } from './Search.js';
+import { Legend } from './Legend.js';
+import { DetailsPanel } from './DetailsPanel.js';
+import { ImpactPanel } from './ImpactPanel.js';
+import { RootCausePanel } from './RootCausePanel.js';
+import {
+  addNeighbours,
+  addOverlay,
+  classesPresent,
+  clearOverlay,
+  collapse,
+  ELEMENT_BUDGET,
+  elementCount,
+  emptyState,
+  expandGroup,
+  focusOn,
+  setHiddenClasses,
+  setPositions,
+  visibleElements,
+  type CINode,
+  type ExpandSpec,
+  type GraphState,
+  type Neighbour,
+  type Position,
+} from './model/graph.js';
+import { impactOverlay, impactPlacement, pathHighlight, pathToEdges, rootCauseOverlay, type ImpactedCI, type ImpactReport, type RootCauseCandidate } from './model/overlay.js';
+import { decodeLink, encodeLink, type LayoutName, type Mode, type ViewLink } from './model/url.js';
+import {
+  getCI,
+  loadCapabilities,
+  loadChangeTargets,
+  loadImpact,
+  loadIncident,
+  loadMeta,
+  loadRootCause,
+  neighbours,
+  openIncidentsOn,
+  type Capabilities,
+  type IncidentRef,
+  type Meta,
+} from './queries.js';
+
+type Boot = { status: 'loading' } | { status: 'ready' } | { status: 'unauthorized'; message: string } | { status: 'error'; message: string };
+
+interface Plan {
+  state: GraphState;
+  note?: string;
+  over?: number;
+}
+
+/** Adds an expansion, grouping by class when the plain result would exceed the budget. */
+function planExpansion(g: GraphState, owner: string, spec: ExpandSpec, found: Neighbour[]): Plan {
+  const plain = addNeighbours(g, owner, spec, found);
+  const n = elementCount(visibleElements(plain));
+  if (n <= ELEMENT_BUDGET) return { state: plain };
+  const grouped = addNeighbours(g, owner, spec, found, { aggregate: true });
+  const m = elementCount(visibleElements(grouped));
+  if (m <= ELEMENT_BUDGET) return { state: grouped, note: `Grouped by class to stay under ${ELEMENT_BUDGET.toLocaleString('en')} elements (${n.toLocaleString('en')} otherwise).` };
+  return { state: grouped, over: m };
+}
+
+function readInitialLink(): ViewLink {
+  const link = decodeLink(window.location.hash);
+  if (link.token) {
+    storeToken(link.token);
+    const { token: _drop, ...rest } = link;
+    history.replaceState(null, '', '#' + encodeLink(rest));
+    return rest;
+  }
+  return link;
+}
+
+declare global {
+  interface Window {
+    __faultline?: Record<string, unknown>;
+  }
+}
+
+export function App() {
+  const initial = useMemo(readInitialLink, []);
+  const [token, setToken] = useState<string | null>(storedToken());
+  const tokenRef = useRef(token);
+  tokenRef.current = token;
+  const request = useMemo(() => createClient(() => tokenRef.current), []);
+
+  const [boot, setBoot] = useState<Boot>({ status: 'loading' });
+  const [caps, setCaps] = useState<Capabilities | null>(null);
+  const [meta, setMeta] = useState<Meta | null>(null);
+  const [graph, setGraph] = useState<GraphState>(emptyState);
+  const graphRef = useRef(graph);
+  graphRef.current = graph;
+  const [mode, setMode] = useState<Mode>('explore');
+  const [selection, setSelection] = useState<string | null>(null);
+  const [layoutName, setLayoutName] = useState<LayoutName>('dagre');
+  const [layoutReq, setLayoutReq] = useState<LayoutRequest>({ name: 'dagre', seq: 0 });
+  const [sources, setSources] = useState<string[]>([]);
+  const [at, setAt] = useState<number | null>(null);
+  const [report, setReport] = useState<ImpactReport | null>(null);
+  const [impactItem, setImpactItem] = useState<ImpactedCI | null>(null);
+  const [observed, setObserved] = useState<string[]>([]);
+  const [observedCIs, setObservedCIs] = useState<string[]>([]);
+  const [suggestions, setSuggestions] = useState<IncidentRef[] | null>(null);
+  const [candidates, setCandidates] = useState<RootCauseCandidate[] | null>(null);
+  const [chosen, setChosen] = useState<string | null>(null);
+  const [rcHighlight, setRcHighlight] = useState<Highlight | null>(null);
+  const [busy, setBusy] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  const [pending, setPending] = useState<{ message: string; apply: () => void } | null>(null);
+  const [restored, setRestored] = useState(false);
+  const [tokenInput, setTokenInput] = useState('');
+  const cyRef = useRef<Core | null>(null);
+  const labels = useRef(new Map<string, string>());
+
+  const visible = useMemo(() => visibleElements(graph), [graph]);
+  for (const n of Object.values(graph.nodes)) labels.current.set(n.ci.id, n.ci.name);
+
+  const fail = useCallback((e: unknown) => {
+    if (e instanceof NotAuthorizedError) setBoot({ status: 'unauthorized', message: e.message });
+    else setError(describeError(e));
+  }, []);
+
+  /** Runs one user action with a busy message; errors become words. */
+  const act = useCallback(
+    async (message: string, work: () => Promise<void>) => {
+      setBusy(message);
+      setError(null);
+      try {
+        await work();
+      } catch (e) {
+        fail(e);
+      } finally {
+        setBusy(null);
+      }
+    },
+    [fail],
+  );
+
+  // ---------------------------------------------------------------- modes
+
+  const runImpact = useCallback(
+    async (srcs: string[], when: number | null) => {
+      setImpactItem(null);
+      const ciIds: string[] = [];
+      for (const s of srcs) {
+        if (s.startsWith('CHG-')) {
+          const change = await loadChangeTargets(request, s);
+          if (!change) throw new Error(`Change ${s} does not exist.`);
+          labels.current.set(s, `${change.id} ${change.title}`);
+          ciIds.push(...change.targets.map((t) => t.id));
+        } else ciIds.push(s);
+      }
+      const r = await loadImpact(request, ciIds, when);
+      setReport(r);
+      setGraph((prev) => {
+        const base = clearOverlay(prev);
+        const o = impactOverlay(r);
+        const all = addOverlay(base, impactPlacement(r), o.pathEdges);
+        if (elementCount(visibleElements(all)) <= ELEMENT_BUDGET) return all;
+        // Too many to draw: keep the sources and the paths to business services.
+        const onPaths = new Set(r.businessServices.flatMap((b) => b.path.map((p) => p.ci.id)));
+        const some = impactPlacement(r).filter((p) => onPaths.has(p.ci.id) || r.sources.some((s) => s.id === p.ci.id));
+        setNotice(`${r.totalCount} CIs are impacted; only the paths to business services are drawn.`);
+        return addOverlay(base, some, r.businessServices.flatMap((b) => pathToEdges(b.path)));
+      });
+    },
+    [request],
+  );
+
+  const runRootCause = useCallback(
+    async (obs: string[]) => {
+      setChosen(null);
+      setRcHighlight(null);
+      const incidentIds = obs.filter((o) => o.startsWith('INC-'));
+      const ciIds = obs.filter((o) => !o.startsWith('INC-'));
+      const incidents = (await Promise.all(incidentIds.map((id) => loadIncident(request, id)))).filter((i): i is IncidentRef => i !== null);
+      for (const i of incidents) labels.current.set(i.id, `${i.id} ${i.title}`);
+      const cis: CINode[] = [];
+      for (const id of ciIds) {
+        const known = graphRef.current.nodes[id]?.ci ?? (await getCI(request, id));
+        if (known) cis.push(known);
+      }
+      for (const i of incidents) cis.push(...i.affects);
+      const found = await loadRootCause(request, incidentIds, ciIds);
+      setObservedCIs(cis.map((c) => c.id));
+      setCandidates(found);
+      setGraph((prev) =>
+        addOverlay(
+          clearOverlay(prev),
+          [...cis.map((ci) => ({ ci, side: 'above' as const })), ...found.map((c) => ({ ci: c.ci, near: c.explains[0]?.id, side: 'below' as const }))],
+          [],
+        ),
+      );
+    },
+    [request],
+  );
+
+  const chooseCandidate = useCallback(
+    async (id: string | null) => {
+      setChosen(id);
+      setRcHighlight(null);
+      const candidate = candidates?.find((c) => c.ci.id === id);
+      if (!candidate) return;
+      const explained = new Set(candidate.explains.map((e) => e.id));
+      const hl: Highlight = { nodes: [candidate.ci.id, ...explained], edges: [] };
+      if (caps?.impact) {
+        // Draw how the candidate's failure reaches what it explains.
+        const r = await loadImpact(request, [candidate.ci.id], null);
+        const reached = r.impacted.filter((i) => explained.has(i.ci.id));
+        const edges = reached.flatMap((i) => pathToEdges(i.path));
+        const placement = impactPlacement({ ...r, impacted: reached });
+        setGraph((prev) => addOverlay(prev, placement, edges));
+        hl.nodes.push(...reached.flatMap((i) => i.path.map((p) => p.ci.id)));
+        hl.edges = edges.map((e) => `${e.from}>${e.type}>${e.to}`);
+      }
+      setRcHighlight(hl);
+    },
+    [candidates, caps, request],
+  );
+
+  // ---------------------------------------------------------------- boot and restore
+
+  const restore = useCallback(
+    async (link: ViewLink, c: Capabilities) => {
+      let g = setHiddenClasses(emptyState(), link.hidden);
+      if (link.focus) {
+        const ci = await getCI(request, link.focus);
+        if (!ci) setNotice('The CI this link points at no longer exists.');
+        else {
+          g = focusOn(g, ci);
+          for (const e of link.expand) {
+            if (!g.nodes[e.id]) continue;
+            const found = await neighbours(request, e.id, e.direction, e.types);
+            g = planExpansion(g, e.id, { direction: e.direction, types: e.types }, found).state;
+          }
+        }
+      }
+      setGraph(g);
+      setLayoutName(link.layout);
+      setSources(link.sources);
+      setAt(link.at);
+      setObserved(link.observed);
+      setMode(link.mode);
+      if (link.mode === 'impact' && link.sources.length && c.impact) await runImpact(link.sources, link.at);
+      if (link.mode === 'rootcause' && link.observed.length && c.rootCause) await runRootCause(link.observed);
+      setSelection(link.selection);
+    },
+    [request, runImpact, runRootCause],
+  );
+
+  useEffect(() => {
+    let live = true;
+    setBoot({ status: 'loading' });
+    Promise.all([loadCapabilities(request), loadMeta(request)])
+      .then(async ([c, m]) => {
+        if (!live) return;
+        setCaps(c);
+        setMeta(m);
+        setBoot({ status: 'ready' });
+        if (!restored) {
+          await act('Restoring the linked view…', () => restore(initial, c));
+          setRestored(true);
+        }
+      })
+      .catch((e: unknown) => {
+        if (!live) return;
+        if (e instanceof NotAuthorizedError) setBoot({ status: 'unauthorized', message: e.message });
+        else setBoot({ status: 'error', message: describeError(e) });
+      });
+    return () => {
+      live = false;
+    };
+    // Re-run when the token changes; restore happens once.
+  }, [token]);
+
+  // The URL follows the view, once the linked view is restored.
+  const expandList = useMemo(
+    () => Object.entries(graph.expanded).flatMap(([id, specs]) => specs.map((s) => ({ id, direction: s.direction, types: s.types }))),
+    [graph.expanded],
+  );
+  useEffect(() => {
+    if (!restored) return;
+    const link: ViewLink = { focus: graph.focus, mode, selection, expand: expandList, hidden: graph.hiddenClasses, sources, at, observed, layout: layoutName };
+    const hash = '#' + encodeLink(link);
+    if (hash !== window.location.hash) history.replaceState(null, '', hash === '#' ? window.location.pathname : hash);
+  }, [restored, graph.focus, expandList, graph.hiddenClasses, mode, selection, sources, at, observed, layoutName]);
+
+  // ---------------------------------------------------------------- actions
+
+  const focus = (ci: CINode) => {
+    setGraph((g) => focusOn(g, ci));
+    setSelection(ci.id);
+    setReport(null);
+    setCandidates(null);
+    setNotice(null);
+  };
+
+  const expand = (id: string, spec: ExpandSpec) =>
+    act(`Expanding ${labels.current.get(id) ?? id}…`, async () => {
+      const found = await neighbours(request, id, spec.direction, spec.types);
+      const g = graphRef.current;
+      const pinned = g.nodes[id] && !g.nodes[id]!.anchors.some((a) => a !== 'overlay') ? { ...g, nodes: { ...g.nodes, [id]: { ...g.nodes[id]!, anchors: [...g.nodes[id]!.anchors, 'pinned' as const] } } } : g;
+      const plan = planExpansion(pinned, id, spec, found);
+      const before = Object.keys(g.nodes).length;
+      const added = Object.keys(plan.state.nodes).length - before;
+      if (plan.over !== undefined) {
+        setPending({
+          message: `Drawing this would show ${plan.over.toLocaleString('en')} elements, more than the ${ELEMENT_BUDGET.toLocaleString('en')} that keep the explorer responsive.`,
+          apply: () => setGraph(plan.state),
+        });
+        return;
+      }
+      setGraph(plan.state);
+      setNotice(plan.note ?? (found.length === 0 ? `${labels.current.get(id) ?? id} has no relationships of that kind.` : added === 0 ? 'All those neighbours are already shown.' : null));
+    });
+
+  const openNode = (id: string) => {
+    if (graph.groups[id]) setGraph((g) => expandGroup(g, id));
+    else if (graph.expanded[id]?.length) setGraph((g) => collapse(g, id));
+    else void expand(id, { direction: 'BOTH', types: [] });
+  };
+
+  const onPositions = useCallback((p: Record<string, Position>) => setGraph((g) => setPositions(g, p)), []);
+
+  const exportPng = () => {
+    const cy = cyRef.current;
+    if (!cy) return;
+    const blob = cy.png({ output: 'blob', full: true, scale: 2, bg: '#ffffff' });
+    const url = URL.createObjectURL(blob);
+    const a = document.createElement('a');
+    a.href = url;
+    a.download = 'faultline-graph.png';
+    document.body.appendChild(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  };
+
+  const zoomBy = (factor: number) => {
+    const cy = cyRef.current;
+    if (!cy) return;
+    cy.zoom({ level: cy.zoom() * factor, renderedPosition: { x: cy.width() / 2, y: cy.height() / 2 } });
+  };
+
+  const changeMode = (m: Mode) => {
+    setMode(m);
+    setImpactItem(null);
+    setChosen(null);
+    setRcHighlight(null);
+    if (m === 'explore') setGraph((g) => clearOverlay(g));
+  };
+
+  // ---------------------------------------------------------------- derived
+
+  const overlay = useMemo(() => {
+    if (mode === 'impact' && report) return impactOverlay(report);
+    if (mode === 'rootcause' && candidates) return rootCauseOverlay(candidates, observedCIs, chosen ?? undefined);
+    return null;
+  }, [mode, report, candidates, observedCIs, chosen]);
+
+  const highlight = useMemo<Highlight | null>(() => {
+    if (mode === 'impact' && impactItem) {
+      const h = pathHighlight(impactItem);
+      return { nodes: h.nodes, edges: h.edges.map((e) => `${e.from}>${e.type}>${e.to}`) };
+    }
+    if (mode === 'rootcause') return rcHighlight;
+    return null;
+  }, [mode, impactItem, rcHighlight]);
+
+  const selectedNode = selection ? (graph.nodes[selection]?.ci ?? null) : null;
+  const presentClasses = classesPresent(graph);
+  const presentTypes = [...new Set(visible.edges.map((e) => e.type))].sort();
+
+  useEffect(() => {
+    window.__faultline = { cy: cyRef.current, graph, visible, mode, report, candidates, selection, overlay, restored, busy };
+  }, [graph, visible, mode, report, candidates, selection, overlay, restored, busy]);
+
+  // ---------------------------------------------------------------- render
+
+  const tokenForm = (
+    <form
+      className="token-form"
+      onSubmit={(e) => {
+        e.preventDefault();
+        const t = tokenInput.trim();
+        storeToken(t || null);
+        setToken(t || null);
+        setTokenInput('');
+      }}
+    >
+      <label>
+        API token{' '}
+        <input type="password" data-testid="token-input" value={tokenInput} onChange={(e) => setTokenInput(e.target.value)} autoComplete="off" placeholder="flt_…" />
+      </label>
+      <button type="submit">Use token</button>
+    </form>
+  );
+
+  let canvasMessage: string | null = null;
+  if (boot.status === 'loading') canvasMessage = 'Connecting to the Faultline API…';
+  else if (boot.status === 'error') canvasMessage = `The Faultline API is unavailable: ${boot.message}`;
+  else if (boot.status === 'unauthorized') canvasMessage = null;
+  else if (busy && visible.nodes.length === 0) canvasMessage = busy;
+  else if (visible.nodes.length === 0 && Object.keys(graph.nodes).length > 0) canvasMessage = 'Every CI on the canvas belongs to a hidden class. Show a class again in the filter.';
+  else if (visible.nodes.length === 0) canvasMessage = 'Nothing on the canvas yet. Find a CI with the search box above, then expand its neighbours.';
+
+  return (
+    <div className="app">
+      <header className="topbar">
+        <h1>Faultline</h1>
+        <Search request={request} onPick={focus} disabled={boot.status !== 'ready'} />
+        <nav className="modes" aria-label="Mode">
+          {(
+            [
+              ['explore', 'Explore'],
+              ['impact', 'Blast radius'],
+              ['rootcause', 'Root cause'],
+            ] as const
+          ).map(([m, label]) => (
+            <button key={m} type="button" data-testid={`mode-${m}`} aria-pressed={mode === m} className={mode === m ? 'current' : ''} onClick={() => changeMode(m)}>
+              {label}
+            </button>
+          ))}
+        </nav>
+        <div className="auth">
+          {token ? (
+            <button
+              type="button"
+              className="link"
+              onClick={() => {
+                storeToken(null);
+                setToken(null);
+              }}
+            >
+              Forget token
+            </button>
+          ) : (
+            <span className="muted">no token</span>
+          )}
+        </div>
+      </header>
+
+      {boot.status === 'unauthorized' && (
+        <div className="banner error" role="alert" data-testid="not-authorized">
+          <p>
+            <b>Not authorized.</b> The API refused {token ? 'this token' : 'a request without a token'}: {boot.message}. Enter an API token (an admin can create one; a fresh install keeps the first admin
+            token in <code>data/admin-token</code>).
+          </p>
+          {tokenForm}
+        </div>
+      )}
+      {error && (
+        <div className="banner error" role="alert" data-testid="error">
+          {error}{' '}
+          <button type="button" className="link" onClick={() => setError(null)}>
+            dismiss
+          </button>
+        </div>
+      )}
+      {notice && (
+        <div className="banner info" role="status" data-testid="notice">
+          {notice}{' '}
+          <button type="button" className="link" onClick={() => setNotice(null)}>
+            dismiss
+          </button>
+        </div>
+      )}
+      {pending && (
+        <div className="banner warn" role="alertdialog" aria-label="Too many elements" data-testid="budget-ask">
+          {pending.message}{' '}
+          <button
+            type="button"
+            onClick={() => {
+              pending.apply();
+              setPending(null);
+            }}
+          >
+            Draw anyway
+          </button>{' '}
+          <button type="button" onClick={() => setPending(null)}>
+            Cancel
+          </button>
+        </div>
+      )}
+
+      <main className="body">
+        <aside className="left" aria-label="View controls">
+          <section>
+            <h3>Layout</h3>
+            <label>
+              <span className="sr-only">Layout</span>
+              <select value={layoutName} onChange={(e) => setLayoutName(e.target.value as LayoutName)} data-testid="layout-select">
+                <option value="dagre">Hierarchical (dagre)</option>
+                <option value="cose">Force-directed (cose)</option>
+              </select>
+            </label>
+            <div className="row">
+              <button type="button" data-testid="relayout" onClick={() => setLayoutReq((r) => ({ name: layoutName, seq: r.seq + 1 }))}>
+                Re-layout
+              </button>
+              <button type="button" onClick={() => cyRef.current && fitView(cyRef.current)} data-testid="fit">
+                Fit
+              </button>
+              <button type="button" onClick={() => zoomBy(1.25)} aria-label="Zoom in">
+                +
+              </button>
+              <button type="button" onClick={() => zoomBy(0.8)} aria-label="Zoom out">
+                −
+              </button>
+            </div>
+            <button type="button" onClick={exportPng} data-testid="export-png" disabled={visible.nodes.length === 0}>
+              Export PNG
+            </button>
+          </section>
+          <section aria-label="Class filter">
+            <h3>Classes shown</h3>
+            {presentClasses.length === 0 && <p className="muted">None yet.</p>}
+            {presentClasses.map((c) => (
+              <label key={c} className="check">
+                <input
+                  type="checkbox"
+                  data-testid={`class-${c}`}
+                  checked={!graph.hiddenClasses.includes(c)}
+                  onChange={(e) => setGraph((g) => setHiddenClasses(g, e.target.checked ? g.hiddenClasses.filter((h) => h !== c) : [...g.hiddenClasses, c]))}
+                />
+                {c}
+              </label>
+            ))}
+            {graph.hiddenClasses.length > 0 && <p className="muted">Hidden classes are bridged by dashed “implied” edges.</p>}
+          </section>
+          <Legend classes={presentClasses} types={presentTypes} />
+        </aside>
+
+        <div className="stage">
+          <GraphView
+            visible={visible}
+            overlay={overlay}
+            highlight={highlight}
+            selection={selection}
+            layout={layoutReq}
+            onReady={(cy) => {
+              cyRef.current = cy;
+            }}
+            onSelect={setSelection}
+            onOpen={openNode}
+            onPositions={onPositions}
+          />
+          {canvasMessage && (
+            <div className="canvas-message" role="status" data-testid="canvas-message">
+              {canvasMessage}
+            </div>
+          )}
+          {busy && visible.nodes.length > 0 && (
+            <div className="busy" role="status" data-testid="busy">
+              {busy}
+            </div>
+          )}
+          <div className="counter muted" data-testid="counter">
+            {visible.nodes.length} CIs · {visible.edges.length} relationships on the canvas
+          </div>
+        </div>
+
+        <aside className="right" aria-label="Details">
+          {caps && mode === 'impact' && (
+            <ImpactPanel
+              available={caps.impact}
+              sources={sources}
+              sourceNames={(id) => labels.current.get(id) ?? id}
+              selection={selectedNode}
+              at={at}
+              report={report}
+              highlighted={impactItem?.ci.id ?? null}
+              busy={busy !== null}
+              onSources={setSources}
+              onAt={setAt}
+              onRun={() => void act('Computing the blast radius…', () => runImpact(sources, at))}
+              onHighlight={setImpactItem}
+            />
+          )}
+          {caps && mode === 'rootcause' && (
+            <RootCausePanel
+              available={caps.rootCause}
+              incidentsAvailable={caps.incidents}
+              observed={observed}
+              label={(id) => labels.current.get(id) ?? id}
+              selection={selectedNode}
+              suggestions={suggestions}
+              candidates={candidates}
+              chosen={chosen}
+              busy={busy !== null}
+              onObserved={setObserved}
+              onFindIncidents={() =>
+                void act('Looking for open incidents…', async () => {
+                  const found = await openIncidentsOn(request, Object.keys(graph.nodes).slice(0, 200));
+                  for (const i of found) labels.current.set(i.id, `${i.id} ${i.title}`);
+                  setSuggestions(found);
+                })
+              }
+              onRun={() => void act('Ranking root-cause candidates…', () => runRootCause(observed))}
+              onChoose={(id) => void act('Tracing the candidate…', () => chooseCandidate(id))}
+            />
+          )}
+          {caps && meta && selection && (graph.nodes[selection] || graph.groups[selection]) ? (
+            <DetailsPanel
+              key={selection}
+              request={request}
+              caps={caps}
+              meta={meta}
+              id={selection}
+              group={graph.groups[selection] ?? null}
+              expanded={Boolean(graph.expanded[selection]?.length)}
+              isFocus={graph.focus === selection}
+              onExpand={(spec) => void expand(selection, spec)}
+              onCollapse={() => setGraph((g) => collapse(g, selection))}
+              onExpandGroup={() => {
+                setGraph((g) => expandGroup(g, selection));
+                setSelection(null);
+              }}
+              onFocus={() => selectedNode && focus(selectedNode)}
+              onSelect={setSelection}
+              memberNames={(ids) => ids.map((id) => ({ id, name: graph.nodes[id]?.ci.name ?? id }))}
+            />
+          ) : (
+            visible.nodes.length > 0 && (
+              <section className="details" aria-label="CIs on the canvas">
+                <h3>On the canvas</h3>
+                <p className="muted">Select a CI to see its details and expand it (or double-click it on the canvas).</p>
+                <ul className="plain onCanvas">
+                  {visible.nodes.slice(0, 300).map((n) => (
+                    <li key={n.id}>
+                      <button type="button" className="link" onClick={() => setSelection(n.id)}>
+                        {n.label}
+                      </button>{' '}
+                      <span className="muted">{n.members ? 'group' : n.cls}</span>
+                    </li>
+                  ))}
+                </ul>
+              </section>
+            )
+          )}
+        </aside>
+      </main>
+    </div>
+  );
+}

@@ -1,0 +1,101 @@
+import { describe, expect, it } from 'vitest';
+import {
+  addNeighbours,
+  addOverlay,
+  clearOverlay,
+  collapse,
+  emptyState,
+  expandGroup,
+  focusOn,
+  placeAround,
+  setHiddenClasses,
+  visibleElements,
+  type CINode,
+  type Neighbour,
+} from './graph.js';
+
+const ci = (id: string, cls = 'Application'): CINode => ({ id, name: id, class: cls, status: 'ACTIVE', criticality: null });
+const out = (from: string, to: CINode, type = 'DEPENDS_ON'): Neighbour => ({ rel: { id: `REL-${from}-${to.id}`, type, from, to: to.id }, other: to });
+const inc = (to: string, from: CINode, type = 'DEPENDS_ON'): Neighbour => ({ rel: { id: `REL-${from.id}-${to}`, type, from: from.id, to }, other: from });
+
+describe('expansion', () => {
+  it('places providers below and dependents above without moving what is there', () => {
+    let s = focusOn(emptyState(), ci('app'));
+    s = addNeighbours(s, 'app', { direction: 'BOTH', types: [] }, [out('app', ci('db', 'Database')), inc('app', ci('svc', 'ApplicationService'))]);
+    expect(s.nodes.app!.pos).toEqual({ x: 0, y: 0 });
+    expect(s.nodes.db!.pos.y).toBeGreaterThan(0);
+    expect(s.nodes.svc!.pos.y).toBeLessThan(0);
+    const before = s.nodes.db!.pos;
+    s = addNeighbours(s, 'db', { direction: 'OUT', types: [] }, [out('db', ci('vm', 'VirtualMachine'), 'RUNS_ON')]);
+    expect(s.nodes.db!.pos).toEqual(before);
+    expect(s.nodes.vm!.pos.y).toBeGreaterThan(before.y);
+    expect(s.expanded.db).toEqual([{ direction: 'OUT', types: [] }]);
+  });
+
+  it('never puts two new nodes on the same spot', () => {
+    const taken = [{ x: 0, y: 140 }];
+    const slots = placeAround({ x: 0, y: 0 }, 12, 'below', taken);
+    expect(slots).toHaveLength(12);
+    const keys = new Set(slots.map((p) => `${p.x},${p.y}`));
+    expect(keys.size).toBe(12);
+    expect(keys.has('0,140')).toBe(false);
+  });
+
+  it('collapses what an expansion brought, recursively, but keeps CIs anchored otherwise', () => {
+    let s = focusOn(emptyState(), ci('app'));
+    s = addNeighbours(s, 'app', { direction: 'OUT', types: [] }, [out('app', ci('db')), out('app', ci('vm'))]);
+    s = addNeighbours(s, 'vm', { direction: 'OUT', types: [] }, [out('vm', ci('host'))]);
+    s = addOverlay(s, [{ ci: ci('db') }], []);
+    s = collapse(s, 'app');
+    expect(Object.keys(s.nodes).sort()).toEqual(['app', 'db']);
+    expect(Object.keys(s.edges)).toEqual(['REL-app-db']);
+    expect(s.expanded.vm).toBeUndefined();
+  });
+
+  it('folds many neighbours of one class into a group node that can be opened', () => {
+    let s = focusOn(emptyState(), ci('farm', 'Cluster'));
+    const members = Array.from({ length: 10 }, (_, i) => out('farm', ci(`vm${i}`, 'VirtualMachine'), 'HAS_MEMBER'));
+    s = addNeighbours(s, 'farm', { direction: 'OUT', types: ['HAS_MEMBER'] }, [...members, out('farm', ci('lb', 'LoadBalancer'))]);
+    let v = visibleElements(s);
+    expect(v.nodes.map((n) => n.label).sort()).toEqual(['10 × VirtualMachine', 'farm', 'lb']);
+    const group = v.nodes.find((n) => n.members)!;
+    expect(v.edges.find((e) => e.to === group.id)?.count).toBe(10);
+    s = expandGroup(s, group.id);
+    v = visibleElements(s);
+    expect(v.nodes).toHaveLength(12);
+    expect(new Set(v.nodes.map((n) => `${n.pos.x},${n.pos.y}`)).size).toBe(12);
+  });
+});
+
+describe('hidden classes', () => {
+  it('draws implied edges across a hidden class, following the arrows', () => {
+    let s = focusOn(emptyState(), ci('app'));
+    s = addNeighbours(s, 'app', { direction: 'OUT', types: [] }, [out('app', ci('vm', 'VirtualMachine'), 'RUNS_ON')]);
+    s = addNeighbours(s, 'vm', { direction: 'OUT', types: [] }, [out('vm', ci('vm2', 'VirtualMachine')), out('vm', ci('host', 'Server'), 'HOSTED_ON')]);
+    s = addNeighbours(s, 'vm2', { direction: 'OUT', types: [] }, [out('vm2', ci('host2', 'Server'), 'HOSTED_ON')]);
+    s = setHiddenClasses(s, ['VirtualMachine']);
+    const v = visibleElements(s);
+    expect(v.nodes.map((n) => n.id).sort()).toEqual(['app', 'host', 'host2']);
+    expect(v.edges.map((e) => `${e.from}>${e.type}>${e.to}`).sort()).toEqual(['app>IMPLIED>host', 'app>IMPLIED>host2']);
+    expect(v.edges[0]!.via).toEqual(['VirtualMachine']);
+  });
+
+  it('does not imply a dependency between two dependents of a hidden provider', () => {
+    let s = focusOn(emptyState(), ci('db', 'Database'));
+    s = addNeighbours(s, 'db', { direction: 'IN', types: [] }, [inc('db', ci('a')), inc('db', ci('b'))]);
+    s = setHiddenClasses(s, ['Database']);
+    expect(visibleElements(s).edges).toEqual([]);
+  });
+});
+
+describe('overlay', () => {
+  it('replaces a drawn path edge by the real relationship and clears what only it brought', () => {
+    let s = focusOn(emptyState(), ci('db', 'Database'));
+    s = addOverlay(s, [{ ci: ci('app'), near: 'db', side: 'above' }], [{ id: 'path:app>DEPENDS_ON>db', type: 'DEPENDS_ON', from: 'app', to: 'db' }]);
+    expect(s.nodes.app!.pos.y).toBeLessThan(0);
+    s = addNeighbours(s, 'db', { direction: 'IN', types: [] }, [inc('db', ci('app'))]);
+    expect(Object.keys(s.edges)).toEqual(['REL-app-db']);
+    s = clearOverlay(s);
+    expect(Object.keys(s.nodes).sort()).toEqual(['app', 'db']);
+  });
+});

@@ -1,0 +1,174 @@
+/**
+ * The GraphQL the explorer sends, and what the served schema offers. Modes whose API a
+ * server does not (yet) serve are shown as unavailable instead of failing.
+ */
+import type { Request } from './api.js';
+import type { CINode, Direction, Neighbour } from './model/graph.js';
+import type { ImpactReport, RootCauseCandidate } from './model/overlay.js';
+
+export interface Capabilities {
+  impact: boolean;
+  rootCause: boolean;
+  incidents: boolean;
+  changes: boolean;
+  /** A root field listing incidents (not in the contract; used when a server has it). */
+  incidentList: boolean;
+  history: boolean;
+}
+
+const CAPABILITIES = `
+query Capabilities {
+  q: __type(name: "Query") { fields { name } }
+  ci: __type(name: "CI") { fields { name } }
+}`;
+
+export async function loadCapabilities(request: Request): Promise<Capabilities> {
+  const data = await request<{ q: { fields: { name: string }[] } | null; ci: { fields: { name: string }[] } | null }>(CAPABILITIES);
+  const root = new Set(data.q?.fields.map((f) => f.name) ?? []);
+  const ci = new Set(data.ci?.fields.map((f) => f.name) ?? []);
+  return {
+    impact: root.has('impact'),
+    rootCause: root.has('rootCause'),
+    incidents: ci.has('incidents'),
+    changes: ci.has('changes'),
+    incidentList: root.has('incidents'),
+    history: ci.has('history'),
+  };
+}
+
+const CI_FIELDS = 'id name class status criticality';
+
+export interface Meta {
+  classes: { name: string; description: string | null }[];
+  types: { name: string; description: string | null; propagatesImpact: boolean }[];
+}
+
+export async function loadMeta(request: Request): Promise<Meta> {
+  const data = await request<{ ciClasses: Meta['classes']; relationshipTypes: Meta['types'] }>(`
+query Meta {
+  ciClasses { name description }
+  relationshipTypes { name description propagatesImpact }
+}`);
+  return { classes: data.ciClasses, types: data.relationshipTypes };
+}
+
+/**
+ * The server's full-text index splits names at hyphens and underscores ("payroll-db" is
+ * two words), so typed text is split the same way before it is sent.
+ */
+export function searchWords(text: string): string {
+  return text.replace(/[-_/]+/g, ' ').replace(/\s+/g, ' ').trim();
+}
+
+export async function searchCIs(request: Request, search: string, first = 12): Promise<{ items: CINode[]; total: number }> {
+  const data = await request<{ cis: { totalCount: number | null; edges: ({ node: CINode | null } | null)[] | null } }>(
+    `query Search($first: Int, $filter: CIFilter) { cis(first: $first, filter: $filter) { totalCount edges { node { ${CI_FIELDS} } } } }`,
+    { first, filter: { search: searchWords(search) } },
+  );
+  const items = (data.cis.edges ?? []).flatMap((e) => (e?.node ? [e.node] : []));
+  return { items, total: data.cis.totalCount ?? items.length };
+}
+
+export async function getCI(request: Request, id: string): Promise<CINode | null> {
+  const data = await request<{ ci: CINode | null }>(`query One($id: ID!) { ci(id: $id) { ${CI_FIELDS} } }`, { id });
+  return data.ci;
+}
+
+interface RelRow {
+  id: string;
+  type: string;
+  from: CINode;
+  to: CINode;
+}
+
+export async function neighbours(request: Request, id: string, direction: Direction, types: string[]): Promise<Neighbour[]> {
+  const data = await request<{ ci: { relationships: RelRow[] | null } | null }>(
+    `query Neighbours($id: ID!, $direction: Direction, $types: [String!]) {
+  ci(id: $id) { relationships(direction: $direction, types: $types) { id type from { ${CI_FIELDS} } to { ${CI_FIELDS} } } }
+}`,
+    { id, direction, types: types.length ? types : null },
+  );
+  return (data.ci?.relationships ?? []).map((r) => ({
+    rel: { id: r.id, type: r.type, from: r.from.id, to: r.to.id },
+    other: r.from.id === id ? r.to : r.from,
+  }));
+}
+
+export interface Details {
+  ci: CINode & {
+    attributes: Record<string, unknown> | null;
+    sources: string[] | null;
+    createdAt: string | null;
+    updatedAt: string | null;
+    history?: { at: string; actor: string; source: string; field: string; old: unknown; new: unknown }[];
+    incidents?: { id: string; title: string; priority: string; status: string; openedAt: string }[];
+    changes?: { id: string; title: string; status: string; plannedStart: string | null; plannedEnd: string | null; collisions?: { id: string; title: string; status: string }[] }[];
+  };
+}
+
+export async function loadDetails(request: Request, id: string, caps: Capabilities): Promise<Details['ci'] | null> {
+  const parts = [
+    `${CI_FIELDS} attributes sources createdAt updatedAt`,
+    caps.history ? 'history(first: 20) { at actor source field old new }' : '',
+    caps.incidents ? 'incidents(openOnly: true) { id title priority status openedAt }' : '',
+    caps.changes ? 'changes { id title status plannedStart plannedEnd collisions { id title status } }' : '',
+  ];
+  const data = await request<{ ci: Details['ci'] | null }>(`query Details($id: ID!) { ci(id: $id) { ${parts.join(' ')} } }`, { id });
+  return data.ci;
+}
+
+const IMPACTED = `ci { ${CI_FIELDS} } state depth path { ci { ${CI_FIELDS} } relationship }`;
+
+export async function loadImpact(request: Request, ciIds: string[], at: number | null): Promise<ImpactReport> {
+  const data = await request<{ impact: ImpactReport }>(
+    `query Impact($input: ImpactInput!) {
+  impact(input: $input) { sources { ${CI_FIELDS} } impacted { ${IMPACTED} } businessServices { ${IMPACTED} } totalCount truncated }
+}`,
+    { input: { ciIds, ...(at !== null ? { at } : {}) } },
+  );
+  return data.impact;
+}
+
+export async function loadChangeTargets(request: Request, changeId: string): Promise<{ id: string; title: string; targets: CINode[] } | null> {
+  const data = await request<{ change: { id: string; title: string; targets: CINode[] } | null }>(
+    `query ChangeTargets($id: ID!) { change(id: $id) { id title targets { ${CI_FIELDS} } } }`,
+    { id: changeId },
+  );
+  return data.change;
+}
+
+export interface IncidentRef {
+  id: string;
+  title: string;
+  priority: string;
+  status: string;
+  affects: CINode[];
+}
+
+export async function loadIncident(request: Request, id: string): Promise<IncidentRef | null> {
+  const data = await request<{ incident: IncidentRef | null }>(
+    `query Incident($id: ID!) { incident(id: $id) { id title priority status affects { ${CI_FIELDS} } } }`,
+    { id },
+  );
+  return data.incident;
+}
+
+/** Open incidents on the given CIs (CI.incidents), the way to pick them without a list root. */
+export async function openIncidentsOn(request: Request, ciIds: string[]): Promise<IncidentRef[]> {
+  if (!ciIds.length) return [];
+  const fields = ciIds.map((id, i) => `c${i}: ci(id: ${JSON.stringify(id)}) { incidents(openOnly: true) { id title priority status affects { ${CI_FIELDS} } } }`);
+  const data = await request<Record<string, { incidents: IncidentRef[] | null } | null>>(`query OpenIncidents { ${fields.join('\n')} }`);
+  const byId = new Map<string, IncidentRef>();
+  for (const v of Object.values(data)) for (const i of v?.incidents ?? []) byId.set(i.id, i);
+  return [...byId.values()];
+}
+
+export async function loadRootCause(request: Request, incidentIds: string[], ciIds: string[]): Promise<RootCauseCandidate[]> {
+  const data = await request<{ rootCause: { candidates: RootCauseCandidate[] } }>(
+    `query RootCause($input: RootCauseInput!) {
+  rootCause(input: $input) { candidates { ci { ${CI_FIELDS} } score explains { ${CI_FIELDS} } evidence recentChanges { id title status } } }
+}`,
+    { input: { incidentIds, ciIds } },
+  );
+  return data.rootCause.candidates.map((c) => ({ ...c, evidence: c.evidence ?? [], recentChanges: c.recentChanges ?? [] }));
+}
