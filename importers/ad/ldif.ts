@@ -1,0 +1,152 @@
+/**
+ * A streaming LDIF reader (RFC 2849) for what `ldifde` and `ldapsearch` write: folded
+ * lines, comments, base64 (`::`) values, binary attributes, `version: 1`, attribute
+ * options (`member;range=0-1499`). Content records and `changetype: add` (ldifde writes
+ * it on every entry) are entries; other change records (modify, delete, moddn) and URL
+ * values (`:<`) are rejected with their line number. The file is read line by line;
+ * only the current entry is held in memory.
+ */
+import { createReadStream } from 'node:fs';
+import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
+
+export type LdifValue = string | Buffer;
+
+export interface LdifEntry {
+  dn: string;
+  /** Line of the `dn:` line (1-based). */
+  line: number;
+  /** Lower-case attribute name (options stripped) → values in file order. */
+  attributes: Map<string, LdifValue[]>;
+}
+
+export type LdifItem =
+  | { kind: 'entry'; entry: LdifEntry }
+  | { kind: 'error'; line: number; dn?: string; reason: string };
+
+interface LogicalLine {
+  text: string;
+  line: number;
+}
+
+const ATTR_LINE = /^([A-Za-z0-9][A-Za-z0-9;.\-_]*)(::|:<|:)[ ]*(.*)$/;
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
+export class LdifError extends Error {
+  constructor(
+    readonly line: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+function decodeValue(kind: string, raw: string, line: number, attr: string): LdifValue {
+  if (kind === ':<') {
+    throw new LdifError(line, `URL values (${attr}:< ...) are not supported; inline the value or base64 it with ::`);
+  }
+  if (kind === '::') {
+    const text = raw.replace(/\s+/g, '');
+    if (!BASE64.test(text) || text.length % 4 === 1) throw new LdifError(line, `${attr}:: is not valid base64`);
+    return Buffer.from(text, 'base64');
+  }
+  return raw;
+}
+
+/** Turns the logical lines of one record into an entry, or says why it cannot be one. */
+function toEntry(lines: LogicalLine[]): LdifEntry {
+  const first = lines[0]!;
+  const head = ATTR_LINE.exec(first.text);
+  if (!head || head[1]!.toLowerCase() !== 'dn') {
+    throw new LdifError(first.line, `a record must start with "dn:" (found "${first.text.slice(0, 40)}")`);
+  }
+  const dnValue = decodeValue(head[2]!, head[3]!, first.line, 'dn');
+  const dn = typeof dnValue === 'string' ? dnValue.trim() : dnValue.toString('utf8').trim();
+  const attributes = new Map<string, LdifValue[]>();
+  for (let i = 1; i < lines.length; i++) {
+    const { text, line } = lines[i]!;
+    const m = ATTR_LINE.exec(text);
+    if (!m) throw new LdifError(line, `cannot read "${text.slice(0, 60)}" as "attribute: value"`);
+    const name = m[1]!.split(';')[0]!.toLowerCase();
+    if (name === 'control') {
+      throw new LdifError(line, `change record with controls in ${dn}: only content records can be imported`);
+    }
+    if (name === 'changetype') {
+      const type = String(decodeValue(m[2]!, m[3]!, line, name)).trim().toLowerCase();
+      if (type === 'add') continue;
+      throw new LdifError(
+        line,
+        `change record (changetype: ${type}) for ${dn}: only content records (or changetype: add) can be imported`,
+      );
+    }
+    const value = decodeValue(m[2]!, m[3]!, line, m[1]!);
+    const list = attributes.get(name);
+    if (list) list.push(value);
+    else attributes.set(name, [value]);
+  }
+  return { dn, line: first.line, attributes };
+}
+
+/** Reads LDIF from a file path or a stream, yielding entries and per-record errors. */
+export async function* readLdif(input: string | Readable): AsyncGenerator<LdifItem> {
+  const stream = typeof input === 'string' ? createReadStream(input, { encoding: 'utf8' }) : input;
+  const rl = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY });
+  let lineNo = 0;
+  let record: LogicalLine[] = [];
+  let current: LogicalLine | null = null;
+  let inComment = false;
+  let firstRecord = true;
+
+  const endLine = () => {
+    if (current && !inComment) record.push(current);
+    current = null;
+  };
+  const endRecord = function* (): Generator<LdifItem> {
+    endLine();
+    if (record.length === 0) return;
+    if (firstRecord && /^version:/i.test(record[0]!.text)) {
+      record.shift();
+      if (record.length === 0) {
+        firstRecord = false;
+        return;
+      }
+    }
+    firstRecord = false;
+    const lines = record;
+    record = [];
+    try {
+      yield { kind: 'entry', entry: toEntry(lines) };
+    } catch (error) {
+      if (!(error instanceof LdifError)) throw error;
+      const dn = /^dn:\s*(.*)$/i.exec(lines[0]!.text)?.[1];
+      yield { kind: 'error', line: error.line, reason: error.message, ...(dn ? { dn } : {}) };
+    }
+  };
+
+  try {
+    for await (let text of rl) {
+      lineNo++;
+      if (lineNo === 1 && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+      if (text.startsWith(' ')) {
+        // A folded line continues the previous one (comments fold too).
+        if (current) (current as LogicalLine).text += text.slice(1);
+        else if (!inComment) {
+          yield { kind: 'error', line: lineNo, reason: 'continuation line with nothing to continue' };
+        }
+        continue;
+      }
+      if (text.trim() === '') {
+        yield* endRecord();
+        inComment = false;
+        continue;
+      }
+      endLine();
+      inComment = text.startsWith('#');
+      current = { text, line: lineNo };
+    }
+    yield* endRecord();
+  } finally {
+    rl.close();
+    if (typeof input === 'string') stream.destroy();
+  }
+}

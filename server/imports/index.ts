@@ -1,0 +1,1 @@
+export { listImportRuns, getImportRun, importRunReport, isImportRunId, type ImportRun } from './service.js';

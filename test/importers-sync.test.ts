@@ -1,0 +1,225 @@
+/**
+ * The sync engine against a real Neo4j, with records built in the test (source-agnostic):
+ * idempotency, withdrawal and retirement, the guard, dry run, conflicts, manual edits and
+ * precedence, relationship provenance, scoped withdrawal, the lock, and importRuns.
+ */
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { createCI, getCI, updateCI } from '../server/cis/service.js';
+import type { Graph } from '../server/db/index.js';
+import { runSync, type SourceItem, type SourceRecord, type SyncOptions } from '../importers/sync/index.js';
+import { testApi } from './helpers/api.js';
+import { closeTestGraph, testGraph, wipe } from './helpers/neo4j.js';
+
+let graph: Graph;
+
+function user(n: number, extra: Partial<SourceRecord> = {}): SourceRecord {
+  return {
+    class: 'User',
+    key: `u${n}`,
+    name: `User ${n}`,
+    attributes: { sAMAccountName: `user${n}`, title: 'Engineer', department: 'IT' },
+    references: [{ type: 'MEMBER_OF', target: { key: 'g1' } }],
+    origin: `row ${n}`,
+    ...extra,
+  };
+}
+
+const group: SourceRecord = { class: 'Group', key: 'g1', name: 'Staff', attributes: { sAMAccountName: 'staff' }, origin: 'row 0' };
+
+async function* items(records: (SourceRecord | SourceItem)[]): AsyncGenerator<SourceItem> {
+  for (const r of records) yield 'kind' in r ? r : { kind: 'record', record: r };
+}
+
+const base: SyncOptions = { source: 'test', scope: 'all' };
+const sync = (records: (SourceRecord | SourceItem)[], options: Partial<SyncOptions> = {}) =>
+  runSync(graph, items(records), { ...base, ...options });
+
+const users = (count: number) => Array.from({ length: count }, (_, i) => user(i + 1));
+
+async function ciBySam(sam: string) {
+  const [row] = await graph.read('MATCH (n:CI {key_sAMAccountName: $sam}) RETURN n.id AS id', { sam });
+  return row ? getCI(graph, String(row.id)) : null;
+}
+
+beforeEach(async () => {
+  graph = await testGraph();
+  await wipe(graph);
+});
+afterAll(closeTestGraph);
+
+describe('sync engine', () => {
+  it('creates, then a second identical run changes nothing and says so', async () => {
+    const first = await sync([group, ...users(5)]);
+    expect(first.status).toBe('SUCCEEDED');
+    expect(first.counts).toMatchObject({ created: 6, updated: 0, unchanged: 0, relationshipsCreated: 5 });
+    const second = await sync([group, ...users(5)]);
+    expect(second.counts).toMatchObject({ created: 0, updated: 0, unchanged: 6, retired: 0, relationshipsCreated: 0, relationshipsUnchanged: 5 });
+    const [{ history }] = (await graph.read('MATCH (h:HistoryEntry) RETURN count(h) AS history')) as [{ history: number }];
+    expect(history).toBe(11); // 6 CIs + 5 relationships created, nothing after
+    const rel = await graph.read('MATCH ()-[r:MEMBER_OF]->() RETURN r.sources AS sources, r.lastSeen AS lastSeen LIMIT 1');
+    expect(rel[0]!.sources).toEqual(['test']);
+    expect(Object.keys(JSON.parse(String(rel[0]!.lastSeen)))).toEqual(['test']);
+  });
+
+  it('updates changed attributes with history, retires what no source reports, closes its relationships', async () => {
+    await sync([group, ...users(20)]);
+    const changed = users(19).map((u) => (u.key === 'u3' ? { ...u, attributes: { ...u.attributes, title: 'Lead' } } : u));
+    const report = await sync([group, ...changed]);
+    expect(report.counts).toMatchObject({ updated: 1, retired: 1, unchanged: 19, relationshipsClosed: 1 });
+    const gone = await ciBySam('user20');
+    expect(gone?.status).toBe('RETIRED');
+    expect(gone?.retiredAt).toBeTypeOf('number');
+    const open = await graph.read('MATCH (n:CI {id: $id})-[r]-() WHERE r.validTo IS NULL RETURN count(r) AS c', { id: gone!.id });
+    expect(open[0]!.c).toBe(0);
+    const closed = await graph.read('MATCH (n:CI {id: $id})-[r]-() RETURN count(r) AS c', { id: gone!.id });
+    expect(closed[0]!.c).toBe(1); // kept as history, never deleted
+    const history = await graph.read(
+      "MATCH (h:HistoryEntry {field: 'attributes.title'})-[:RECORDS]->(n:CI) RETURN h.actor AS actor, h.old AS old, h.new AS new",
+    );
+    expect(history).toEqual([{ actor: 'importer:test', old: '"Engineer"', new: '"Lead"' }]);
+    // It comes back when reported again.
+    const back = await sync([group, ...users(20)]);
+    expect(back.counts).toMatchObject({ updated: 2, created: 0 });
+    expect((await ciBySam('user20'))?.status).toBe('ACTIVE');
+  });
+
+  it('stops before writing when it would withdraw more than the allowed share, unless forced', async () => {
+    await sync([group, ...users(19)]);
+    const half = await sync([group, ...users(9)]);
+    expect(half.status).toBe('FAILED');
+    expect(half.guardTripped).toBe(true);
+    expect(half.error).toMatch(/refusing to withdraw 10 of the 20/);
+    expect((await ciBySam('user15'))?.status).toBe('ACTIVE');
+    const dry = await sync([group, ...users(9)], { dryRun: true });
+    expect(dry.status).toBe('DRY_RUN');
+    expect(dry.guardTripped).toBe(true);
+    const forced = await sync([group, ...users(9)], { force: true });
+    expect(forced.status).toBe('SUCCEEDED');
+    expect(forced.counts.retired).toBe(10);
+  });
+
+  it('dry run writes nothing and reports the same counts and a sample', async () => {
+    await sync([group, ...users(3)]);
+    const next = [group, ...users(3).map((u) => ({ ...u, name: `${u.name} (renamed)` })), user(4)];
+    const dry = await sync(next, { dryRun: true });
+    expect(dry.status).toBe('DRY_RUN');
+    expect(dry.counts).toMatchObject({ created: 1, updated: 3, relationshipsCreated: 1 });
+    expect(dry.sample.find((d) => d.action === 'update')?.changes?.[0]).toMatchObject({ field: 'name', old: 'User 1' });
+    expect(await ciBySam('user4')).toBeNull();
+    expect((await ciBySam('user1'))?.name).toBe('User 1');
+    const real = await sync(next);
+    expect(real.counts).toMatchObject({ created: 1, updated: 3, relationshipsCreated: 1 });
+  });
+
+  it('rejects bad records with their origin and reason, and the rest goes on', async () => {
+    const report = await sync([
+      group,
+      user(1),
+      { kind: 'rejected', origin: 'file.ldif:12', reason: 'change record' },
+      { ...user(2), class: 'Spaceship' },
+      { ...user(3), attributes: { sAMAccountName: 'user3', enabled: 'yes' } },
+      { ...user(4), attributes: {} },
+      { ...user(5), key: 'u1' },
+    ]);
+    expect(report.status).toBe('SUCCEEDED');
+    expect(report.counts).toMatchObject({ created: 2, rejected: 5 });
+    expect(report.rejections.map((r) => r.origin).sort()).toEqual(['file.ldif:12', 'row 2', 'row 3', 'row 4', 'row 5']);
+    expect(report.rejections.find((r) => r.origin === 'row 3')?.reason).toMatch(/enabled/);
+  });
+
+  it('reports a record whose identifiers point at two CIs as a conflict and merges nothing', async () => {
+    await sync([group, user(1), user(2)]);
+    const mixed = { ...user(1), attributes: { sAMAccountName: 'user1', email: 'x@example.com' } };
+    await sync([group, mixed, user(2)]);
+    const clash = { ...user(1), attributes: { sAMAccountName: 'user2', email: 'x@example.com' } };
+    const report = await sync([group, clash, user(2)], { force: true });
+    expect(report.counts.conflicts).toBe(1);
+    expect(report.conflicts[0]!.reason).toMatch(/point at 2 different CIs/);
+    expect(report.counts.retired).toBe(0); // the conflicted CIs are not withdrawn either
+    expect((await ciBySam('user1'))?.attributes.email).toBe('x@example.com');
+  });
+
+  it('never overwrites a manual edit without a precedence rule, and does with one', async () => {
+    await sync([group, user(1)]);
+    const ci = (await ciBySam('user1'))!;
+    await updateCI(graph, { id: ci.id, attributes: { title: 'Chief' } }, { actor: 'alice', source: 'manual' });
+    const changed = { ...user(1), attributes: { ...user(1).attributes, title: 'Intern', department: 'Ops' } };
+    const kept = await sync([group, changed]);
+    expect(kept.counts.updated).toBe(1);
+    expect((await getCI(graph, ci.id))?.attributes).toMatchObject({ title: 'Chief', department: 'Ops' });
+    await sync([group, changed], { precedence: [{ class: 'User', field: 'attributes.title', order: ['test', 'manual'] }] });
+    expect((await getCI(graph, ci.id))?.attributes.title).toBe('Intern');
+  });
+
+  it('matches a manually created CI by identifier, keeps it when the source withdraws', async () => {
+    const manual = await createCI(graph, { class: 'User', name: 'Manual', attributes: { sAMAccountName: 'user1' } }, { actor: 'alice', source: 'manual' });
+    await sync([group, user(1)]);
+    const after = await getCI(graph, manual.id);
+    expect(after?.sources.sort()).toEqual(['manual', 'test']);
+    expect(after?.name).toBe('Manual'); // a person named it
+    await sync([group], { force: true });
+    const withdrawn = await getCI(graph, manual.id);
+    expect(withdrawn?.status).toBe('ACTIVE');
+    expect(withdrawn?.sources).toEqual(['manual']);
+  });
+
+  it('withdraws per scope: a run of one scope never withdraws another scope or source', async () => {
+    await sync([group, user(1), user(2)], { scope: 'ou=a' });
+    const byName = { type: 'MEMBER_OF', target: { identifier: { attribute: 'sAMAccountName', value: 'STAFF' } } };
+    await sync([{ ...user(3), references: [byName] }], { scope: 'ou=b' });
+    await sync([user(1)], { source: 'other', scope: 'x' });
+    const report = await sync([group], { scope: 'ou=a', force: true });
+    expect(report.counts).toMatchObject({ retired: 1, withdrawn: 1 });
+    expect((await ciBySam('user1'))?.status).toBe('ACTIVE'); // still reported by "other"
+    expect((await ciBySam('user2'))?.status).toBe('RETIRED');
+    expect((await ciBySam('user3'))?.status).toBe('ACTIVE'); // other scope
+    const rel = await graph.read('MATCH (:CI {key_sAMAccountName: "user3"})-[r:MEMBER_OF]->() RETURN r.validTo AS validTo');
+    expect(rel[0]!.validTo).toBeNull();
+  });
+
+  it('a failing source writes and retires nothing; a rerun converges', async () => {
+    await sync([group, ...users(3)]);
+    async function* broken(): AsyncGenerator<SourceItem> {
+      yield { kind: 'record', record: user(1) };
+      throw new Error('connection lost');
+    }
+    const report = await runSync(graph, broken(), base);
+    expect(report.status).toBe('FAILED');
+    expect(report.error).toMatch(/connection lost/);
+    expect((await ciBySam('user3'))?.status).toBe('ACTIVE');
+    const rerun = await sync([group, ...users(3)]);
+    expect(rerun.counts).toMatchObject({ unchanged: 4, retired: 0 });
+  });
+
+  it('refuses a second concurrent run of the same source and scope', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    async function* slow(): AsyncGenerator<SourceItem> {
+      yield { kind: 'record', record: group };
+      await gate;
+    }
+    const first = runSync(graph, slow(), base);
+    await new Promise((r) => setTimeout(r, 300));
+    await expect(sync([group])).rejects.toThrow(/Another import of test:all is running/);
+    release();
+    expect((await first).status).toBe('SUCCEEDED');
+    expect((await sync([group])).status).toBe('SUCCEEDED');
+  });
+
+  it('records runs for importRuns and node(id)', async () => {
+    await sync([group, user(1)]);
+    await sync([group, user(1)], { dryRun: true });
+    const api = await testApi(graph);
+    const data = await api.ok<{ importRuns: { id: string; status: string; created: number; unchanged: number; report: { counts: unknown } }[] }>(
+      '{ importRuns(first: 5) { id source scope status created updated unchanged retired rejected startedAt finishedAt report } }',
+    );
+    expect(data.importRuns.map((r) => r.status)).toEqual(['DRY_RUN', 'SUCCEEDED']);
+    expect(data.importRuns[1]).toMatchObject({ created: 2 });
+    expect(data.importRuns[0]).toMatchObject({ unchanged: 2 });
+    const node = await api.ok<{ node: { __typename: string; source: string } }>(
+      'query($id: ID!) { node(id: $id) { __typename ... on ImportRun { source } } }',
+      { id: data.importRuns[0]!.id },
+    );
+    expect(node.node).toEqual({ __typename: 'ImportRun', source: 'test' });
+  });
+});
