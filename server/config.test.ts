@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './config.js';
+
+describe('loadConfig', () => {
+  it('defaults to a local Neo4j and auth on', () => {
+    const config = loadConfig({});
+    expect(config.NEO4J_URI).toBeUndefined();
+    expect(config.FAULTLINE_AUTH).toBe('on');
+    expect(config.PORT).toBe(4000);
+  });
+
+  it('accepts cluster and Aura URIs', () => {
+    for (const uri of ['neo4j://core1:7687', 'neo4j+s://abc.databases.neo4j.io', 'bolt://db:7687']) {
+      expect(loadConfig({ NEO4J_URI: uri, NEO4J_PASSWORD: 'x' }).NEO4J_URI).toBe(uri);
+    }
+  });
+
+  it('stops with one line naming the bad variable', () => {
+    expect(() => loadConfig({ PORT: 'eighty' })).toThrow(ConfigError);
+    expect(() => loadConfig({ PORT: 'eighty' })).toThrow(/^Invalid configuration: PORT: /);
+    expect(() => loadConfig({ NEO4J_URI: 'http://x' })).toThrow(/NEO4J_URI/);
+    expect(() => loadConfig({ NEO4J_URI: 'bolt://x:7687' })).toThrow(/NEO4J_PASSWORD: required/);
+    expect(() => loadConfig({ NEO4J_LOCAL_HEAP: 'lots' })).toThrow(/NEO4J_LOCAL_HEAP/);
+  });
+
+  it('refuses to turn authentication off unless bound to loopback', () => {
+    expect(loadConfig({ FAULTLINE_AUTH: 'off' }).FAULTLINE_AUTH).toBe('off');
+    expect(() => loadConfig({ FAULTLINE_AUTH: 'off', HOST: '0.0.0.0' })).toThrow(/FAULTLINE_AUTH/);
+  });
+});
