@@ -8,7 +8,7 @@
 import { execFileSync } from 'node:child_process';
 import type { Graph } from '../server/db/index.js';
 import { reachableBaseline } from '../server/impact/index.js';
-import { generateCMDB, loadCMDB, type GeneratedCMDB, type Layer } from '../test/generator/index.js';
+import { generateCMDB, loadCMDB, prng, type GeneratedCMDB, type Layer } from '../test/generator/index.js';
 import { testApi } from '../test/helpers/api.js';
 import { benchGraph, fmt, quantile, type BenchOptions } from './options.js';
 
@@ -74,14 +74,6 @@ async function neo4jHeapUsed(graph: Graph): Promise<number | null> {
 
 const mb = (bytes: number | null) => (bytes === null ? '-' : `${Math.round(bytes / 1024 / 1024)} MB`);
 
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (Math.imul(a ^ (a >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0;
-    return a / 4294967296;
-  };
-}
-
 async function wipeAll(graph: Graph) {
   await graph.runAutoCommit(`
 MATCH (n)
@@ -135,7 +127,7 @@ async function runScale(graph: Graph, n: number, smoke: boolean, options: BenchO
   );
 
   const api = await testApi(graph);
-  const random = rng(7);
+  const random = prng(7);
   const pick = (ids: string[]) => ids[Math.floor(random() * ids.length)]!;
   const runApi = async (id: string) => {
     const start = performance.now();

@@ -1,5 +1,5 @@
 /** The synthetic CMDB generator (tests, benchmarks, root-cause evaluation, web demos). */
-export { generateCMDB, type GeneratedCMDB, type GeneratedCI, type GenerateOptions, type Layer } from './generate.js';
+export { generateCMDB, prng, type GeneratedCMDB, type GeneratedCI, type GenerateOptions, type Layer } from './generate.js';
 export {
   loadCMDB,
   ciRow,
