@@ -142,7 +142,7 @@ describe('web explorer', () => {
     await searchAndFocus('shop-web-1', 'shop-web-1');
     await page.getByTestId('mode-impact').click();
     if (!roots.has('impact')) {
-      expect(await page.getByLabel('Blast radius').textContent()).toContain('does not offer the impact API yet');
+      expect(await page.getByLabel('Blast radius').textContent()).toContain('does not offer the impact API');
       return;
     }
     await page.getByTestId('impact-add-selected').click();
@@ -186,7 +186,7 @@ describe('web explorer', () => {
     const roots = await servedRootFields();
     await page.getByTestId('mode-rootcause').click();
     if (!roots.has('rootCause')) {
-      expect(await page.getByLabel('Root cause').textContent()).toContain('does not offer the root-cause API yet');
+      expect(await page.getByLabel('Root cause').textContent()).toContain('does not offer the root-cause API');
       await shot(page, '07-root-cause-unavailable');
       return;
     }
@@ -214,6 +214,45 @@ describe('web explorer', () => {
     await idle(page);
     await page.getByTestId('fit').click();
     await shot(page, '07-root-cause');
+  });
+
+  it('shows open incidents, changes and their collisions in the details, and a change as blast-radius source', async () => {
+    const roots = await servedRootFields();
+    if (!roots.has('change')) return;
+    const db = ids['db:payroll']!;
+    const start = Date.now() + 86_400_000;
+    const inc = await api<{ createIncident: { id: string } }>('mutation($i: CreateIncidentInput!) { createIncident(input: $i) { id } }', {
+      i: { title: 'Payroll DB slow', priority: 'P3', affectedCiIds: [db] },
+    });
+    expect(inc.errors).toBeUndefined();
+    const change = async (title: string) => {
+      const r = await api<{ createChange: { id: string } }>('mutation($i: CreateChangeInput!) { createChange(input: $i) { id } }', {
+        i: { title, targetCiIds: [db], plannedStart: start, plannedEnd: start + 3_600_000 },
+      });
+      expect(r.errors).toBeUndefined();
+      return r.data!.createChange.id;
+    };
+    const patch = await change('Patch Oracle');
+    const other = await change('Move payroll VM');
+    await page.getByTestId('mode-explore').click();
+    await searchAndFocus('payroll-db', 'payroll-db');
+    const incidents = page.getByTestId('incidents');
+    await incidents.waitFor();
+    expect(await incidents.textContent()).toContain('Payroll DB slow');
+    const changes = await page.getByTestId('changes').textContent();
+    expect(changes).toContain(patch);
+    expect(changes).toMatch(new RegExp(`Collides with: ${other}`));
+    await shot(page, '07a-details-itsm');
+
+    if (!roots.has('impact')) return;
+    await page.getByTestId('mode-impact').click();
+    await page.getByPlaceholder('CHG-…').fill(patch);
+    await page.getByPlaceholder('CHG-…').press('Enter');
+    await page.getByTestId('impact-run').click();
+    await idle(page);
+    const s = await appState(page);
+    expect(s.overlay![ids['bs:payroll']!]).toBe('DOWN');
+    expect(await page.getByTestId('impact-sources').textContent()).toContain('Patch Oracle');
   });
 
   it('restores the view from a deep link', async () => {

@@ -13,7 +13,6 @@ import { DetailsPanel } from './DetailsPanel.js';
 import { ImpactPanel } from './ImpactPanel.js';
 import { RootCausePanel } from './RootCausePanel.js';
 import {
-  addNeighbours,
   addOverlay,
   classesPresent,
   clearOverlay,
@@ -29,8 +28,8 @@ import {
   type CINode,
   type ExpandSpec,
   type GraphState,
-  type Neighbour,
   type Position,
+  planExpansion,
 } from './model/graph.js';
 import { impactOverlay, impactPlacement, pathHighlight, pathToEdges, rootCauseOverlay, type ImpactedCI, type ImpactReport, type RootCauseCandidate } from './model/overlay.js';
 import { decodeLink, encodeLink, type LayoutName, type Mode, type ViewLink } from './model/url.js';
@@ -44,29 +43,13 @@ import {
   loadRootCause,
   neighbours,
   openIncidentsOn,
+  recentOpenIncidents,
   type Capabilities,
   type IncidentRef,
   type Meta,
 } from './queries.js';
 
 type Boot = { status: 'loading' } | { status: 'ready' } | { status: 'unauthorized'; message: string } | { status: 'error'; message: string };
-
-interface Plan {
-  state: GraphState;
-  note?: string;
-  over?: number;
-}
-
-/** Adds an expansion, grouping by class when the plain result would exceed the budget. */
-function planExpansion(g: GraphState, owner: string, spec: ExpandSpec, found: Neighbour[]): Plan {
-  const plain = addNeighbours(g, owner, spec, found);
-  const n = elementCount(visibleElements(plain));
-  if (n <= ELEMENT_BUDGET) return { state: plain };
-  const grouped = addNeighbours(g, owner, spec, found, { aggregate: true });
-  const m = elementCount(visibleElements(grouped));
-  if (m <= ELEMENT_BUDGET) return { state: grouped, note: `Grouped by class to stay under ${ELEMENT_BUDGET.toLocaleString('en')} elements (${n.toLocaleString('en')} otherwise).` };
-  return { state: grouped, over: m };
-}
 
 function readInitialLink(): ViewLink {
   const link = decodeLink(window.location.hash);
@@ -117,6 +100,8 @@ export function App() {
   const [notice, setNotice] = useState<string | null>(null);
   const [pending, setPending] = useState<{ message: string; apply: () => void } | null>(null);
   const [restored, setRestored] = useState(false);
+  const [fitSeq, setFitSeq] = useState(0);
+  const refit = useCallback(() => setFitSeq((n) => n + 1), []);
   const [tokenInput, setTokenInput] = useState('');
   const cyRef = useRef<Core | null>(null);
   const labels = useRef(new Map<string, string>());
@@ -172,8 +157,9 @@ export function App() {
         setNotice(`${r.totalCount} CIs are impacted; only the paths to business services are drawn.`);
         return addOverlay(base, some, r.businessServices.flatMap((b) => pathToEdges(b.path)));
       });
+      refit();
     },
-    [request],
+    [request, refit],
   );
 
   const runRootCause = useCallback(
@@ -200,8 +186,9 @@ export function App() {
           [],
         ),
       );
+      refit();
     },
-    [request],
+    [request, refit],
   );
 
   const chooseCandidate = useCallback(
@@ -253,8 +240,9 @@ export function App() {
       if (link.mode === 'impact' && link.sources.length && c.impact) await runImpact(link.sources, link.at);
       if (link.mode === 'rootcause' && link.observed.length && c.rootCause) await runRootCause(link.observed);
       setSelection(link.selection);
+      refit();
     },
-    [request, runImpact, runRootCause],
+    [request, runImpact, runRootCause, refit],
   );
 
   useEffect(() => {
@@ -547,6 +535,7 @@ export function App() {
             highlight={highlight}
             selection={selection}
             layout={layoutReq}
+            fitSeq={fitSeq}
             onReady={(cy) => {
               cyRef.current = cy;
             }}
@@ -590,6 +579,7 @@ export function App() {
             <RootCausePanel
               available={caps.rootCause}
               incidentsAvailable={caps.incidents}
+              incidentListLabel={caps.incidentList ? 'Open incidents' : 'Open incidents on the canvas'}
               observed={observed}
               label={(id) => labels.current.get(id) ?? id}
               selection={selectedNode}
@@ -600,7 +590,7 @@ export function App() {
               onObserved={setObserved}
               onFindIncidents={() =>
                 void act('Looking for open incidents…', async () => {
-                  const found = await openIncidentsOn(request, Object.keys(graph.nodes).slice(0, 200));
+                  const found = caps.incidentList ? await recentOpenIncidents(request) : await openIncidentsOn(request, Object.keys(graph.nodes).slice(0, 200));
                   for (const i of found) labels.current.set(i.id, `${i.id} ${i.title}`);
                   setSuggestions(found);
                 })

@@ -26,6 +26,15 @@ interface Props {
 const fmt = (iso: string | null | undefined) => (iso ? new Date(iso).toLocaleString() : '—');
 const show = (v: unknown) => (v === null || v === undefined ? '—' : typeof v === 'string' ? v : JSON.stringify(v));
 
+/** One history line in words: relationship and CI creations say what, not their JSON. */
+function describeChange(h: { field: string; old: unknown; new: unknown }): string {
+  const value = h.new as Record<string, unknown> | null;
+  if (value && typeof value === 'object' && typeof value.type === 'string') return `${h.field} ${value.type} relationship`;
+  if (value && typeof value === 'object' && typeof value.class === 'string') return `${h.field} as ${String(value.class)} “${String(value.name)}”`;
+  const text = `${h.field}: ${show(h.old)} → ${show(h.new)}`;
+  return text.length > 160 ? `${text.slice(0, 157)}…` : text;
+}
+
 export function DetailsPanel(props: Props) {
   const { request, caps, id, group } = props;
   const [details, setDetails] = useState<Details['ci'] | null>(null);
@@ -196,7 +205,7 @@ export function DetailsPanel(props: Props) {
                 <ul className="plain history">
                   {ci.history.map((h, i) => (
                     <li key={i}>
-                      <span className="muted">{fmt(h.at)}</span> {h.actor} ({h.source}): <b>{h.field}</b> {show(h.old)} → {show(h.new)}
+                      <span className="muted">{fmt(h.at)}</span> {h.actor} ({h.source}): {describeChange(h)}
                     </li>
                   ))}
                 </ul>

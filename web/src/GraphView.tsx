@@ -30,6 +30,8 @@ interface Props {
   highlight: Highlight | null;
   selection: string | null;
   layout: LayoutRequest;
+  /** Bumped when the view should be fitted after this render (a new overlay, a restored link). */
+  fitSeq: number;
   onReady: (cy: Core) => void;
   onSelect: (id: string | null) => void;
   onOpen: (id: string) => void;
@@ -126,6 +128,11 @@ export function GraphView(props: Props) {
       cy.center();
     }
   }, [props.visible]);
+
+  useEffect(() => {
+    const cy = cyRef.current;
+    if (cy && props.fitSeq > 0 && cy.nodes().length) fitView(cy);
+  }, [props.fitSeq]);
 
   // Overlay, highlight and selection as classes.
   useEffect(() => {

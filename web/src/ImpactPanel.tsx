@@ -18,6 +18,16 @@ interface Props {
   onHighlight: (item: ImpactedCI | null) => void;
 }
 
+/** A mode whose API the served schema lacks: said in words, not faked. */
+export function Unavailable({ title, api }: { title: string; api: string }) {
+  return (
+    <section className="mode-panel" aria-label={title}>
+      <h2>{title}</h2>
+      <p className="notice">This server does not offer {api} yet: it is missing from the served schema.</p>
+    </section>
+  );
+}
+
 /** datetime-local wants local time without zone. */
 function toLocalInput(ms: number): string {
   const d = new Date(ms - new Date(ms).getTimezoneOffset() * 60_000);
@@ -26,14 +36,7 @@ function toLocalInput(ms: number): string {
 
 export function ImpactPanel(props: Props) {
   const [changeId, setChangeId] = useState('');
-  if (!props.available) {
-    return (
-      <section className="mode-panel" aria-label="Blast radius">
-        <h2>Blast radius</h2>
-        <p className="notice">This server does not offer the impact API yet (Query.impact is missing from its schema).</p>
-      </section>
-    );
-  }
+  if (!props.available) return <Unavailable title="Blast radius" api="the impact API (Query.impact)" />;
   const { report } = props;
   const services = report ? sortServices(report.businessServices) : [];
   return (

@@ -3,10 +3,12 @@ import { useState } from 'react';
 import type { CINode } from './model/graph.js';
 import type { RootCauseCandidate } from './model/overlay.js';
 import type { IncidentRef } from './queries.js';
+import { Unavailable } from './ImpactPanel.js';
 
 interface Props {
   available: boolean;
   incidentsAvailable: boolean;
+  incidentListLabel: string;
   observed: string[];
   label: (id: string) => string;
   selection: CINode | null;
@@ -22,14 +24,7 @@ interface Props {
 
 export function RootCausePanel(props: Props) {
   const [incidentId, setIncidentId] = useState('');
-  if (!props.available) {
-    return (
-      <section className="mode-panel" aria-label="Root cause">
-        <h2>Root cause</h2>
-        <p className="notice">This server does not offer the root-cause API yet (Query.rootCause is missing from its schema).</p>
-      </section>
-    );
-  }
+  if (!props.available) return <Unavailable title="Root cause" api="the root-cause API (Query.rootCause)" />;
   const add = (id: string) => !props.observed.includes(id) && props.onObserved([...props.observed, id]);
   return (
     <section className="mode-panel" aria-label="Root cause" data-testid="rootcause-panel">
@@ -52,13 +47,13 @@ export function RootCausePanel(props: Props) {
         </button>
         {props.incidentsAvailable && (
           <button type="button" data-testid="rootcause-find-incidents" onClick={props.onFindIncidents}>
-            Open incidents on the canvas
+            {props.incidentListLabel}
           </button>
         )}
       </div>
       {props.suggestions && (
         <ul className="plain" data-testid="rootcause-suggestions">
-          {props.suggestions.length === 0 && <li className="muted">No open incidents on the CIs shown.</li>}
+          {props.suggestions.length === 0 && <li className="muted">No open incidents found.</li>}
           {props.suggestions.map((i) => (
             <li key={i.id}>
               <label className="check">

@@ -163,6 +163,17 @@ export async function openIncidentsOn(request: Request, ciIds: string[]): Promis
   return [...byId.values()];
 }
 
+/** The newest open incidents, where the server lists incidents (Query.incidents). */
+export async function recentOpenIncidents(request: Request, first = 50): Promise<IncidentRef[]> {
+  const data = await request<{ incidents: { edges: ({ node: IncidentRef | null } | null)[] | null } }>(
+    `query OpenIncidentList($first: Int, $filter: IncidentFilter) {
+  incidents(first: $first, filter: $filter) { edges { node { id title priority status affects { ${CI_FIELDS} } } } }
+}`,
+    { first, filter: { statuses: ['NEW', 'IN_PROGRESS', 'ON_HOLD'] } },
+  );
+  return (data.incidents.edges ?? []).flatMap((e) => (e?.node ? [e.node] : []));
+}
+
 export async function loadRootCause(request: Request, incidentIds: string[], ciIds: string[]): Promise<RootCauseCandidate[]> {
   const data = await request<{ rootCause: { candidates: RootCauseCandidate[] } }>(
     `query RootCause($input: RootCauseInput!) {

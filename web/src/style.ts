@@ -64,6 +64,7 @@ export function edgeLookOf(type: string): EdgeLook {
 
 export const DOWN = '#c62828';
 export const DEGRADED = '#f9a825';
+export const HIGHLIGHT = '#0d47a1';
 
 export function stylesheet(): StylesheetJson {
   const classRules = Object.entries(CLASS_LOOK).map(([cls, look]) => ({
@@ -102,7 +103,7 @@ export function stylesheet(): StylesheetJson {
     { selector: 'node[status = "RETIRED"]', style: { 'background-opacity': 0.35, 'border-style': 'dashed', 'border-color': '#424242' } },
     { selector: 'node[status = "GROUP"]', style: { width: 48, height: 48, 'border-width': 4, 'border-style': 'double', 'border-color': '#212121', 'font-weight': 'bold' } },
     { selector: 'node.focus', style: { 'border-width': 5, 'border-color': '#0d47a1', width: 44, height: 44 } },
-    { selector: 'node:selected', style: { 'border-width': 5, 'border-color': '#ff6f00', 'overlay-opacity': 0 } },
+    { selector: 'node:selected', style: { 'border-width': 6, 'border-color': '#000', 'border-style': 'double', 'overlay-opacity': 0 } },
     {
       selector: 'edge',
       style: {
@@ -127,7 +128,8 @@ export function stylesheet(): StylesheetJson {
     { selector: 'node.explained', style: { 'background-color': DOWN, 'border-color': '#4a148c', 'border-width': 4 } },
     { selector: 'edge.path', style: { 'line-color': '#b71c1c', 'target-arrow-color': '#b71c1c', width: 3.5, opacity: 1 } },
     { selector: '.highlight', style: { opacity: 1, 'z-index': 10 } },
-    { selector: 'node.highlight', style: { 'border-color': '#ff6f00', 'border-width': 7 } },
-    { selector: 'edge.highlight', style: { 'line-color': '#ff6f00', 'target-arrow-color': '#ff6f00', width: 6 } },
+    // Highlight in deep blue: far from the red and amber of the states it sits on.
+    { selector: 'node.highlight', style: { 'border-color': HIGHLIGHT, 'border-width': 7 } },
+    { selector: 'edge.highlight', style: { 'line-color': HIGHLIGHT, 'target-arrow-color': HIGHLIGHT, width: 6 } },
   ] as StylesheetJson;
 }

@@ -8,6 +8,8 @@ import {
   expandGroup,
   focusOn,
   placeAround,
+  planExpansion,
+  ELEMENT_BUDGET,
   setHiddenClasses,
   visibleElements,
   type CINode,
@@ -97,5 +99,29 @@ describe('overlay', () => {
     expect(Object.keys(s.edges)).toEqual(['REL-app-db']);
     s = clearOverlay(s);
     expect(Object.keys(s.nodes).sort()).toEqual(['app', 'db']);
+  });
+});
+
+describe('element budget', () => {
+  const hub = () => focusOn(emptyState(), ci('hub', 'Cluster'));
+  const many = (n: number, cls: (i: number) => string) => Array.from({ length: n }, (_, i) => out('hub', ci(`n${i}`, cls(i))));
+
+  it('draws an expansion under the budget as it is', () => {
+    const plan = planExpansion(hub(), 'hub', { direction: 'OUT', types: [] }, many(5, () => 'Server'));
+    expect(plan.note).toBeUndefined();
+    expect(visibleElements(plan.state).nodes).toHaveLength(6);
+  });
+
+  it('groups by class when the plain drawing would exceed the budget', () => {
+    // 1,200 CIs of 200 classes, 6 each (under the group threshold): 2,401 elements drawn plainly.
+    const plan = planExpansion(hub(), 'hub', { direction: 'OUT', types: [] }, many(1200, (i) => `Class${i % 200}`));
+    expect(plan.note).toMatch(/Grouped by class/);
+    expect(plan.over).toBeUndefined();
+    expect(visibleElements(plan.state).nodes.length).toBeLessThanOrEqual(ELEMENT_BUDGET);
+  });
+
+  it('asks when even grouped it would be too much', () => {
+    const plan = planExpansion(hub(), 'hub', { direction: 'OUT', types: [] }, many(30, (i) => `Class${i}`), 20);
+    expect(plan.over).toBeGreaterThan(20);
   });
 });

@@ -74,6 +74,8 @@ export const ELEMENT_BUDGET = 2000;
 
 export const LAYER_GAP = 140;
 export const NODE_GAP = 110;
+/** New nodes per row before placement spills to the next layer out. */
+export const ROW_MAX = 10;
 
 export function emptyState(): GraphState {
   return { focus: null, nodes: {}, edges: {}, expanded: {}, groups: {}, hiddenClasses: [] };
@@ -113,17 +115,19 @@ export function placeAround(anchor: Position, count: number, side: 'above' | 'be
   const result: Position[] = [];
   const all = [...taken];
   const sign = side === 'below' ? 1 : -1;
-  for (let layer = 1; result.length < count && layer < 200; layer++) {
+  for (let layer = 1; result.length < count && layer < 500; layer++) {
     const y = anchor.y + sign * layer * LAYER_GAP;
-    // Slots fan out from the anchor's x: 0, +1, -1, +2, -2, ...
-    const tries = 2 * count + 40;
-    for (let i = 0; result.length < count && i < tries; i++) {
+    // Slots fan out from the anchor's x: 0, +1, -1, +2, -2, ...; a full row spills outward.
+    const row = Math.min(count - result.length, ROW_MAX);
+    const shift = row % 2 === 0 ? NODE_GAP / 2 : 0;
+    let placedHere = 0;
+    for (let i = 0; result.length < count && placedHere < ROW_MAX && i < 2 * ROW_MAX + 40; i++) {
       const offset = i === 0 ? 0 : Math.ceil(i / 2) * (i % 2 ? 1 : -1);
-      // Centre the row on the anchor when the layer is empty.
-      const p = { x: anchor.x + offset * NODE_GAP + (count % 2 === 0 && layer === 1 ? NODE_GAP / 2 : 0), y };
+      const p = { x: anchor.x + offset * NODE_GAP + shift, y };
       if (isFree(p, all)) {
         result.push(p);
         all.push(p);
+        placedHere++;
       }
     }
   }
@@ -436,6 +440,25 @@ export function visibleElements(state: GraphState): Visible {
 
 export function elementCount(v: Visible): number {
   return v.nodes.length + v.edges.length;
+}
+
+export interface Plan {
+  state: GraphState;
+  /** Said to the user when the expansion was grouped to stay under the budget. */
+  note?: string;
+  /** Set when even grouped the canvas would exceed the budget: ask before drawing. */
+  over?: number;
+}
+
+/** An expansion within the element budget: as is, else grouped by class, else flagged. */
+export function planExpansion(g: GraphState, owner: string, spec: ExpandSpec, found: Neighbour[], budget = ELEMENT_BUDGET): Plan {
+  const plain = addNeighbours(g, owner, spec, found);
+  const n = elementCount(visibleElements(plain));
+  if (n <= budget) return { state: plain };
+  const grouped = addNeighbours(g, owner, spec, found, { aggregate: true });
+  const m = elementCount(visibleElements(grouped));
+  if (m <= budget) return { state: grouped, note: `Grouped by class to stay under ${budget.toLocaleString('en')} elements (${n.toLocaleString('en')} otherwise).` };
+  return { state: grouped, over: m };
 }
 
 /** The classes present on the canvas (hidden or not), for the class filter and legend. */
