@@ -70,8 +70,8 @@ ORDER BY i.openedAt DESC, i.number DESC
 
 /** Incidents linked to each of the problems. */
 export const INCIDENTS_OF_PROBLEMS = `
-UNWIND $ids AS problemId
-MATCH (:Problem {id: problemId})<-[:INSTANCE_OF]-(i:Incident)
-RETURN problemId, ${INCIDENT_FIELDS}
+UNWIND $ids AS ofProblem
+MATCH (:Problem {id: ofProblem})<-[:INSTANCE_OF]-(i:Incident)
+RETURN ofProblem, ${INCIDENT_FIELDS}
 ORDER BY i.openedAt, i.number
 `;

@@ -111,7 +111,7 @@ export async function incidentsOfProblems(graph: Graph, problemIds: readonly str
   const byProblem = new Map<string, Incident[]>(problemIds.map((id) => [id, []]));
   if (problemIds.length === 0) return byProblem;
   for (const row of await graph.read(Q.INCIDENTS_OF_PROBLEMS, { ids: [...new Set(problemIds)] })) {
-    byProblem.get(String(row.problemId))?.push(decodeIncident(row));
+    byProblem.get(String(row.ofProblem))?.push(decodeIncident(row));
   }
   return byProblem;
 }
