@@ -1,0 +1,66 @@
+/** Cypher for root-cause analysis: named, parameterised, one clause per line. */
+import { PROPAGATING_TYPES, USER_FACING_CLASSES } from '../../graph-schema/index.js';
+
+/** Propagating relationship types from the graph-schema catalogue (not user values). */
+const TYPES = PROPAGATING_TYPES.join('|');
+
+const VALID_AT = (r: string) => `(${r}.validFrom IS NULL OR ${r}.validFrom <= $at) AND (${r}.validTo IS NULL OR ${r}.validTo > $at)`;
+const ACTIVE_AT = (n: string) => `(${n}.createdAt IS NULL OR ${n}.createdAt <= $at) AND (${n}.retiredAt IS NULL OR ${n}.retiredAt > $at)`;
+
+/** Which of the given CI ids exist. */
+export const EXISTING_CIS = `
+UNWIND $ids AS id
+MATCH (c:CI {id: id})
+RETURN c.id AS id
+`;
+
+/**
+ * The candidates: every CI upstream of the observed ones along propagating relationships
+ * valid at $at (the observed included), one pruning BFS, with each one's providers (to
+ * bound the depth in code: a variable-length bound cannot be a parameter), its
+ * class/name, minUp and rule 2's n (active members).
+ */
+export const UPSTREAM = `
+UNWIND $ids AS id
+MATCH (o:CI {id: id})
+MATCH (o)-[rs:${TYPES}*0..]->(x:CI)
+WHERE all(r IN rs WHERE ${VALID_AT('r')})
+WITH DISTINCT x
+WHERE ${ACTIVE_AT('x')}
+RETURN x.id AS id, x.class AS class, x.name AS name, x.minUp AS minUp,
+  COUNT { (x)-[m:HAS_MEMBER]->(p:CI) WHERE ${VALID_AT('m')} AND ${ACTIVE_AT('p')} } AS members,
+  [(x)-[e:${TYPES}]->(p:CI) WHERE ${VALID_AT('e')} | [type(e), p.id]] AS providers
+`;
+
+/**
+ * One level of the downstream walk: the dependents of the frontier CIs (incoming
+ * propagating relationships valid at $at), each with the frontier CIs it depends on.
+ */
+export const DEPENDENTS = `
+UNWIND $ids AS id
+MATCH (:CI {id: id})<-[e:${TYPES}]-(y:CI)
+WHERE ${VALID_AT('e')}
+  AND ${ACTIVE_AT('y')}
+WITH y, collect([type(e), id]) AS providers
+RETURN y.id AS id, y.class AS class, y.name AS name, y.minUp AS minUp,
+  COUNT { (y)-[m:HAS_MEMBER]->(p:CI) WHERE ${VALID_AT('m')} AND ${ACTIVE_AT('p')} } AS members,
+  providers
+`;
+
+/** User-facing CIs in the graph, from the label counts (O(1) each); sets the noise rate. */
+export const USER_FACING_COUNT = `
+${USER_FACING_CLASSES.map((c) => `CALL () { MATCH (c:${c}) RETURN count(c) AS n${c} }`).join('\n')}
+RETURN ${USER_FACING_CLASSES.map((c) => `n${c}`).join(' + ') || '0'} AS n
+`;
+
+/**
+ * Recorded attribute and relationship changes on each CI (a relationship's history
+ * entry records both endpoints) in [$since, $until], summarised.
+ */
+export const HISTORY_SUMMARY = `
+UNWIND $ids AS ciId
+MATCH (:CI {id: ciId})<-[:RECORDS]-(h:HistoryEntry)
+WHERE h.at >= $since
+  AND h.at <= $until
+RETURN ciId, count(h) AS count, max(h.at) AS latestAt, collect(DISTINCT h.field)[..6] AS fields
+`;

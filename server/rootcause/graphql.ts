@@ -1,0 +1,122 @@
+/**
+ * The root-cause part of the contract (RootCauseInput, RootCauseCandidate,
+ * RootCauseReport, Query.rootCause) and Mutation.createProblemFromRootCause.
+ */
+import { builder } from '../graphql/builder.js';
+import { requireRole, type Context } from '../graphql/context.js';
+import { CIRef, ciLoader, type CI } from '../cis/index.js';
+import { ChangeRef, ProblemRef } from '../itsm/graphql.js';
+import {
+  createProblemFromCandidate,
+  DEFAULT_LIMIT,
+  DEFAULT_MAX_DEPTH,
+  rankRootCause,
+  type RootCauseCandidateResult,
+  type RootCauseResult,
+} from './service.js';
+
+async function loadRequiredCI(ctx: Context, id: string): Promise<CI> {
+  const ci = await ciLoader(ctx).load(id);
+  // Only possible if the CI was deleted between the analysis and this load.
+  if (!ci) throw new Error(`CI ${id} vanished while the root-cause report was being read`);
+  return ci;
+}
+
+const loadCIs = (ctx: Context, ids: readonly string[]) => Promise.all(ids.map((id) => loadRequiredCI(ctx, id)));
+
+export const RootCauseCandidateRef = builder.objectRef<RootCauseCandidateResult>('RootCauseCandidate').implement({
+  fields: (t) => ({
+    ci: t.field({ type: CIRef, nullable: false, resolve: (c, _a, ctx) => loadRequiredCI(ctx, c.ciId) }),
+    score: t.exposeFloat('score', {
+      nullable: false,
+      description: 'Posterior probability (0..1) of the best explanation this CI is part of, alone or with a second root (docs/rootcause.md).',
+    }),
+    explains: t.field({
+      type: [CIRef],
+      nullable: false,
+      description: 'The observed failing CIs that a failure of this candidate explains.',
+      resolve: (c, _a, ctx) => loadCIs(ctx, c.explains),
+    }),
+    recentChanges: t.field({
+      type: [ChangeRef],
+      description: 'Changes on this CI implemented since changesSince, newest first.',
+      resolve: (c) => c.recentChanges,
+    }),
+    evidence: t.exposeStringList('evidence', { description: 'Human-readable reasons for the score.' }),
+    unobservedDamage: t.exposeFloat('unobservedDamage', {
+      nullable: false,
+      description: 'User-facing CIs its failure would break that report no incident (a DEGRADED one counts 0.1).',
+    }),
+    secondRoot: t.field({
+      type: CIRef,
+      description: 'A second, independent failure that together with this one explains the observations better; null if none.',
+      resolve: (c, _a, ctx) => (c.partnerId ? loadRequiredCI(ctx, c.partnerId) : null),
+    }),
+  }),
+});
+
+export const RootCauseReportRef = builder.objectRef<RootCauseResult>('RootCauseReport').implement({
+  fields: (t) => ({
+    candidates: t.field({ type: [RootCauseCandidateRef], nullable: false, resolve: (r) => r.candidates }),
+    observations: t.field({
+      type: [CIRef],
+      nullable: false,
+      description: 'The observed failing CIs: the incidents’ affected CIs and the CIs given.',
+      resolve: (r, _a, ctx) => loadCIs(ctx, r.observations),
+    }),
+    candidateCount: t.exposeInt('candidateCount', { nullable: false, description: 'Candidates that explain at least one observation.' }),
+    complete: t.exposeBoolean('complete', {
+      nullable: false,
+      description: 'False when the downstream walk hit its budget: the largest candidates’ damage is then a lower bound.',
+    }),
+  }),
+});
+
+const RootCauseInput = builder.inputType('RootCauseInput', {
+  fields: (t) => ({
+    incidentIds: t.idList({ description: 'Incidents whose affected CIs are to be explained.' }),
+    ciIds: t.idList({ description: 'CIs observed failing (alternative or addition to incidents).' }),
+    changesSince: t.field({ type: 'DateTime', description: 'Changes implemented since this time count as evidence; default 7 days back.' }),
+    maxDepth: t.int({ defaultValue: DEFAULT_MAX_DEPTH }),
+    limit: t.int({ defaultValue: DEFAULT_LIMIT }),
+  }),
+});
+
+builder.queryField('rootCause', (t) =>
+  t.field({
+    type: RootCauseReportRef,
+    nullable: false,
+    args: { input: t.arg({ type: RootCauseInput, required: true }) },
+    resolve: (_r, { input }, ctx) => {
+      requireRole(ctx, 'viewer');
+      return rankRootCause(ctx.graph, {
+        incidentIds: input.incidentIds ?? null,
+        ciIds: input.ciIds ?? null,
+        changesSince: input.changesSince ?? null,
+        maxDepth: input.maxDepth ?? null,
+        limit: input.limit ?? null,
+      });
+    },
+  }),
+);
+
+const ProblemFromRootCauseInput = builder.inputType('CreateProblemFromRootCauseInput', {
+  fields: (t) => ({
+    ciId: t.id({ required: true, description: 'The candidate chosen as root cause.' }),
+    incidentIds: t.idList({ required: true, description: 'The incidents the problem gathers (those analysed).' }),
+    title: t.string({ description: 'Default: "Root cause: <CI name>".' }),
+  }),
+});
+
+builder.mutationField('createProblemFromRootCause', (t) =>
+  t.field({
+    type: ProblemRef,
+    nullable: false,
+    description: 'Turns a root-cause candidate into a problem: linked to the incidents, the candidate as root-cause CI, its evidence as description.',
+    args: { input: t.arg({ type: ProblemFromRootCauseInput, required: true }) },
+    resolve: (_r, { input }, ctx) => {
+      requireRole(ctx, 'problem-manager');
+      return createProblemFromCandidate(ctx.graph, { ciId: input.ciId, incidentIds: input.incidentIds, title: input.title ?? null }, { actor: ctx.actor.name });
+    },
+  }),
+);

@@ -1,0 +1,446 @@
+/**
+ * The root-cause ranking (docs/rootcause.md has the method and the evaluation): a
+ * Bayesian score per hypothesis "these CIs failed", on one fetched subgraph, no I/O.
+ *
+ * For a candidate c, `spread` gives exactly what its failure breaks (impact semantics,
+ * redundancy included). Of the observations, E are explained (broken by c); the broken
+ * user-facing CIs nobody reported weigh W (DOWN 1, DEGRADED `degradedWeight`). Users
+ * report a broken user-facing CI with an unknown rate r ~ Beta(a, b), so
+ *   P(obs | c) = B(E + a, W + b) / B(a, b) * eta^(N - E)
+ * where each of the N - E unexplained observations is noise with the per-CI noise rate
+ * eta. Integrating r out is the Occam factor: a site that explains 3 incidents and
+ * breaks 2 000 silent services scores far below the database that explains the same 3
+ * and breaks 4. The prior is raised by changes implemented shortly before the first
+ * incident, by recorded attribute/relationship changes and by open incidents on c.
+ * Two-root hypotheses {a, b} (a among the best singles) are scored the same way with a
+ * prior penalty for a second independent failure; a candidate's score is the posterior
+ * probability of the best hypothesis that contains it.
+ */
+import { USER_FACING_CLASSES } from '../../graph-schema/index.js';
+import type { IndexedSubgraph } from '../impact/index.js';
+import { Spreader } from './spread.js';
+
+export interface RcaObservation {
+  ciId: string;
+  /** Incidents that reported this CI (empty when it was given as a CI id). */
+  incidentIds: string[];
+}
+
+export interface RcaChange {
+  id: string;
+  title: string;
+  implementedAt: number;
+}
+
+export interface RcaHistorySummary {
+  count: number;
+  latestAt: number;
+  fields: string[];
+}
+
+export interface RcaIncident {
+  id: string;
+  openedAt: number;
+}
+
+export interface RcaNodeInfo {
+  class: string;
+  name: string;
+}
+
+export interface RcaOptions {
+  /** Expected share of observations unrelated to the outage (default 0.2). */
+  noiseFraction: number;
+  /** Beta prior on the reporting rate of broken user-facing CIs (default a=1, b=1). */
+  reportA: number;
+  reportB: number;
+  /**
+   * How much less often a DEGRADED user-facing CI is reported than a DOWN one (default
+   * 0.1): a silent DEGRADED CI weighs this much, and explaining an observation only as
+   * DEGRADED costs ln of it. A farm member's failure degrades what the farm's own
+   * failure takes down; this is what tells them apart.
+   */
+  degradedRatio: number;
+  /** Log prior of a second, independent failure (default ln 0.02). */
+  secondRootLogPrior: number;
+  /** How many of the best single candidates are paired with a second root (default 8). */
+  pairedSingles: number;
+  /** Among how many of the best single candidates the second root is sought (default 300). */
+  partnerPool: number;
+  /** Strongest prior factor a change right before the first incident gives (default 30). */
+  changeBoost: number;
+  /** Strongest prior factor recorded attribute/relationship changes give (default 4). */
+  historyBoost: number;
+  /** Prior factor of open incidents on the candidate itself (default 3). */
+  incidentBoost: number;
+  /** Stop counting a candidate's damage after this many broken CIs (default 20 000). */
+  damageCap: number;
+}
+
+export const DEFAULT_RCA_OPTIONS: RcaOptions = {
+  noiseFraction: 0.2,
+  reportA: 1,
+  reportB: 1,
+  degradedRatio: 0.1,
+  secondRootLogPrior: Math.log(0.02),
+  pairedSingles: 8,
+  partnerPool: 300,
+  changeBoost: 30,
+  historyBoost: 4,
+  incidentBoost: 3,
+  damageCap: 20_000,
+};
+
+export interface RcaInput {
+  graph: IndexedSubgraph;
+  /** Class and name of every CI in the subgraph. */
+  nodes: ReadonlyMap<string, RcaNodeInfo>;
+  /** CIs whose dependents were not fetched (exploration budget): damage through them is unknown. */
+  unexpanded?: ReadonlySet<string>;
+  observations: readonly RcaObservation[];
+  /** Candidate CI ids (upstream of the observations, the observations included). */
+  candidates: readonly string[];
+  /** Changes implemented since changesSince, per candidate. */
+  changes?: ReadonlyMap<string, readonly RcaChange[]>;
+  history?: ReadonlyMap<string, RcaHistorySummary>;
+  /** Open incidents on candidates that are not among the observations' incidents. */
+  otherIncidents?: ReadonlyMap<string, readonly RcaIncident[]>;
+  /** When the failure was first noticed (first incident opened; now without incidents). */
+  referenceTime: number;
+  /** User-facing CIs in the whole graph (sets the noise rate). */
+  userFacingTotal: number;
+  options?: Partial<RcaOptions>;
+}
+
+export interface RankedCandidate {
+  ciId: string;
+  /**
+   * Posterior probability (0..1) of the best explanation this CI is part of (alone, or
+   * with a second root). Not a sum over hypotheses: indistinguishable candidates would
+   * split it and rank below a lone, worse one.
+   */
+  score: number;
+  /** Log posterior of "this CI alone failed" (unnormalised). */
+  logScore: number;
+  explains: string[];
+  /** Silent user-facing CIs its failure would break (DEGRADED ones weighted). */
+  unobservedDamage: number;
+  /** False when damage was cut (cap or exploration budget): it is a lower bound. */
+  damageExact: boolean;
+  brokenCount: number;
+  changes: RcaChange[];
+  evidence: string[];
+  /** The best second root paired with this one, when a pair explains more. */
+  partner: string | null;
+}
+
+// ------------------------------------------------------------------ math
+
+const LANCZOS = [
+  676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059, 12.507343278686905,
+  -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7,
+];
+
+/** ln Γ(x) for x > 0 (Lanczos, g = 7). */
+export function lnGamma(x: number): number {
+  if (x < 0.5) return Math.log(Math.PI / Math.sin(Math.PI * x)) - lnGamma(1 - x);
+  const z = x - 1;
+  let s = 0.99999999999980993;
+  for (let i = 0; i < LANCZOS.length; i++) s += LANCZOS[i]! / (z + i + 1);
+  const t = z + LANCZOS.length - 0.5;
+  return 0.5 * Math.log(2 * Math.PI) + (z + 0.5) * Math.log(t) - t + Math.log(s);
+}
+
+const lnBeta = (a: number, b: number) => lnGamma(a) + lnGamma(b) - lnGamma(a + b);
+
+function logSumExp(values: readonly number[]): number {
+  let max = Number.NEGATIVE_INFINITY;
+  for (const v of values) if (v > max) max = v;
+  if (!Number.isFinite(max)) return max;
+  let sum = 0;
+  for (const v of values) sum += Math.exp(v - max);
+  return max + Math.log(sum);
+}
+
+// ------------------------------------------------------------------ words
+
+const MINUTE = 60_000;
+
+/** "40 min", "3 h 5 min", "2 days". */
+export function duration(ms: number): string {
+  const m = Math.round(Math.abs(ms) / MINUTE);
+  if (m < 60) return `${m} min`;
+  if (m < 48 * 60) return m % 60 === 0 ? `${Math.floor(m / 60)} h` : `${Math.floor(m / 60)} h ${m % 60} min`;
+  return `${Math.round(m / 1440)} days`;
+}
+
+function list(names: string[], max = 5): string {
+  if (names.length <= max) return names.join(', ');
+  return `${names.slice(0, max).join(', ')} and ${names.length - max} more`;
+}
+
+const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+
+// ------------------------------------------------------------------ ranking
+
+interface Single {
+  node: number;
+  ciId: string;
+  explained: Int32Array;
+  /** 2 = the observation is DOWN, 1 = only DEGRADED, aligned with explained. */
+  explainedState: Uint8Array;
+  /** Silent user-facing broken nodes and their weights (for pair overlaps). */
+  silent: Int32Array;
+  silentWeight: Float32Array;
+  weight: number;
+  complete: boolean;
+  brokenCount: number;
+  degradedObservations: number;
+  logPrior: number;
+  logLik: number;
+  changes: RcaChange[];
+  priorReasons: string[];
+}
+
+/** Prior factor of a change implemented `gap` ms before the first incident. */
+export function changeFactor(gap: number, boost: number): number {
+  // Implemented after the first incident (beyond clock slack) cannot be its cause.
+  if (gap < -10 * MINUTE) return 1;
+  const g = Math.max(0, gap);
+  return 1 + (boost - 1) * Math.exp(-g / (3 * 60 * MINUTE)) + 0.5 * Math.exp(-g / (48 * 60 * MINUTE));
+}
+
+export function rankRootCauses(input: RcaInput): RankedCandidate[] {
+  const o: RcaOptions = { ...DEFAULT_RCA_OPTIONS, ...input.options };
+  const g = input.graph;
+  const n = g.ids.length;
+  const userFacingClasses = new Set(USER_FACING_CLASSES);
+  const userFacing = new Uint8Array(n);
+  const unexpanded = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    const info = input.nodes.get(g.ids[i]!);
+    if (info && userFacingClasses.has(info.class)) userFacing[i] = 1;
+    if (input.unexpanded?.has(g.ids[i]!)) unexpanded[i] = 1;
+  }
+  const name = (id: string) => input.nodes.get(id)?.name ?? id;
+
+  // Observation number per node; observations outside the subgraph cannot be explained.
+  const obsOf = new Int32Array(n).fill(-1);
+  const observations = [...new Map(input.observations.map((ob) => [ob.ciId, ob])).values()];
+  observations.forEach((ob, k) => {
+    const i = g.index.get(ob.ciId);
+    if (i !== undefined) obsOf[i] = k;
+  });
+  const nObs = observations.length;
+  if (nObs === 0) return [];
+  const eta = Math.min(0.5, Math.max(1e-7, (o.noiseFraction * nObs) / Math.max(input.userFacingTotal, nObs, 1)));
+  const lnEta = Math.log(eta);
+  const lnB0 = lnBeta(o.reportA, o.reportB);
+  const lnDegraded = Math.log(o.degradedRatio);
+  const logLik = (explained: number, degraded: number, weight: number) =>
+    lnBeta(explained + o.reportA, weight + o.reportB) - lnB0 + degraded * lnDegraded + (nObs - explained) * lnEta;
+  const observedIncidents = new Set(observations.flatMap((ob) => ob.incidentIds));
+
+  const spreader = new Spreader(g);
+  const singles: Single[] = [];
+  const seen = new Set<number>();
+  for (const ciId of input.candidates) {
+    const node = g.index.get(ciId);
+    if (node === undefined || seen.has(node) || !g.active[node]) continue;
+    seen.add(node);
+    const s = spreader.spread(node, o.damageCap);
+    const explained: number[] = [];
+    const explainedState: number[] = [];
+    const silent: number[] = [];
+    const silentWeight: number[] = [];
+    let weight = 0;
+    let complete = s.complete;
+    let degradedObservations = 0;
+    for (let k = 0; k < s.nodes.length; k++) {
+      const i = s.nodes[k]!;
+      const down = s.states[k] === 2;
+      if (unexpanded[i]) complete = false;
+      if (obsOf[i]! >= 0) {
+        explained.push(obsOf[i]!);
+        explainedState.push(s.states[k]!);
+        if (!down) degradedObservations++;
+      } else if (userFacing[i]) {
+        const w = down ? 1 : o.degradedRatio;
+        silent.push(i);
+        silentWeight.push(w);
+        weight += w;
+      }
+    }
+    if (explained.length === 0) continue;
+
+    // Prior: changes, recorded attribute/relationship changes, open incidents on it.
+    let logPrior = 0;
+    const priorReasons: string[] = [];
+    const changes = [...(input.changes?.get(ciId) ?? [])].sort((a, b) => b.implementedAt - a.implementedAt);
+    let bestChange = 1;
+    for (const change of changes) {
+      const gap = input.referenceTime - change.implementedAt;
+      const factor = changeFactor(gap, o.changeBoost);
+      bestChange = Math.max(bestChange, factor);
+      priorReasons.push(
+        gap >= -10 * MINUTE
+          ? `change ${change.id} ("${change.title}") implemented ${duration(gap)} before the first incident`
+          : `change ${change.id} ("${change.title}") implemented ${duration(gap)} after the first incident, so it cannot have caused it`,
+      );
+    }
+    logPrior += Math.log(bestChange);
+    const history = input.history?.get(ciId);
+    if (history && history.count > 0) {
+      const gap = input.referenceTime - history.latestAt;
+      const factor = gap >= -10 * MINUTE ? 1 + (o.historyBoost - 1) * Math.exp(-Math.max(0, gap) / (6 * 60 * MINUTE)) : 1;
+      logPrior += Math.log(factor);
+      const when = gap >= -10 * MINUTE ? `${duration(gap)} before the first incident` : `${duration(gap)} after the first incident`;
+      priorReasons.push(
+        `${plural(history.count, 'recorded attribute/relationship change')} on it or its relationships (${list(history.fields, 4)}), the latest ${when}`,
+      );
+    }
+    const others = (input.otherIncidents?.get(ciId) ?? []).filter((i) => !observedIncidents.has(i.id));
+    if (others.length > 0) {
+      logPrior += Math.log(o.incidentBoost);
+      priorReasons.push(`${plural(others.length, 'other open incident')} on it: ${list(others.map((i) => i.id), 3)}`);
+    }
+
+    singles.push({
+      node,
+      ciId,
+      explained: Int32Array.from(explained),
+      explainedState: Uint8Array.from(explainedState),
+      silent: Int32Array.from(silent),
+      silentWeight: Float32Array.from(silentWeight),
+      weight,
+      complete,
+      brokenCount: s.nodes.length,
+      degradedObservations,
+      logPrior,
+      logLik: logLik(explained.length, degradedObservations, weight),
+      changes,
+      priorReasons,
+    });
+  }
+  if (singles.length === 0) return [];
+
+  // Hypotheses: every single, and pairs {a, b} with a among the best singles.
+  const post = (s: Single) => s.logLik + s.logPrior;
+  const bySingle = [...singles].sort((x, y) => post(y) - post(x));
+  const hypotheses: { members: number[]; logPost: number }[] = singles.map((_s, k) => ({ members: [k], logPost: post(singles[k]!) }));
+  const indexOf = new Map(singles.map((s, k) => [s, k]));
+  const explainedMark = new Uint8Array(nObs);
+  const silentMark = new Float32Array(n);
+  const pairSeen = new Set<string>();
+  const bestPair = new Map<number, { partner: number; logPost: number; explained: number }>();
+  const partners = bySingle.slice(0, o.partnerPool).map((s) => indexOf.get(s)!);
+  for (const a of bySingle.slice(0, o.pairedSingles)) {
+    const ka = indexOf.get(a)!;
+    a.explained.forEach((ob, k) => (explainedMark[ob] = a.explainedState[k]!));
+    for (let k = 0; k < a.silent.length; k++) silentMark[a.silent[k]!] = a.silentWeight[k]!;
+    for (const kb of partners) {
+      const b = singles[kb]!;
+      if (kb === ka) continue;
+      let gained = 0;
+      let upgraded = 0;
+      b.explained.forEach((ob, k) => {
+        if (!explainedMark[ob]) gained++;
+        else if (explainedMark[ob] === 1 && b.explainedState[k] === 2) upgraded++;
+      });
+      if (gained === 0) continue;
+      let newlyDegraded = 0;
+      b.explained.forEach((ob, k) => {
+        if (!explainedMark[ob] && b.explainedState[k] === 1) newlyDegraded++;
+      });
+      const key = ka < kb ? `${ka},${kb}` : `${kb},${ka}`;
+      if (pairSeen.has(key)) continue;
+      pairSeen.add(key);
+      let overlap = 0;
+      for (let k = 0; k < b.silent.length; k++) overlap += Math.min(silentMark[b.silent[k]!]!, b.silentWeight[k]!);
+      const explained = a.explained.length + gained;
+      const degraded = a.degradedObservations - upgraded + newlyDegraded;
+      const logPost = logLik(explained, degraded, a.weight + b.weight - overlap) + a.logPrior + b.logPrior + o.secondRootLogPrior;
+      hypotheses.push({ members: [ka, kb], logPost });
+      for (const [self, other] of [[ka, kb], [kb, ka]] as const) {
+        const best = bestPair.get(self);
+        if (!best || logPost > best.logPost) bestPair.set(self, { partner: other, logPost, explained });
+      }
+    }
+    for (const ob of a.explained) explainedMark[ob] = 0;
+    for (let k = 0; k < a.silent.length; k++) silentMark[a.silent[k]!] = 0;
+  }
+  const z = logSumExp(hypotheses.map((h) => h.logPost));
+  if (process.env.RCA_DEBUG) {
+    for (const h of [...hypotheses].sort((x, y) => y.logPost - x.logPost).slice(0, 5)) {
+      console.log('H', h.members.map((m) => name(singles[m]!.ciId)).join('+'), h.logPost.toFixed(1), h.members.map((m) => singles[m]!.explained.length));
+    }
+  }
+  const marginal = new Float64Array(singles.length);
+  for (const h of hypotheses) {
+    const p = Math.exp(h.logPost - z);
+    for (const m of h.members) if (p > marginal[m]!) marginal[m] = p;
+  }
+
+  // Order: posterior; ties (indistinguishable failures) go to the one observed failing
+  // itself, then to the smallest failure, then by name.
+  const order = singles.map((_s, k) => k);
+  order.sort((x, y) => {
+    const mx = marginal[x]!;
+    const my = marginal[y]!;
+    if (Math.abs(mx - my) > 1e-12 * Math.max(mx, my)) return my - mx;
+    const sx = singles[x]!;
+    const sy = singles[y]!;
+    if (post(sx) !== post(sy)) return post(sy) - post(sx);
+    const ox = obsOf[sx.node]! >= 0 ? 1 : 0;
+    const oy = obsOf[sy.node]! >= 0 ? 1 : 0;
+    if (ox !== oy) return oy - ox;
+    if (sx.brokenCount !== sy.brokenCount) return sx.brokenCount - sy.brokenCount;
+    const nx = name(sx.ciId);
+    const ny = name(sy.ciId);
+    return nx < ny ? -1 : nx > ny ? 1 : sx.ciId < sy.ciId ? -1 : 1;
+  });
+
+  return order.map((k): RankedCandidate => {
+    const s = singles[k]!;
+    const explains = Array.from(s.explained, (ob) => observations[ob]!.ciId);
+    const evidence: string[] = [];
+    const observedNames = explains.map(name);
+    evidence.push(`explains ${s.explained.length} of ${plural(nObs, 'failing CI')}: ${list(observedNames)}`);
+    if (obsOf[s.node]! >= 0) {
+      const incidents = observations[obsOf[s.node]!]!.incidentIds;
+      evidence.push(incidents.length ? `is itself reported failing (${list(incidents, 3)})` : 'is itself observed failing');
+    }
+    const silentNames = Array.from(s.silent, (i) => name(g.ids[i]!));
+    const bound = s.complete ? '' : 'at least ';
+    evidence.push(
+      s.silent.length === 0
+        ? 'would break no user-facing CI that is not already reported'
+        : `would also have broken ${bound}${plural(s.silent.length, 'user-facing CI')} that report no incident: ${list(silentNames, 4)}`,
+    );
+    if (s.degradedObservations > 0) {
+      evidence.push(`${plural(s.degradedObservations, 'of the failing CIs', 'of the failing CIs')} would only be DEGRADED by it (redundancy keeps enough members up)`);
+    }
+    if (s.explained.length < nObs) evidence.push(`leaves ${plural(nObs - s.explained.length, 'failing CI')} unexplained`);
+    evidence.push(...s.priorReasons);
+    const pair = bestPair.get(k);
+    let partner: string | null = null;
+    if (pair && pair.logPost > post(s)) {
+      partner = singles[pair.partner]!.ciId;
+      evidence.push(
+        `together with ${name(partner)} as a second, independent failure it explains ${pair.explained} of ${plural(nObs, 'failing CI')}`,
+      );
+    }
+    return {
+      ciId: s.ciId,
+      score: marginal[k]!,
+      logScore: post(s),
+      explains,
+      unobservedDamage: s.weight,
+      damageExact: s.complete,
+      brokenCount: s.brokenCount,
+      changes: s.changes,
+      evidence,
+      partner,
+    };
+  });
+}

@@ -1,0 +1,278 @@
+/**
+ * Root-cause analysis: from incidents and/or CIs observed failing, a ranked list of
+ * candidate CIs with the observations each explains, its recent changes and the
+ * evidence in words. One bounded subgraph is read (the candidates upstream of the
+ * observations, then the downstream walk that tells what each candidate would break),
+ * plus one read each for changes, recorded history and open incidents on the
+ * candidates; the pure model (model.ts) does the rest in memory.
+ */
+import { z } from 'zod';
+import type { Graph, Row } from '../db/index.js';
+import { BadUserInputError, NotFoundError, parseInput } from '../errors.js';
+import { indexSubgraph, type SubgraphCI, type SubgraphRelationship } from '../impact/index.js';
+import { getIncidents, incidentsOfCIs } from '../incidents/index.js';
+import { changesOnCIsSince, type Change } from '../changes/index.js';
+import { createProblem, type Problem } from '../problems/index.js';
+import type { Actor } from '../itsm/index.js';
+import { rankRootCauses, type RcaChange, type RcaHistorySummary, type RcaIncident, type RcaNodeInfo, type RcaOptions } from './model.js';
+import * as Q from './cypher.js';
+
+export const DEFAULT_MAX_DEPTH = 10;
+export const DEFAULT_LIMIT = 10;
+export const DEFAULT_CHANGES_WINDOW = 7 * 24 * 3_600_000;
+/** CIs the downstream walk may read before it stops (damage beyond is a lower bound). */
+export const DEFAULT_NODE_BUDGET = 120_000;
+
+export const rootCauseRequestSchema = z
+  .object({
+    incidentIds: z.array(z.string().min(1, 'must not be empty')).nullish(),
+    ciIds: z.array(z.string().min(1, 'must not be empty')).nullish(),
+    changesSince: z.number().finite().nullish(),
+    maxDepth: z.number().int().min(0, 'must be 0 or more').max(100, 'must be 100 or less').nullish(),
+    limit: z.number().int().min(1, 'must be 1 or more').max(500, 'must be 500 or less').nullish(),
+  })
+  .refine((r) => (r.incidentIds?.length ?? 0) + (r.ciIds?.length ?? 0) > 0, {
+    path: ['incidentIds'],
+    message: 'give at least one incident or CI observed failing',
+  });
+
+export type RootCauseRequest = z.input<typeof rootCauseRequestSchema>;
+
+export interface RootCauseCandidateResult {
+  ciId: string;
+  score: number;
+  /** Observed failing CIs a failure of this candidate explains. */
+  explains: string[];
+  recentChanges: Change[];
+  evidence: string[];
+  /** Silent user-facing CIs its failure would break (DEGRADED ones weighted). */
+  unobservedDamage: number;
+  /** The second root that, with this one, explains more; null if none does. */
+  partnerId: string | null;
+}
+
+export interface RootCauseResult {
+  candidates: RootCauseCandidateResult[];
+  /** The observed failing CIs, incidents' affected CIs first. */
+  observations: string[];
+  /** When the failure was first noticed: the earliest incident's opening, or now. */
+  referenceTime: number;
+  /** Candidates considered (upstream within maxDepth that explain something). */
+  candidateCount: number;
+  /** CIs read for the analysis, and whether the downstream walk read all it needed. */
+  subgraphSize: number;
+  complete: boolean;
+  names: Map<string, string>;
+}
+
+export interface RootCauseOptions {
+  /** Evaluation time (default now). */
+  at?: number;
+  nodeBudget?: number;
+  model?: Partial<RcaOptions>;
+}
+
+interface Fetched {
+  nodes: Map<string, RcaNodeInfo>;
+  cis: Map<string, SubgraphCI>;
+  relationships: SubgraphRelationship[];
+  /** Providers per upstream CI, to bound candidates by depth. */
+  providers: Map<string, string[]>;
+  unexpanded: Set<string>;
+}
+
+function readNode(row: Row, fetched: Fetched): string {
+  const id = String(row.id);
+  if (!fetched.nodes.has(id)) {
+    fetched.nodes.set(id, { class: String(row.class), name: String(row.name ?? id) });
+    fetched.cis.set(id, { id, minUp: typeof row.minUp === 'number' ? row.minUp : null, activeMembers: Number(row.members ?? 0) });
+  }
+  return id;
+}
+
+/** The upstream closure of the observations, then the downstream walk level by level. */
+async function fetchSubgraph(graph: Graph, observed: string[], at: number, budget: number): Promise<Fetched> {
+  const fetched: Fetched = { nodes: new Map(), cis: new Map(), relationships: [], providers: new Map(), unexpanded: new Set() };
+  const edges = new Set<string>();
+  const addEdge = (type: string, from: string, to: string) => {
+    const key = `${from}|${type}|${to}`;
+    if (edges.has(key)) return;
+    edges.add(key);
+    fetched.relationships.push({ type, from, to });
+  };
+  for (const row of await graph.read(Q.UPSTREAM, { ids: observed, at })) {
+    const id = readNode(row, fetched);
+    const providers = row.providers as [string, string][];
+    fetched.providers.set(id, providers.map(([, p]) => p));
+    for (const [type, p] of providers) addEdge(type, id, p);
+  }
+  let frontier = [...fetched.nodes.keys()];
+  const expanded = new Set<string>();
+  while (frontier.length > 0) {
+    if (fetched.nodes.size >= budget) {
+      for (const id of frontier) fetched.unexpanded.add(id);
+      break;
+    }
+    for (const id of frontier) expanded.add(id);
+    const next: string[] = [];
+    for (const row of await graph.read(Q.DEPENDENTS, { ids: frontier, at })) {
+      const known = fetched.nodes.has(String(row.id));
+      const id = readNode(row, fetched);
+      for (const [type, p] of row.providers as [string, string][]) addEdge(type, id, p);
+      if (!known && !expanded.has(id)) next.push(id);
+    }
+    frontier = next;
+  }
+  return fetched;
+}
+
+/** Upstream CIs within maxDepth hops of an observation (BFS along providers). */
+function candidatesWithin(fetched: Fetched, observed: string[], maxDepth: number): string[] {
+  const depth = new Map<string, number>(observed.filter((id) => fetched.providers.has(id)).map((id) => [id, 0]));
+  const queue = [...depth.keys()];
+  for (let head = 0; head < queue.length; head++) {
+    const id = queue[head]!;
+    const d = depth.get(id)!;
+    if (d >= maxDepth) continue;
+    for (const p of fetched.providers.get(id) ?? []) {
+      if (!depth.has(p) && fetched.providers.has(p)) {
+        depth.set(p, d + 1);
+        queue.push(p);
+      }
+    }
+  }
+  return queue;
+}
+
+async function userFacingTotal(graph: Graph): Promise<number> {
+  const [row] = await graph.read(Q.USER_FACING_COUNT);
+  return Number(row?.n ?? 0);
+}
+
+async function historyOf(graph: Graph, ids: string[], since: number, until: number): Promise<Map<string, RcaHistorySummary>> {
+  const out = new Map<string, RcaHistorySummary>();
+  for (const row of await graph.read(Q.HISTORY_SUMMARY, { ids, since, until })) {
+    out.set(String(row.ciId), { count: Number(row.count), latestAt: Number(row.latestAt), fields: (row.fields as string[]).map(String) });
+  }
+  return out;
+}
+
+/**
+ * Ranks the CIs that most likely explain the observations. Unknown incident or CI ids
+ * are NOT_FOUND naming them; no observation at all is BAD_USER_INPUT.
+ */
+export async function rankRootCause(graph: Graph, request: RootCauseRequest, options: RootCauseOptions = {}): Promise<RootCauseResult> {
+  const input = parseInput(rootCauseRequestSchema, request);
+  const at = options.at ?? Date.now();
+  const incidentIds = [...new Set(input.incidentIds ?? [])];
+  const ciIds = [...new Set(input.ciIds ?? [])];
+
+  const incidents = await getIncidents(graph, incidentIds);
+  const missingIncidents = incidentIds.filter((id) => !incidents.has(id));
+  if (missingIncidents.length > 0) {
+    throw new NotFoundError(`No incident with id ${missingIncidents.map((id) => `"${id}"`).join(', ')}`, {
+      field: 'input.incidentIds',
+      ids: missingIncidents,
+    });
+  }
+  if (ciIds.length > 0) {
+    const found = new Set((await graph.read(Q.EXISTING_CIS, { ids: ciIds })).map((r) => String(r.id)));
+    const missing = ciIds.filter((id) => !found.has(id));
+    if (missing.length > 0) {
+      throw new NotFoundError(`No CI with id ${missing.map((id) => `"${id}"`).join(', ')}`, { field: 'input.ciIds', ids: missing });
+    }
+  }
+
+  // Observations: incidents' affected CIs (with the incidents naming them), then the CIs given.
+  const byCI = new Map<string, string[]>();
+  let referenceTime = Number.POSITIVE_INFINITY;
+  for (const incident of incidents.values()) {
+    referenceTime = Math.min(referenceTime, incident.openedAt);
+    for (const ciId of incident.affects) byCI.set(ciId, [...(byCI.get(ciId) ?? []), incident.id]);
+  }
+  for (const ciId of ciIds) if (!byCI.has(ciId)) byCI.set(ciId, []);
+  if (byCI.size === 0) {
+    throw new BadUserInputError('The incidents affect no CI: nothing to explain', [{ path: ['input', 'incidentIds'], message: 'no affected CIs' }]);
+  }
+  if (!Number.isFinite(referenceTime)) referenceTime = at;
+  const observed = [...byCI.keys()];
+  const since = input.changesSince ?? referenceTime - DEFAULT_CHANGES_WINDOW;
+
+  const fetched = await fetchSubgraph(graph, observed, at, options.nodeBudget ?? DEFAULT_NODE_BUDGET);
+  const candidates = candidatesWithin(fetched, observed, input.maxDepth ?? DEFAULT_MAX_DEPTH);
+  const [total, implemented, history, open] = await Promise.all([
+    userFacingTotal(graph),
+    changesOnCIsSince(graph, candidates, since),
+    historyOf(graph, candidates, since, Math.max(at, referenceTime)),
+    incidentsOfCIs(graph, candidates, true),
+  ]);
+  const changeObjects = new Map<string, Change>();
+  const changes = new Map<string, RcaChange[]>();
+  for (const { change, implementedAt, ciIds: on } of implemented) {
+    changeObjects.set(change.id, change);
+    for (const ciId of on) changes.set(ciId, [...(changes.get(ciId) ?? []), { id: change.id, title: change.title, implementedAt }]);
+  }
+  const otherIncidents = new Map<string, RcaIncident[]>();
+  for (const [ciId, list] of open) {
+    const others = list.filter((i) => !incidents.has(i.id) && i.openedAt >= since).map((i) => ({ id: i.id, openedAt: i.openedAt }));
+    if (others.length) otherIncidents.set(ciId, others);
+  }
+
+  const ranked = rankRootCauses({
+    graph: indexSubgraph({ cis: [...fetched.cis.values()], relationships: fetched.relationships }, at),
+    nodes: fetched.nodes,
+    unexpanded: fetched.unexpanded,
+    observations: observed.map((ciId) => ({ ciId, incidentIds: byCI.get(ciId)! })),
+    candidates,
+    changes,
+    history,
+    otherIncidents,
+    referenceTime,
+    userFacingTotal: total,
+    options: options.model,
+  });
+  const limit = input.limit ?? DEFAULT_LIMIT;
+  return {
+    candidates: ranked.slice(0, limit).map((c) => ({
+      ciId: c.ciId,
+      score: c.score,
+      explains: c.explains,
+      recentChanges: c.changes.map((ch) => changeObjects.get(ch.id)!),
+      evidence: c.evidence,
+      unobservedDamage: c.unobservedDamage,
+      partnerId: c.partner,
+    })),
+    observations: observed,
+    referenceTime,
+    candidateCount: ranked.length,
+    subgraphSize: fetched.nodes.size,
+    complete: fetched.unexpanded.size === 0,
+    names: new Map([...fetched.nodes].map(([id, n]) => [id, n.name])),
+  };
+}
+
+export const problemFromCandidateSchema = z.object({
+  ciId: z.string().min(1, 'must not be empty'),
+  incidentIds: z.array(z.string().min(1, 'must not be empty')).min(1, 'give at least one incident'),
+  title: z.string().trim().min(1, 'must not be empty').max(500).nullish(),
+});
+export type ProblemFromCandidateInput = z.input<typeof problemFromCandidateSchema>;
+
+/**
+ * Turns a candidate into a problem in one step: the problem gathers the incidents, names
+ * the candidate as its root-cause CI and carries the candidate's evidence as description.
+ */
+export async function createProblemFromCandidate(graph: Graph, raw: ProblemFromCandidateInput, who: Actor): Promise<Problem> {
+  const input = parseInput(problemFromCandidateSchema, raw);
+  const analysis = await rankRootCause(graph, { incidentIds: input.incidentIds, limit: 500 });
+  const candidate = analysis.candidates.find((c) => c.ciId === input.ciId);
+  const name = analysis.names.get(input.ciId) ?? input.ciId;
+  const description = candidate
+    ? [`Root-cause analysis ranked ${name} #${analysis.candidates.indexOf(candidate) + 1} of ${analysis.candidateCount} (score ${candidate.score.toFixed(3)}):`, ...candidate.evidence.map((e) => `- ${e}`)].join('\n')
+    : `${name} was chosen as root cause; the analysis did not rank it among the candidates explaining these incidents.`;
+  return createProblem(
+    graph,
+    { title: input.title ?? `Root cause: ${name}`, description, incidentIds: input.incidentIds, rootCauseCiId: input.ciId },
+    who,
+  );
+}

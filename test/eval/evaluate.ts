@@ -1,0 +1,239 @@
+/**
+ * The fault-injection evaluation of root-cause ranking (issue 6). For each topology
+ * (size, seed) and variant (one root, two roots) it draws scenarios (faults.ts), asks a
+ * ranker, and scores AC@1/3/5, mean rank and latency strictly and up to equivalence
+ * (same broken user-facing CIs, same states), against two naive baselines.
+ *
+ * Rankers: `memoryRanker` runs the model on the whole generated graph in memory (many
+ * trials, fast); test/eval/service-ranker.ts loads the topology into Neo4j and goes
+ * through ITSM incidents and changes and the root-cause service, end to end.
+ */
+import { rankRootCauses, type RcaChange } from '../../server/rootcause/model.js';
+import { generateCMDB } from '../generator/index.js';
+import { drawScenario, HOUR, prng, signature, topology, upstream, type Scenario, type Topology } from './faults.js';
+
+export interface Ranker {
+  /** Prepares a topology (load it, index it); called once per topology. */
+  prepare(t: Topology): Promise<void>;
+  /** The ranked candidate ids for a scenario whose first incident is at `t0`. */
+  rank(t: Topology, scenario: Scenario, t0: number): Promise<string[]>;
+  close?(): Promise<void>;
+}
+
+export interface EvalConfig {
+  sizes: number[];
+  seeds: number[];
+  /** Scenarios per topology and variant. */
+  trials: number;
+  variants: (1 | 2)[];
+  reportRate?: number;
+  noiseRate?: number;
+}
+
+export interface MethodStats {
+  ac1: number;
+  ac3: number;
+  ac5: number;
+  meanRank: number;
+}
+
+export interface VariantResult {
+  variant: 1 | 2;
+  trials: number;
+  /** Scenarios drawn again because the root broke no user-facing CI. */
+  redrawn: number;
+  /** Share of scenarios where another candidate is indistinguishable from a root. */
+  tieRate: number;
+  strict: Record<Method, MethodStats>;
+  equivalent: Record<Method, MethodStats>;
+  latencyMs: { p50: number; p95: number; max: number };
+  observations: { mean: number; max: number };
+  /** Two roots: both within the first 5 (strict, up to equivalence). */
+  bothTop5?: { strict: number; equivalent: number };
+  byLayer: Map<string, { n: number; ac1: number }>;
+}
+
+export const METHODS = ['faultline', 'mostExplained', 'mostUpstreamObserved'] as const;
+export type Method = (typeof METHODS)[number];
+
+const nearestRank = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] ?? Number.NaN;
+
+/** Baseline 1: the candidate whose failure breaks the most observations; ties in random order. */
+function mostExplained(t: Topology, s: Scenario, rand: () => number): string[] {
+  const observed = new Set(s.observed.map((id) => t.graph.index.get(id)!));
+  const scored = upstream(t, s.observed).map((id) => {
+    const spread = t.spreader.spread(t.graph.index.get(id)!);
+    let e = 0;
+    for (const i of spread.nodes) if (observed.has(i)) e++;
+    return { id, e, r: rand() };
+  });
+  return scored.sort((a, b) => b.e - a.e || a.r - b.r).map((x) => x.id);
+}
+
+/** Baseline 2: the observed CI with the most other observations downstream of it; ties random. */
+function mostUpstreamObserved(t: Topology, s: Scenario, rand: () => number): string[] {
+  const observed = new Set(s.observed.map((id) => t.graph.index.get(id)!));
+  const scored = s.observed.map((id) => {
+    let e = 0;
+    for (const i of t.spreader.spread(t.graph.index.get(id)!).nodes) if (observed.has(i)) e++;
+    return { id, e, r: rand() };
+  });
+  return scored.sort((a, b) => b.e - a.e || a.r - b.r).map((x) => x.id);
+}
+
+/** 1-based rank of the first candidate matching; candidates.length + 1 when none does. */
+function rankOf(candidates: string[], match: (id: string, position: number) => boolean): number {
+  for (let k = 0; k < candidates.length; k++) if (match(candidates[k]!, k)) return k + 1;
+  return candidates.length + 1;
+}
+
+/** How deep equivalence is checked (signatures cost a propagation each). */
+const EQUIVALENCE_DEPTH = 30;
+
+function ranks(t: Topology, candidates: string[], root: string, rootSignature: string) {
+  const strict = rankOf(candidates, (id) => id === root);
+  const cache = new Map<string, string>();
+  const equivalent = Math.min(
+    strict,
+    rankOf(candidates, (id, k) => {
+      if (k >= EQUIVALENCE_DEPTH) return false;
+      let sig = cache.get(id);
+      if (sig === undefined) cache.set(id, (sig = signature(t, [id])));
+      return sig === rootSignature;
+    }),
+  );
+  return { strict, equivalent };
+}
+
+function stats(rs: number[]): MethodStats {
+  const n = rs.length || 1;
+  return {
+    ac1: rs.filter((r) => r <= 1).length / n,
+    ac3: rs.filter((r) => r <= 3).length / n,
+    ac5: rs.filter((r) => r <= 5).length / n,
+    meanRank: rs.reduce((a, b) => a + b, 0) / n,
+  };
+}
+
+export interface TopologyResult {
+  size: number;
+  seed: number;
+  cis: number;
+  variants: VariantResult[];
+}
+
+export async function evaluate(ranker: Ranker, config: EvalConfig, log: (line: string) => void = () => {}): Promise<TopologyResult[]> {
+  const results: TopologyResult[] = [];
+  for (const size of config.sizes) {
+    for (const seed of config.seeds) {
+      const data = generateCMDB({ n: size, seed });
+      const t = topology(data, Date.now());
+      await ranker.prepare(t);
+      const variants: VariantResult[] = [];
+      for (const variant of config.variants) {
+        const rand = prng(seed * 1000 + variant * 7 + size);
+        const per: Record<'strict' | 'equivalent', Record<Method, number[]>> = {
+          strict: { faultline: [], mostExplained: [], mostUpstreamObserved: [] },
+          equivalent: { faultline: [], mostExplained: [], mostUpstreamObserved: [] },
+        };
+        const latencies: number[] = [];
+        const observationCounts: number[] = [];
+        const byLayer = new Map<string, { n: number; ac1: number }>();
+        let ties = 0;
+        let redrawn = 0;
+        let both = { strict: 0, equivalent: 0 };
+        for (let trial = 0; trial < config.trials; trial++) {
+          let scenario: Scenario | null = null;
+          while (!scenario) {
+            scenario = drawScenario(t, rand, { roots: variant, reportRate: config.reportRate ?? 0.3, noiseRate: config.noiseRate ?? 0.2 });
+            if (!scenario) redrawn++;
+          }
+          observationCounts.push(scenario.observed.length);
+          const t0 = Date.now() - 2 * HOUR;
+          const start = performance.now();
+          const ranked = await ranker.rank(t, scenario, t0);
+          latencies.push(performance.now() - start);
+          const lists: Record<Method, string[]> = {
+            faultline: ranked,
+            mostExplained: mostExplained(t, scenario, rand),
+            mostUpstreamObserved: mostUpstreamObserved(t, scenario, rand),
+          };
+          const sigs = scenario.roots.map((r) => signature(t, [r]));
+          // Ties: another candidate (upstream of the observations) indistinguishable from a root.
+          const candidates = upstream(t, scenario.observed);
+          if (
+            candidates.some((c) => !scenario.roots.includes(c) && sigs.includes(signature(t, [c])))
+          ) {
+            ties++;
+          }
+          for (const method of METHODS) {
+            const r = scenario.roots.map((root, k) => ranks(t, lists[method], root, sigs[k]!));
+            // One root: its rank; two roots: the worse of the two.
+            per.strict[method].push(Math.max(...r.map((x) => x.strict)));
+            per.equivalent[method].push(Math.max(...r.map((x) => x.equivalent)));
+            if (method === 'faultline') {
+              if (variant === 2) {
+                if (r.every((x) => x.strict <= 5)) both.strict++;
+                if (r.every((x) => x.equivalent <= 5)) both.equivalent++;
+              } else {
+                const layer = scenario.rootLayers[0]!;
+                const entry = byLayer.get(layer) ?? { n: 0, ac1: 0 };
+                entry.n++;
+                if (r[0]!.equivalent === 1) entry.ac1++;
+                byLayer.set(layer, entry);
+              }
+            }
+          }
+        }
+        latencies.sort((a, b) => a - b);
+        const n = config.trials;
+        variants.push({
+          variant,
+          trials: n,
+          redrawn,
+          tieRate: ties / n,
+          strict: Object.fromEntries(METHODS.map((m) => [m, stats(per.strict[m])])) as Record<Method, MethodStats>,
+          equivalent: Object.fromEntries(METHODS.map((m) => [m, stats(per.equivalent[m])])) as Record<Method, MethodStats>,
+          latencyMs: { p50: nearestRank(latencies, 0.5), p95: nearestRank(latencies, 0.95), max: latencies.at(-1) ?? Number.NaN },
+          observations: { mean: observationCounts.reduce((a, b) => a + b, 0) / n, max: Math.max(...observationCounts) },
+          bothTop5: variant === 2 ? { strict: both.strict / n, equivalent: both.equivalent / n } : undefined,
+          byLayer,
+        });
+        both = { strict: 0, equivalent: 0 };
+        log(`size ${size} seed ${seed} ${variant} root(s): ${n} trials done`);
+      }
+      results.push({ size, seed, cis: data.cis.length, variants });
+    }
+  }
+  await ranker.close?.();
+  return results;
+}
+
+/** The model on the whole generated graph, in memory: no database, the same scoring. */
+export function memoryRanker(): Ranker {
+  const nodesOf = new WeakMap<Topology, Map<string, { class: string; name: string }>>();
+  return {
+    async prepare(t) {
+      nodesOf.set(t, new Map([...t.classes].map(([id, cls]) => [id, { class: cls, name: t.names.get(id) ?? id }])));
+    },
+    async rank(t, scenario, t0) {
+      const changes = new Map<string, RcaChange[]>();
+      scenario.changes.forEach((c, k) => {
+        const list = changes.get(c.ciId) ?? [];
+        list.push({ id: `CHG-${k + 1}`, title: c.decoy ? 'routine change' : 'change', implementedAt: t0 - c.before });
+        changes.set(c.ciId, list);
+      });
+      const ranked = rankRootCauses({
+        graph: t.graph,
+        nodes: nodesOf.get(t)!,
+        observations: scenario.observed.map((ciId) => ({ ciId, incidentIds: [] })),
+        candidates: upstream(t, scenario.observed),
+        changes,
+        referenceTime: t0,
+        userFacingTotal: t.userFacingIds.length,
+      });
+      return ranked.map((c) => c.ciId);
+    },
+  };
+}
+

@@ -1,0 +1,189 @@
+/**
+ * Fault injection on a generated topology (issue 6): pick true roots, compute what their
+ * failure breaks with the real impact rule, sample incidents and noise, put changes on
+ * the roots and decoy changes elsewhere. Pure: the same (topology, seed) gives the same
+ * scenarios, which the evaluation then replays in memory or through the API.
+ */
+import { USER_FACING_CLASSES } from '../../graph-schema/index.js';
+import { indexSubgraph, type IndexedSubgraph } from '../../server/impact/index.js';
+import { Spreader } from '../../server/rootcause/spread.js';
+import type { GeneratedCMDB, Layer } from '../generator/index.js';
+
+export const MINUTE = 60_000;
+export const HOUR = 60 * MINUTE;
+export const DAY = 24 * HOUR;
+
+/** Every layer that can fail and be depended on (directory users and groups cannot). */
+export const ROOT_LAYERS: readonly Layer[] = [
+  'site', 'room', 'rack', 'networkCore', 'networkDistribution', 'networkAccess', 'storage', 'host', 'clusterMember',
+  'cluster', 'vm', 'container', 'loadBalancer', 'dbCluster', 'db', 'app', 'platformService', 'appService', 'businessService',
+];
+
+export interface ScenarioChange {
+  ciId: string;
+  /** ms before the first incident. */
+  before: number;
+  decoy: boolean;
+}
+
+export interface Scenario {
+  roots: string[];
+  rootLayers: Layer[];
+  /** Observed failing CIs: sampled from what the roots break, then noise. */
+  observed: string[];
+  noise: string[];
+  changes: ScenarioChange[];
+}
+
+export interface Topology {
+  data: GeneratedCMDB;
+  graph: IndexedSubgraph;
+  spreader: Spreader;
+  userFacing: Uint8Array;
+  userFacingIds: string[];
+  classes: Map<string, string>;
+  names: Map<string, string>;
+  /** Providers per node index (upstream along propagating arrows). */
+  providers: number[][];
+}
+
+export function prng(seed: number) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export function topology(data: GeneratedCMDB, at: number): Topology {
+  const minUp = new Map<string, number>();
+  for (const ci of data.cis) if (typeof ci.attributes?.minUp === 'number') minUp.set(ci.id, ci.attributes.minUp);
+  const graph = indexSubgraph(
+    {
+      cis: data.cis.map((c) => ({ id: c.id, createdAt: null, retiredAt: c.retiredAt ?? null, minUp: minUp.get(c.id) ?? null })),
+      relationships: data.relationships,
+    },
+    at,
+  );
+  const uf = new Set(USER_FACING_CLASSES);
+  const classes = new Map(data.cis.map((c) => [c.id, c.class]));
+  const names = new Map(data.cis.map((c) => [c.id, c.name]));
+  const userFacing = new Uint8Array(graph.ids.length);
+  graph.ids.forEach((id, i) => {
+    if (uf.has(classes.get(id) ?? '')) userFacing[i] = 1;
+  });
+  const providers: number[][] = graph.ids.map(() => []);
+  graph.dependents.forEach((deps, p) => deps.forEach((d) => providers[d.ci]!.push(p)));
+  return {
+    data,
+    graph,
+    spreader: new Spreader(graph),
+    userFacing,
+    userFacingIds: graph.ids.filter((_id, i) => userFacing[i]),
+    classes,
+    names,
+    providers,
+  };
+}
+
+/** The user-facing CIs a failure of `ciIds` breaks, with their states: the equivalence signature. */
+export function signature(t: Topology, ciIds: readonly string[]): string {
+  const states = new Map<number, number>();
+  for (const id of ciIds) {
+    const i = t.graph.index.get(id);
+    if (i === undefined) continue;
+    const s = t.spreader.spread(i);
+    s.nodes.forEach((node, k) => {
+      if (t.userFacing[node]) states.set(node, Math.max(states.get(node) ?? 0, s.states[k]!));
+    });
+  }
+  return [...states].sort((a, b) => a[0] - b[0]).map(([i, s]) => `${i}:${s}`).join(',');
+}
+
+/** User-facing CIs DOWN when these fail (joint failure: a cluster losing two members). */
+function downUserFacing(t: Topology, roots: readonly string[]): string[] {
+  // Joint failures are rare in the scenarios; the union of single failures is what
+  // the incidents sample from (two independent roots rarely share a cluster).
+  const out = new Set<string>();
+  for (const id of roots) {
+    const s = t.spreader.spread(t.graph.index.get(id)!);
+    s.nodes.forEach((node, k) => {
+      if (t.userFacing[node] && s.states[k] === 2) out.add(t.graph.ids[node]!);
+    });
+  }
+  return [...out];
+}
+
+/** Upstream closure (node ids) of some CIs, for near-miss decoys. */
+export function upstream(t: Topology, ciIds: readonly string[]): string[] {
+  const seen = new Set<number>();
+  const stack = ciIds.map((id) => t.graph.index.get(id)!).filter((i) => i !== undefined);
+  for (const i of stack) seen.add(i);
+  while (stack.length) {
+    const i = stack.pop()!;
+    for (const p of t.providers[i]!) {
+      if (!seen.has(p)) {
+        seen.add(p);
+        stack.push(p);
+      }
+    }
+  }
+  return [...seen].map((i) => t.graph.ids[i]!);
+}
+
+export interface ScenarioOptions {
+  roots: 1 | 2;
+  reportRate: number;
+  noiseRate: number;
+}
+
+/** One scenario; null when the drawn roots break no user-facing CI (drawn again by the caller). */
+export function drawScenario(t: Topology, rand: () => number, options: ScenarioOptions): Scenario | null {
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
+  const layers = ROOT_LAYERS.filter((l) => t.data.byLayer[l].length > 0);
+  const roots: string[] = [];
+  const rootLayers: Layer[] = [];
+  const signatures: string[] = [];
+  for (let r = 0; r < options.roots; r++) {
+    const layer = pick(layers);
+    const root = pick(t.data.byLayer[layer]);
+    if (downUserFacing(t, [root]).length === 0) return null;
+    const sig = signature(t, [root]);
+    if (roots.includes(root) || signatures.includes(sig)) return null;
+    roots.push(root);
+    rootLayers.push(layer);
+    signatures.push(sig);
+  }
+  const observed: string[] = [];
+  for (const root of roots) {
+    const broken = downUserFacing(t, [root]);
+    const take = Math.max(1, Math.round(broken.length * options.reportRate));
+    const shuffled = [...broken].sort(() => rand() - 0.5);
+    for (const id of shuffled.slice(0, take)) if (!observed.includes(id)) observed.push(id);
+  }
+  // Noise is unrelated: neither broken nor degraded by the roots.
+  const touched = new Set<number>();
+  for (const r of roots) for (const i of t.spreader.spread(t.graph.index.get(r)!).nodes) touched.add(i);
+  const noiseCount = Math.floor(observed.length * options.noiseRate + rand());
+  const noise: string[] = [];
+  for (let guard = 0; noise.length < noiseCount && guard < 1000; guard++) {
+    const id = pick(t.userFacingIds);
+    if (touched.has(t.graph.index.get(id)!) || noise.includes(id)) continue;
+    noise.push(id);
+  }
+  const changes: ScenarioChange[] = [];
+  for (const root of roots) if (rand() < 0.5) changes.push({ ciId: root, before: 5 * MINUTE + rand() * 3 * HOUR, decoy: false });
+  // Decoys: two anywhere, two upstream of what is observed (near misses), all recent.
+  const near = upstream(t, [...observed, ...noise]).filter((id) => !roots.includes(id));
+  const all = t.graph.ids;
+  for (let k = 0; k < 4; k++) {
+    const pool = k < 2 ? all : near;
+    const id = pick(pool);
+    if (roots.includes(id)) continue;
+    changes.push({ ciId: id, before: 5 * MINUTE + rand() * 6 * HOUR, decoy: true });
+  }
+  return { roots, rootLayers, observed: [...observed, ...noise], noise, changes };
+}

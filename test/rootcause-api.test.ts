@@ -1,0 +1,201 @@
+/**
+ * Root cause through the API on hand-built scenarios: a farm member against its cluster,
+ * a database explaining several services (and the site that would explain them too
+ * loudly), a change that changes the order, evidence in words, errors, and turning a
+ * candidate into a problem.
+ */
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { createIncident } from '../server/incidents/index.js';
+import { recordImplementedChange } from '../server/changes/index.js';
+import type { Graph } from '../server/db/index.js';
+import { closeTestGraph, testGraph, wipe } from './helpers/neo4j.js';
+import { testApi, type TestApi } from './helpers/api.js';
+import { ci, farm, rel } from './helpers/itsm.js';
+
+const MINUTE = 60_000;
+
+const QUERY = `
+query RootCause($input: RootCauseInput!) {
+  rootCause(input: $input) {
+    candidateCount
+    complete
+    observations { id }
+    candidates { ci { id name } score explains { id name } recentChanges { id title } evidence secondRoot { id } }
+  }
+}`;
+
+interface Candidate {
+  ci: { id: string; name: string };
+  score: number;
+  explains: { id: string; name: string }[];
+  recentChanges: { id: string; title: string }[] | null;
+  evidence: string[];
+  secondRoot: { id: string } | null;
+}
+interface Report {
+  rootCause: { candidateCount: number; complete: boolean; observations: { id: string }[]; candidates: Candidate[] };
+}
+
+let graph: Graph;
+let api: TestApi;
+const who = { actor: 'test' };
+
+async function incident(ciIds: string[], openedAt: number, title = 'broken'): Promise<string> {
+  return (await createIncident(graph, { title, priority: 'P2', affectedCiIds: ciIds, openedAt }, who)).id;
+}
+
+async function rank(input: Record<string, unknown>): Promise<Candidate[]> {
+  return (await api.ok<Report>(QUERY, { input })).rootCause.candidates;
+}
+
+const names = (cs: Candidate[]) => cs.map((c) => c.ci.name);
+
+beforeEach(async () => {
+  graph = await testGraph();
+  await wipe(graph);
+  api = await testApi(graph);
+});
+
+afterAll(async () => {
+  await closeTestGraph();
+});
+
+describe('rootCause', () => {
+  it('does not blame one farm member for an outage its farm survives, and says why', async () => {
+    const f = await farm(graph);
+    const opened = Date.now() - 30 * MINUTE;
+    const inc = await incident([f.app], opened);
+    const cs = await rank({ incidentIds: [inc] });
+    const order = names(cs);
+    expect(order.slice(0, 2).sort()).toEqual(['app', 'farm']);
+    expect(order.indexOf('server-1')).toBeGreaterThan(1);
+    const member = cs.find((c) => c.ci.name === 'server-1')!;
+    expect(member.evidence.join('\n')).toMatch(/only be DEGRADED/);
+    expect(member.score).toBeLessThan(cs[0]!.score);
+  });
+
+  it('puts the database that explains several failing services above the site that would break everything', async () => {
+    const site = await ci(graph, 'Location', 'site-a', { attributes: { locationId: 'site-a', kind: 'site' } });
+    const server = await ci(graph, 'Server', 'db-host');
+    await rel(graph, 'LOCATED_IN', server, site);
+    const db = await ci(graph, 'Database', 'orders-db');
+    await rel(graph, 'HOSTED_ON', db, server);
+    const failing: string[] = [];
+    for (let k = 0; k < 4; k++) {
+      const app = await ci(graph, 'Application', `orders-app-${k}`);
+      await rel(graph, 'DEPENDS_ON', app, db);
+      const svc = await ci(graph, 'ApplicationService', `orders-svc-${k}`);
+      await rel(graph, 'DEPENDS_ON', svc, app);
+      failing.push(svc);
+    }
+    // Ten healthy services at the same site report nothing.
+    for (let k = 0; k < 10; k++) {
+      const host = await ci(graph, 'Server', `web-host-${k}`);
+      await rel(graph, 'LOCATED_IN', host, site);
+      const app = await ci(graph, 'Application', `web-app-${k}`);
+      await rel(graph, 'RUNS_ON', app, host);
+      const svc = await ci(graph, 'ApplicationService', `web-svc-${k}`);
+      await rel(graph, 'DEPENDS_ON', svc, app);
+    }
+    const opened = Date.now() - 60 * MINUTE;
+    const incidents = [await incident([failing[0]!], opened), await incident([failing[1]!], opened + MINUTE), await incident([failing[2]!], opened + 2 * MINUTE)];
+    const report = (await api.ok<Report>(QUERY, { input: { incidentIds: incidents } })).rootCause;
+    const order = names(report.candidates);
+    expect(report.observations).toHaveLength(3);
+    expect(report.complete).toBe(true);
+    // orders-db, its host are indistinguishable by the observations; the site is not.
+    expect(order.slice(0, 2).sort()).toEqual(['db-host', 'orders-db']);
+    expect(order.indexOf('site-a')).toBeGreaterThan(order.indexOf('orders-db'));
+    const top = report.candidates.find((c) => c.ci.name === 'orders-db')!;
+    expect(top.explains.map((c) => c.name).sort()).toEqual(['orders-svc-0', 'orders-svc-1', 'orders-svc-2']);
+    expect(top.evidence[0]).toMatch(/^explains 3 of 3 failing CIs/);
+    expect(top.evidence.join('\n')).toMatch(/would also have broken 5 user-facing CIs that report no incident/);
+    const siteCandidate = report.candidates.find((c) => c.ci.name === 'site-a')!;
+    expect(siteCandidate.evidence.join('\n')).toMatch(/would also have broken 25 user-facing CIs that report no incident/);
+    // A single app explains one of the three only.
+    const app = report.candidates.find((c) => c.ci.name === 'orders-svc-0')!;
+    expect(app.evidence.join('\n')).toMatch(/leaves 2 failing CIs unexplained/);
+  });
+
+  it('lets a change implemented shortly before the first incident change the order, and names it', async () => {
+    const host = await ci(graph, 'Server', 'pay-host');
+    const vm = await ci(graph, 'VirtualMachine', 'pay-vm', { attributes: { vmId: 'pay-vm' } });
+    await rel(graph, 'HOSTED_ON', vm, host);
+    const app = await ci(graph, 'Application', 'pay-app');
+    await rel(graph, 'RUNS_ON', app, vm);
+    const opened = Date.now() - 60 * MINUTE;
+    const inc = await incident([app], opened);
+
+    const before = names(await rank({ incidentIds: [inc] }));
+    expect(before[0]).toBe('pay-app');
+    expect(before.indexOf('pay-vm')).toBeGreaterThan(0);
+
+    const change = await recordImplementedChange(graph, { title: 'resize pay-vm', targetCiIds: [vm], implementedAt: opened - 40 * MINUTE }, who);
+    const after = await rank({ incidentIds: [inc] });
+    expect(after[0]!.ci.name).toBe('pay-vm');
+    expect(after[0]!.recentChanges!.map((c) => c.id)).toEqual([change.id]);
+    expect(after[0]!.evidence.join('\n')).toContain(`change ${change.id} ("resize pay-vm") implemented 40 min before the first incident`);
+
+    // A change outside the window is not evidence.
+    const later = await rank({ incidentIds: [inc], changesSince: new Date(opened).toISOString() });
+    expect(later[0]!.ci.name).toBe('pay-app');
+  });
+
+  it('finds two independent roots when one cannot explain everything', async () => {
+    const dbA = await ci(graph, 'Database', 'db-a');
+    const dbB = await ci(graph, 'Database', 'db-b');
+    const failing: string[] = [];
+    for (const [db, label] of [[dbA, 'a'], [dbB, 'b']] as const) {
+      for (let k = 0; k < 3; k++) {
+        const app = await ci(graph, 'Application', `app-${label}-${k}`);
+        await rel(graph, 'DEPENDS_ON', app, db);
+        failing.push(app);
+      }
+    }
+    const opened = Date.now() - 60 * MINUTE;
+    const incidents = await Promise.all(failing.map((id, k) => incident([id], opened + k * MINUTE)));
+    const cs = await rank({ incidentIds: incidents });
+    expect(names(cs).slice(0, 2).sort()).toEqual(['db-a', 'db-b']);
+    expect(cs[0]!.secondRoot?.id).toBe(cs[0]!.ci.name === 'db-a' ? dbB : dbA);
+    expect(cs[0]!.evidence.join('\n')).toMatch(/as a second, independent failure it explains 6 of 6/);
+  });
+
+  it('refuses unknown ids (NOT_FOUND naming them) and an empty question (BAD_USER_INPUT)', async () => {
+    const app = await ci(graph, 'Application', 'lonely');
+    const unknownIncident = await api.request(QUERY, { input: { incidentIds: ['INC-999'] } });
+    expect(unknownIncident.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+    expect(unknownIncident.errors?.[0]?.message).toContain('INC-999');
+    const unknownCI = await api.request(QUERY, { input: { ciIds: [app, '00000000-0000-4000-8000-000000000000'] } });
+    expect(unknownCI.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+    expect(unknownCI.errors?.[0]?.message).toContain('00000000-0000-4000-8000-000000000000');
+    const empty = await api.request(QUERY, { input: {} });
+    expect(empty.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    const emptyLists = await api.request(QUERY, { input: { incidentIds: [], ciIds: [] } });
+    expect(emptyLists.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+  });
+
+  it('turns a candidate into a problem in one mutation', async () => {
+    const f = await farm(graph);
+    const inc = await incident([f.app], Date.now() - 10 * MINUTE);
+    const res = await api.ok<{ createProblemFromRootCause: { id: string; title: string; description: string; rootCause: { id: string }; incidents: { id: string }[] } }>(
+      `mutation($input: CreateProblemFromRootCauseInput!) {
+        createProblemFromRootCause(input: $input) { id title description rootCause { id } incidents { id } }
+      }`,
+      { input: { ciId: f.cluster, incidentIds: [inc] } },
+    );
+    const problem = res.createProblemFromRootCause;
+    expect(problem.id).toMatch(/^PRB-/);
+    expect(problem.title).toBe('Root cause: farm');
+    expect(problem.rootCause.id).toBe(f.cluster);
+    expect(problem.incidents.map((i) => i.id)).toEqual([inc]);
+    expect(problem.description).toContain('explains 1 of 1 failing CI');
+
+    const viewer = await api.tokenFor(['viewer']);
+    const denied = await api.request(
+      `mutation($input: CreateProblemFromRootCauseInput!) { createProblemFromRootCause(input: $input) { id } }`,
+      { input: { ciId: f.cluster, incidentIds: [inc] } },
+      viewer,
+    );
+    expect(denied.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+  });
+});
