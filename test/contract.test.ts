@@ -10,10 +10,7 @@ import { buildSchema } from '../server/graphql/schema.js';
 
 const CONTRACT = '../shared/contract/schema.graphql';
 
-const PENDING: string[] = [
-  // root cause (issue 6)
-  'RootCauseInput', 'RootCauseCandidate', 'RootCauseReport', 'Query.rootCause',
-];
+const PENDING: string[] = [];
 
 function isPending(description: string): boolean {
   const subject = /^(\S+) was removed/.exec(description)?.[1];

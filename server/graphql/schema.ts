@@ -13,6 +13,7 @@ import '../itsm/graphql.js';
 import '../incidents/graphql.js';
 import '../problems/graphql.js';
 import '../changes/graphql.js';
+import '../rootcause/graphql.js';
 
 let schema: GraphQLSchema | undefined;
 
