@@ -162,6 +162,7 @@ async function runScale(graph: Graph, n: number, smoke: boolean, options: BenchO
       const raw = raw1 ?? (await runRaw(id));
       samples.push({ layer, api: a.ms, raw: raw.ms, blast: a.blast, returned: a.returned });
     }
+    if (!smoke) console.log(`  sampled ${layer}`);
   }
 
   const widths = [22, 5, 8, 8, 8, 8, 8, 8, 8, 8, 6];

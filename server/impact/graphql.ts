@@ -1,17 +1,32 @@
 /** The impact part of the contract: ImpactInput, PathStep, ImpactedCI, ImpactReport, Query.impact. */
 import { builder } from '../graphql/builder.js';
-import type { Context } from '../graphql/context.js';
+import { perRequest, type Context } from '../graphql/context.js';
 import { CIRef, ciLoader, type CI } from '../cis/index.js';
 import { computeImpactDetails, DEFAULT_MAX_DEPTH, type ImpactedEntry, type ImpactResult } from './service.js';
 import type { ImpactPathStep } from './propagate.js';
 
 export const ImpactStateEnum = builder.enumType('ImpactState', { values: ['DOWN', 'DEGRADED'] as const });
 
-async function loadRequiredCI(ctx: Context, id: string): Promise<CI> {
-  const ci = await ciLoader(ctx).load(id);
-  // Only possible if the CI was deleted between the impact query and this load.
-  if (!ci) throw new Error(`CI ${id} vanished while the impact report was being read`);
-  return ci;
+/** CIs the impact queries of this request already read, by id (see Query.impact). */
+function readCIs(ctx: Context): Map<string, CI> {
+  return perRequest(ctx, 'impact:cis', () => new Map<string, CI>());
+}
+
+/**
+ * A CI of the report: synchronously from what the impact query read (a large report has
+ * hundreds of thousands of path steps; a promise each would dominate), else batched
+ * through the CI DataLoader (reports built by other domains, e.g. Change.impact).
+ */
+function loadRequiredCI(ctx: Context, id: string): CI | Promise<CI> {
+  const known = readCIs(ctx).get(id);
+  if (known) return known;
+  return ciLoader(ctx)
+    .load(id)
+    .then((ci) => {
+      // Only possible if the CI was deleted between the impact query and this load.
+      if (!ci) throw new Error(`CI ${id} vanished while the impact report was being read`);
+      return ci;
+    });
 }
 
 const PathStepRef = builder.objectRef<ImpactPathStep>('PathStep').implement({
@@ -88,8 +103,8 @@ builder.queryField('impact', (t) =>
         at: input.at ?? undefined,
       });
       // The impact query already read every CI the report can mention.
-      const loader = ciLoader(ctx);
-      for (const [id, ci] of cis) loader.prime(id, ci);
+      const known = readCIs(ctx);
+      for (const [id, ci] of cis) known.set(id, ci);
       return result;
     },
   }),
