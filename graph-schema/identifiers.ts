@@ -32,12 +32,22 @@ export function identifierProperties(
   return out;
 }
 
-/** Text the full-text index searches besides the name: identifying attribute values. */
-export function searchText(className: string, attributes: Record<string, unknown>): string {
+/** Splits on anything but letters and digits, as a person types a part of a value. */
+export function searchWords(text: string): string[] {
+  return text.toLowerCase().split(/[^\p{L}\p{N}]+/u).filter((w) => w.length > 0);
+}
+
+/**
+ * Text the full-text index searches besides the name: the identifying attribute values,
+ * whole and cut into words (so `corp` finds `web01.corp.example` and `db` finds
+ * `catalog-db`), and the name's words.
+ */
+export function searchText(className: string, attributes: Record<string, unknown>, name = ''): string {
   const cls = findClass(className);
-  if (!cls) return '';
-  return cls.identifiers
+  const values = (cls?.identifiers ?? [])
     .map((a) => attributes[a])
     .filter((v): v is string | number => typeof v === 'string' || typeof v === 'number')
-    .join(' ');
+    .map(String);
+  const words = [...values, name].flatMap(searchWords);
+  return [...new Set([...values, ...words])].join(' ');
 }

@@ -20,6 +20,7 @@ export {
   identifierProperties,
   normalizeIdentifier,
   searchText,
+  searchWords,
 } from './identifiers.js';
 export { MIGRATIONS, migrate, type Migration, type RunStatement } from './migrations.js';
 export { CI_STATUSES, type CIStatus, ciStatusSchema, criticalitySchema } from './values.js';

@@ -28,7 +28,7 @@ export const MIGRATIONS: readonly Migration[] = [
       'CREATE INDEX ci_class IF NOT EXISTS FOR (n:CI) ON (n.class)',
       'CREATE INDEX ci_status IF NOT EXISTS FOR (n:CI) ON (n.status)',
       'CREATE INDEX ci_name IF NOT EXISTS FOR (n:CI) ON (n.name)',
-      'CREATE FULLTEXT INDEX ci_search IF NOT EXISTS FOR (n:CI) ON EACH [n.name, n.searchText]',
+      "CREATE FULLTEXT INDEX ci_search IF NOT EXISTS FOR (n:CI) ON EACH [n.name, n.searchText] OPTIONS { indexConfig: { `fulltext.analyzer`: 'standard-no-stop-words' } }",
       ...RELATIONSHIP_TYPES.map(
         (t) => `CREATE INDEX rel_${t.name.toLowerCase()}_id IF NOT EXISTS FOR ()-[r:${t.name}]-() ON (r.id)`,
       ),

@@ -8,12 +8,14 @@ import { ensureAdminToken } from './auth/index.js';
 import { createApp } from './app.js';
 import { createLogger } from './log.js';
 import { ensureWebBuilt } from './web-build.js';
+import { slaTargetsFromEnv, SlaConfigError } from './itsm/sla.js';
 
 let config;
 try {
   config = loadConfig();
+  slaTargetsFromEnv();
 } catch (error) {
-  if (error instanceof ConfigError) {
+  if (error instanceof ConfigError || error instanceof SlaConfigError) {
     console.error(error.message);
     process.exit(2);
   }

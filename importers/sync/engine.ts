@@ -589,7 +589,7 @@ export class SyncRun {
       status: state.status,
       attributes: JSON.stringify(state.attributes),
       provenance: JSON.stringify(state.provenance),
-      searchText: searchText(cls, state.attributes),
+      searchText: searchText(cls, state.attributes, state.name),
       minUp: typeof minUp === 'number' ? minUp : null,
       updatedAt: this.now,
       ...keys,

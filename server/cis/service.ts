@@ -14,6 +14,7 @@ import {
   findRelationshipType,
   identifierProperties,
   searchText,
+  searchWords,
   type CIStatus,
 } from '../../graph-schema/index.js';
 import type { Graph, Row, Tx } from '../db/index.js';
@@ -183,7 +184,7 @@ function nodeProperties(ci: CI, provenance: Record<string, unknown>, extra: Reco
     updatedAt: ci.updatedAt,
     retiredAt: ci.retiredAt,
     minUp: typeof minUp === 'number' ? minUp : null,
-    searchText: searchText(ci.class, ci.attributes),
+    searchText: searchText(ci.class, ci.attributes, ci.name),
     provenance: JSON.stringify(provenance),
     ...identifierProperties(ci.class, ci.attributes),
   };
@@ -248,13 +249,12 @@ function decodeCursor(cursor: string): [string, string] {
   throw new BadUserInputError('Invalid cursor; use a cursor returned by this API', [{ path: ['after'], message: 'invalid cursor' }]);
 }
 
-/** A Lucene query from what a person typed: every word as a prefix, specials escaped. */
+/**
+ * A Lucene query from what a person typed: every word (letters and digits, so nothing
+ * Lucene treats as syntax survives) as a prefix, all required.
+ */
 export function searchQuery(text: string): string | null {
-  const words = text
-    .trim()
-    .split(/\s+/)
-    .map((w) => w.replace(/[+\-&|!(){}[\]^"~*?:\\/]/g, (c) => `\\${c}`))
-    .filter((w) => w.length > 0);
+  const words = searchWords(text);
   if (words.length === 0) return null;
   return words.map((w) => `${w}*`).join(' AND ');
 }

@@ -13,7 +13,7 @@ import type { Incident } from '../incidents/service.js';
 import type { Problem } from '../problems/service.js';
 import type { Change } from '../changes/service.js';
 import type { Page, Transition } from './records.js';
-import { PRIORITIES, slaTargetsFromEnv } from './sla.js';
+import { PRIORITIES } from './sla.js';
 import { computeKpis, type ChangeSuccess, type ItsmKpis, type PriorityKpi } from './service.js';
 
 export const IncidentRef = builder.objectRef<Incident>('Incident');
@@ -152,9 +152,6 @@ builder.queryField('itsmKpis', (t) =>
     },
   }),
 );
-
-// A bad FAULTLINE_SLA_TARGETS stops the start (the schema is built then), not the first KPI query.
-slaTargetsFromEnv();
 
 /** A per-request loader of records by id, from a service's batch read. */
 export function byIdLoader<T>(ctx: Context, key: string, read: (graph: Context['graph'], ids: readonly string[]) => Promise<Map<string, T>>) {

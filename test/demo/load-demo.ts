@@ -8,6 +8,7 @@ import type { Graph } from '../../server/db/index.js';
 import { createCI, createRelationship, findByIdentifiers } from '../../server/cis/service.js';
 import { ConflictError } from '../../server/errors.js';
 import { buildEnterprise } from './enterprise.js';
+import { loadDemoItsm } from './itsm.js';
 
 const AUTHOR = { actor: 'demo loader', source: 'demo' };
 
@@ -18,6 +19,8 @@ export interface DemoSummary {
   createdRelationships: number;
   /** Demo key → CI id, for tests that want to point at a known CI. */
   ids: Map<string, string>;
+  /** True when this run added the incidents, problem and changes (first load only). */
+  itsmLoaded: boolean;
 }
 
 /** Runs the work items a few at a time: each is its own small write transaction. */
@@ -56,7 +59,8 @@ export async function loadDemo(graph: Graph): Promise<DemoSummary> {
       if (!(error instanceof ConflictError)) throw error;
     }
   });
-  return { cis: data.cis.length, createdCIs, relationships: data.rels.length, createdRelationships, ids };
+  const itsmLoaded = await loadDemoItsm(graph, ids);
+  return { cis: data.cis.length, createdCIs, relationships: data.rels.length, createdRelationships, ids, itsmLoaded };
 }
 
 async function main() {
@@ -77,7 +81,7 @@ async function main() {
   const started = Date.now();
   const summary = await loadDemo(connection.graph);
   console.log(
-    `demo: ${summary.cis} CIs (${summary.createdCIs} new), ${summary.relationships} relationships (${summary.createdRelationships} new) in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+    `demo: ${summary.cis} CIs (${summary.createdCIs} new), ${summary.relationships} relationships (${summary.createdRelationships} new), incidents/problem/changes ${summary.itsmLoaded ? 'loaded' : 'already there'} in ${((Date.now() - started) / 1000).toFixed(1)} s`,
   );
   await connection.close();
 }

@@ -86,7 +86,7 @@ export function ciRow(ci: CIRecord, source: string, defaultTime: number): Record
     updatedAt: retiredAt ?? createdAt,
     retiredAt,
     minUp: typeof attributes.minUp === 'number' ? attributes.minUp : null,
-    searchText: searchText(ci.class, attributes),
+    searchText: searchText(ci.class, attributes, ci.name),
     provenance: JSON.stringify(Object.fromEntries(provenanceFields.map((f) => [f, { source, at: createdAt }]))),
     ...identifierProperties(ci.class, attributes),
   };
