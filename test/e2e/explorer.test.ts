@@ -180,6 +180,21 @@ describe('web explorer', () => {
     await payroll.click();
     await page.getByTestId('fit').click();
     await shot(page, '06-blast-radius-database');
+
+    // The same question a day before the demo existed: nothing was there to impact.
+    const dayBefore = await page.evaluate(() => {
+      const d = new Date(Date.now() - 86_400_000);
+      return new Date(d.getTime() - d.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
+    });
+    await page.getByTestId('impact-at').fill(dayBefore);
+    await page.getByTestId('impact-run').click();
+    await idle(page);
+    expect(await page.getByTestId('impact-result').textContent()).toContain('Nothing else is impacted.');
+    expect(page.url()).toContain('at=');
+    await page.getByRole('button', { name: 'now' }).click();
+    await page.getByTestId('impact-run').click();
+    await idle(page);
+    expect((await appState(page)).overlay![ids['bs:payroll']!]).toBe('DOWN');
   });
 
   it('ranks root-cause candidates for a set of incidents', async () => {
@@ -227,7 +242,7 @@ describe('web explorer', () => {
     expect(inc.errors).toBeUndefined();
     const change = async (title: string) => {
       const r = await api<{ createChange: { id: string } }>('mutation($i: CreateChangeInput!) { createChange(input: $i) { id } }', {
-        i: { title, targetCiIds: [db], plannedStart: start, plannedEnd: start + 3_600_000 },
+        i: { title, targetCiIds: [db], plannedStart: new Date(start).toISOString(), plannedEnd: new Date(start + 3_600_000).toISOString() },
       });
       expect(r.errors).toBeUndefined();
       return r.data!.createChange.id;
@@ -257,6 +272,7 @@ describe('web explorer', () => {
 
   it('restores the view from a deep link', async () => {
     await page.getByTestId('mode-impact').click();
+    await idle(page);
     await select(ids['db:payroll']!);
     const link = page.url();
     expect(link).toContain('focus=');

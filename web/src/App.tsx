@@ -101,6 +101,8 @@ export function App() {
   const [pending, setPending] = useState<{ message: string; apply: () => void } | null>(null);
   const [restored, setRestored] = useState(false);
   const [fitSeq, setFitSeq] = useState(0);
+  /** Bumped to reload the details panel (a new focus, a mode change) even for the same CI. */
+  const [detailsSeq, setDetailsSeq] = useState(0);
   const refit = useCallback(() => setFitSeq((n) => n + 1), []);
   const [tokenInput, setTokenInput] = useState('');
   const cyRef = useRef<Core | null>(null);
@@ -237,10 +239,11 @@ export function App() {
       setAt(link.at);
       setObserved(link.observed);
       setMode(link.mode);
-      if (link.mode === 'impact' && link.sources.length && c.impact) await runImpact(link.sources, link.at);
-      if (link.mode === 'rootcause' && link.observed.length && c.rootCause) await runRootCause(link.observed);
       setSelection(link.selection);
       refit();
+      // Last, so a failing overlay (a change since deleted, say) leaves the rest of the view.
+      if (link.mode === 'impact' && link.sources.length && c.impact) await runImpact(link.sources, link.at);
+      if (link.mode === 'rootcause' && link.observed.length && c.rootCause) await runRootCause(link.observed);
     },
     [request, runImpact, runRootCause, refit],
   );
@@ -287,6 +290,7 @@ export function App() {
   const focus = (ci: CINode) => {
     setGraph((g) => focusOn(g, ci));
     setSelection(ci.id);
+    setDetailsSeq((n) => n + 1);
     setReport(null);
     setCandidates(null);
     setNotice(null);
@@ -339,12 +343,16 @@ export function App() {
     cy.zoom({ level: cy.zoom() * factor, renderedPosition: { x: cy.width() / 2, y: cy.height() / 2 } });
   };
 
+  /** Entering a mode with its inputs set asks the API again, so the view is current (and a link shows the same). */
   const changeMode = (m: Mode) => {
     setMode(m);
     setImpactItem(null);
     setChosen(null);
     setRcHighlight(null);
+    setDetailsSeq((n) => n + 1);
     if (m === 'explore') setGraph((g) => clearOverlay(g));
+    if (m === 'impact' && m !== mode && sources.length && caps?.impact) void act('Computing the blast radius…', () => runImpact(sources, at));
+    if (m === 'rootcause' && m !== mode && observed.length && caps?.rootCause) void act('Ranking root-cause candidates…', () => runRootCause(observed));
   };
 
   // ---------------------------------------------------------------- derived
@@ -601,7 +609,7 @@ export function App() {
           )}
           {caps && meta && selection && (graph.nodes[selection] || graph.groups[selection]) ? (
             <DetailsPanel
-              key={selection}
+              key={`${selection}:${detailsSeq}`}
               request={request}
               caps={caps}
               meta={meta}

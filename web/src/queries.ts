@@ -124,7 +124,7 @@ export async function loadImpact(request: Request, ciIds: string[], at: number |
     `query Impact($input: ImpactInput!) {
   impact(input: $input) { sources { ${CI_FIELDS} } impacted { ${IMPACTED} } businessServices { ${IMPACTED} } totalCount truncated }
 }`,
-    { input: { ciIds, ...(at !== null ? { at } : {}) } },
+    { input: { ciIds, ...(at !== null ? { at: new Date(at).toISOString() } : {}) } },
   );
   return data.impact;
 }
