@@ -45,7 +45,7 @@ export const RootCauseCandidateRef = builder.objectRef<RootCauseCandidateResult>
     evidence: t.exposeStringList('evidence', { description: 'Human-readable reasons for the score.' }),
     unobservedDamage: t.exposeFloat('unobservedDamage', {
       nullable: false,
-      description: 'User-facing CIs its failure would break that report no incident (a DEGRADED one counts 0.1).',
+      description: 'User-facing CIs its failure would break that report no incident (a DEGRADED one counts 0.02).',
     }),
     secondRoot: t.field({
       type: CIRef,

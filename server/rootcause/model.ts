@@ -56,7 +56,7 @@ export interface RcaOptions {
   reportB: number;
   /**
    * How much less often a DEGRADED user-facing CI is reported than a DOWN one (default
-   * 0.1): a silent DEGRADED CI weighs this much, and explaining an observation only as
+   * 0.02): a silent DEGRADED CI weighs this much, and explaining an observation only as
    * DEGRADED costs ln of it. A farm member's failure degrades what the farm's own
    * failure takes down; this is what tells them apart.
    */
@@ -73,22 +73,28 @@ export interface RcaOptions {
   historyBoost: number;
   /** Prior factor of open incidents on the candidate itself (default 3). */
   incidentBoost: number;
-  /** Stop counting a candidate's damage after this many broken CIs (default 20 000). */
+  /**
+   * Stop counting a candidate's damage after max(damageCap, damagePerObservation x
+   * observations) broken CIs (defaults 2 000 and 50): far beyond what the observations
+   * can be a sample of, so the exact figure no longer changes the ranking.
+   */
   damageCap: number;
+  damagePerObservation: number;
 }
 
 export const DEFAULT_RCA_OPTIONS: RcaOptions = {
   noiseFraction: 0.2,
   reportA: 1,
   reportB: 1,
-  degradedRatio: 0.1,
+  degradedRatio: 0.02,
   secondRootLogPrior: Math.log(0.02),
   pairedSingles: 8,
   partnerPool: 300,
   changeBoost: 30,
   historyBoost: 4,
   incidentBoost: 3,
-  damageCap: 20_000,
+  damageCap: 2_000,
+  damagePerObservation: 50,
 };
 
 export interface RcaInput {
@@ -242,13 +248,14 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
   const observedIncidents = new Set(observations.flatMap((ob) => ob.incidentIds));
 
   const spreader = new Spreader(g);
+  const cap = Math.max(o.damageCap, o.damagePerObservation * nObs);
   const singles: Single[] = [];
   const seen = new Set<number>();
   for (const ciId of input.candidates) {
     const node = g.index.get(ciId);
     if (node === undefined || seen.has(node) || !g.active[node]) continue;
     seen.add(node);
-    const s = spreader.spread(node, o.damageCap);
+    const s = spreader.spread(node, cap);
     const explained: number[] = [];
     const explainedState: number[] = [];
     const silent: number[] = [];

@@ -1,0 +1,100 @@
+import { describe, expect, it } from 'vitest';
+import { indexSubgraph, type SubgraphRelationship } from '../impact/index.js';
+import { changeFactor, duration, lnGamma, rankRootCauses, type RcaInput } from './model.js';
+
+const T = Date.UTC(2025, 5, 1, 12);
+const MIN = 60_000;
+
+/** site <- host-k <- app-k <- svc-k (k < 10); db <- app-0..2; farm (minUp 1) of m1, m2 <- farm-app. */
+function world() {
+  const nodes = new Map<string, { class: string; name: string }>();
+  const rels: SubgraphRelationship[] = [];
+  const add = (id: string, cls: string) => nodes.set(id, { class: cls, name: id });
+  add('site', 'Location');
+  add('db', 'Database');
+  for (let k = 0; k < 10; k++) {
+    add(`host-${k}`, 'Server');
+    add(`app-${k}`, 'Application');
+    add(`svc-${k}`, 'ApplicationService');
+    rels.push({ type: 'LOCATED_IN', from: `host-${k}`, to: 'site' });
+    rels.push({ type: 'RUNS_ON', from: `app-${k}`, to: `host-${k}` });
+    rels.push({ type: 'DEPENDS_ON', from: `svc-${k}`, to: `app-${k}` });
+    if (k < 3) rels.push({ type: 'DEPENDS_ON', from: `app-${k}`, to: 'db' });
+  }
+  add('farm', 'Cluster');
+  add('m1', 'Server');
+  add('m2', 'Server');
+  add('farm-app', 'Application');
+  rels.push({ type: 'HAS_MEMBER', from: 'farm', to: 'm1' }, { type: 'HAS_MEMBER', from: 'farm', to: 'm2' }, { type: 'RUNS_ON', from: 'farm-app', to: 'farm' });
+  const graph = indexSubgraph({ cis: [...nodes.keys()].map((id) => ({ id, minUp: id === 'farm' ? 1 : null })), relationships: rels }, T);
+  return { graph, nodes };
+}
+
+function rank(observed: string[], candidates: string[], extra: Partial<RcaInput> = {}) {
+  const { graph, nodes } = world();
+  return rankRootCauses({
+    graph,
+    nodes,
+    observations: observed.map((ciId) => ({ ciId, incidentIds: [] })),
+    candidates,
+    referenceTime: T,
+    userFacingTotal: 200,
+    ...extra,
+  });
+}
+
+describe('rankRootCauses', () => {
+  it('prefers the database that explains three services over the site that would break ten', () => {
+    const r = rank(['svc-0', 'svc-1', 'svc-2'], ['site', 'db', 'host-0', 'app-0', 'svc-0']);
+    expect(r[0]!.ciId).toBe('db');
+    expect(r.map((c) => c.ciId).indexOf('site')).toBeGreaterThan(0);
+    expect(r[0]!.explains.sort()).toEqual(['svc-0', 'svc-1', 'svc-2']);
+    expect(r.find((c) => c.ciId === 'site')!.unobservedDamage).toBe(20 - 3);
+  });
+
+  it('does not let one farm member explain what its farm survives', () => {
+    const r = rank(['farm-app'], ['farm', 'm1', 'm2', 'farm-app']);
+    expect(r.slice(0, 2).map((c) => c.ciId).sort()).toEqual(['farm', 'farm-app']);
+    expect(r.find((c) => c.ciId === 'm1')!.evidence.join(' ')).toMatch(/only be DEGRADED/);
+  });
+
+  it('raises a candidate with a change right before the first incident', () => {
+    const without = rank(['svc-5'], ['host-5', 'app-5', 'svc-5']);
+    expect(without[0]!.ciId).toBe('svc-5');
+    const changes = new Map([['host-5', [{ id: 'CHG-1', title: 'patch', implementedAt: T - 40 * MIN }]]]);
+    const withChange = rank(['svc-5'], ['host-5', 'app-5', 'svc-5'], { changes });
+    expect(withChange[0]!.ciId).toBe('host-5');
+    expect(withChange[0]!.evidence).toContain('change CHG-1 ("patch") implemented 40 min before the first incident');
+    // A change after the first incident cannot be its cause.
+    const after = rank(['svc-5'], ['host-5', 'app-5', 'svc-5'], { changes: new Map([['host-5', [{ id: 'CHG-2', title: 'x', implementedAt: T + 60 * MIN }]]]) });
+    expect(after[0]!.ciId).toBe('svc-5');
+  });
+
+  it('pairs two independent roots', () => {
+    const r = rank(['svc-0', 'svc-1', 'svc-2', 'farm-app'], ['db', 'site', 'farm', 'm1', 'farm-app', 'app-0', 'svc-0'], { userFacingTotal: 2000 });
+    expect(r[0]!.ciId).toBe('db');
+    expect(['farm', 'farm-app']).toContain(r[0]!.partner);
+    expect(['farm', 'farm-app']).toContain(r[1]!.ciId);
+    expect(r[0]!.evidence.join(' ')).toMatch(/second, independent failure it explains 4 of 4/);
+  });
+
+  it('returns nothing without observations', () => {
+    expect(rank([], ['db'])).toEqual([]);
+  });
+});
+
+describe('helpers', () => {
+  it('lnGamma matches factorials', () => {
+    expect(lnGamma(5)).toBeCloseTo(Math.log(24), 10);
+    expect(lnGamma(0.5)).toBeCloseTo(Math.log(Math.sqrt(Math.PI)), 10);
+  });
+  it('changeFactor decays with the gap and ignores changes after the incident', () => {
+    expect(changeFactor(10 * MIN, 30)).toBeGreaterThan(changeFactor(5 * 60 * MIN, 30));
+    expect(changeFactor(-60 * MIN, 30)).toBe(1);
+  });
+  it('duration reads like a person', () => {
+    expect(duration(40 * MIN)).toBe('40 min');
+    expect(duration(125 * MIN)).toBe('2 h 5 min');
+    expect(duration(3 * 24 * 60 * MIN)).toBe('3 days');
+  });
+});

@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { indexSubgraph, propagate, type SubgraphRelationship } from '../impact/index.js';
+import { Spreader } from './spread.js';
+
+function prng(seed: number) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), a | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+describe('Spreader', () => {
+  it('agrees with the impact core (propagate) on random graphs with farms and cycles', () => {
+    const types = ['DEPENDS_ON', 'RUNS_ON', 'HAS_MEMBER', 'HOSTED_ON'];
+    for (let seed = 1; seed <= 30; seed++) {
+      const rand = prng(seed);
+      const n = 40;
+      const cis = Array.from({ length: n }, (_, i) => ({ id: `c${i}`, minUp: rand() < 0.3 ? 1 + Math.floor(rand() * 2) : null }));
+      const relationships: SubgraphRelationship[] = [];
+      for (let k = 0; k < 90; k++) {
+        relationships.push({ type: types[Math.floor(rand() * types.length)]!, from: `c${Math.floor(rand() * n)}`, to: `c${Math.floor(rand() * n)}` });
+      }
+      const g = indexSubgraph({ cis, relationships }, 0);
+      const spreader = new Spreader(g);
+      for (let i = 0; i < n; i++) {
+        const expected = propagate(g, [`c${i}`], 0);
+        const got = spreader.spread(g.index.get(`c${i}`)!);
+        const states = new Map<string, string>();
+        got.nodes.forEach((node, k) => {
+          if (node !== g.index.get(`c${i}`)) states.set(g.ids[node]!, got.states[k] === 2 ? 'DOWN' : 'DEGRADED');
+        });
+        expect(states).toEqual(new Map([...expected.impacted].map(([id, s]) => [id, s.state])));
+        expect(got.complete).toBe(true);
+      }
+    }
+  });
+
+  it('stops at the cap and says the result is a lower bound', () => {
+    const relationships = Array.from({ length: 50 }, (_, i) => ({ type: 'DEPENDS_ON', from: `d${i}`, to: i === 0 ? 'root' : `d${i - 1}` }));
+    const g = indexSubgraph({ cis: [{ id: 'root' }], relationships }, 0);
+    const s = new Spreader(g).spread(g.index.get('root')!, 10);
+    expect(s.nodes.length).toBeLessThan(51);
+    expect(s.complete).toBe(false);
+  });
+});

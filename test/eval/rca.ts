@@ -1,0 +1,92 @@
+/**
+ * `npm run eval:rca [-- --mode memory|service|both] [--sizes 2000,10000] [--seeds 1,2,3]
+ * [--trials 60] [--write]`: the fault-injection evaluation of root-cause ranking
+ * (issue 6). Prints a Markdown table; --write puts it under "## Root cause" in
+ * bench/RESULTS.md (replacing that section only).
+ *
+ * memory: the model on the whole generated graph in memory (many trials, no database).
+ * service: end to end, Neo4j + ITSM records + the root-cause service (a Neo4j of its
+ * own is started unless NEO4J_URI is set; with NEO4J_URI it refuses without
+ * --allow-wipe, since it wipes the database).
+ */
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { migrate } from '../../graph-schema/index.js';
+import { Graph, createDriver } from '../../server/db/index.js';
+import { startLocalNeo4j, type LocalNeo4j } from '../../neo4j-local/index.js';
+import { evaluate, memoryRanker, type EvalConfig } from './evaluate.js';
+import { serviceRanker } from './service-ranker.js';
+import { markdownTable } from './table.js';
+
+const args = process.argv.slice(2);
+const value = (name: string) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+};
+const numbers = (s: string | undefined, fallback: number[]) => (s ? s.split(',').map((x) => Number(x.replace(/_/g, ''))) : fallback);
+const mode = value('--mode') ?? 'both';
+
+const sections: string[] = [];
+const log = (line: string) => console.error(`  ${line}`);
+
+if (mode === 'memory' || mode === 'both') {
+  const config: EvalConfig = {
+    sizes: numbers(value('--sizes'), [2_000, 10_000]),
+    seeds: numbers(value('--seeds'), [1, 2, 3]),
+    trials: Number(value('--trials') ?? 60),
+    variants: [1, 2],
+  };
+  console.error(`memory: sizes ${config.sizes.join(',')}, seeds ${config.seeds.join(',')}, ${config.trials} trials per topology and variant`);
+  const results = await evaluate(memoryRanker(), config, log);
+  sections.push(markdownTable(results, 'in memory (the model on the whole generated graph; latency = ranking only)'));
+  console.log(sections.at(-1));
+}
+
+if (mode === 'service' || mode === 'both') {
+  const config: EvalConfig = {
+    sizes: numbers(value('--service-sizes'), [2_000]),
+    seeds: numbers(value('--service-seeds'), [1, 2]),
+    trials: Number(value('--service-trials') ?? 30),
+    variants: [1, 2],
+  };
+  let local: LocalNeo4j | undefined;
+  let home: string | undefined;
+  let graph: Graph;
+  if (process.env.NEO4J_URI) {
+    if (!args.includes('--allow-wipe')) throw new Error('service mode wipes the database; pass --allow-wipe to use NEO4J_URI');
+    graph = new Graph(createDriver({ uri: process.env.NEO4J_URI, user: process.env.NEO4J_USER ?? 'neo4j', password: process.env.NEO4J_PASSWORD ?? '' }));
+  } else {
+    home = mkdtempSync(join(tmpdir(), 'faultline-eval-neo4j-'));
+    local = await startLocalNeo4j({ home: join(home, 'neo4j'), port: 0, heap: '2g', pageCache: '1g', password: 'faultline-eval', log: (l) => console.error(l) });
+    graph = new Graph(createDriver({ uri: local.uri, user: local.user, password: local.password }));
+  }
+  try {
+    await migrate((cypher, params) => graph.runAutoCommit(cypher, params ?? {}));
+    console.error(`service: sizes ${config.sizes.join(',')}, seeds ${config.seeds.join(',')}, ${config.trials} trials per topology and variant`);
+    const results = await evaluate(serviceRanker(graph), config, log);
+    sections.push(markdownTable(results, 'end to end (Neo4j, incidents and changes through the ITSM services, the root-cause service; latency = rankRootCause)'));
+    console.log(sections.at(-1));
+  } finally {
+    await graph.driver.close();
+    await local?.stop();
+    if (home) rmSync(home, { recursive: true, force: true });
+  }
+}
+
+if (args.includes('--write')) {
+  const file = 'bench/RESULTS.md';
+  const heading = '## Root cause';
+  const body = `${heading}\n\nFault-injection evaluation (\`npm run eval:rca\`, ${new Date().toISOString().slice(0, 10)}; protocol in docs/rootcause.md).\n\n${sections.join('\n\n')}\n`;
+  const text = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmark results\n';
+  const start = text.indexOf(heading);
+  let next;
+  if (start >= 0) {
+    const after = text.slice(start + heading.length).search(/\n## /);
+    next = text.slice(0, start) + body + (after >= 0 ? text.slice(start + heading.length + after + 1) : '');
+  } else {
+    next = `${text.trimEnd()}\n\n${body}`;
+  }
+  writeFileSync(file, next);
+  console.error(`wrote the "${heading}" section of ${file}`);
+}

@@ -1,0 +1,26 @@
+/**
+ * A small, seeded fault-injection evaluation through Neo4j, the ITSM services and the
+ * root-cause service (the same harness as npm run eval:rca). Floors sit well below the
+ * targets: they catch a broken ranking, not a slightly worse one.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { closeTestGraph, testGraph } from './helpers/neo4j.js';
+import { evaluate } from './eval/evaluate.js';
+import { serviceRanker } from './eval/service-ranker.js';
+
+afterAll(async () => {
+  await closeTestGraph();
+});
+
+describe('root-cause fault injection (small, seeded)', () => {
+  it('ranks the injected root well above the naive baselines', { timeout: 600_000 }, async () => {
+    const graph = await testGraph();
+    const [result] = await evaluate(serviceRanker(graph), { sizes: [1_500], seeds: [7], trials: 16, variants: [1, 2] });
+    const one = result!.variants.find((v) => v.variant === 1)!;
+    const two = result!.variants.find((v) => v.variant === 2)!;
+    expect(one.equivalent.faultline.ac3).toBeGreaterThanOrEqual(0.5);
+    expect(one.equivalent.faultline.ac3).toBeGreaterThan(one.equivalent.mostExplained.ac3);
+    expect(one.equivalent.faultline.ac3).toBeGreaterThan(one.equivalent.mostUpstreamObserved.ac3);
+    expect(two.equivalent.faultline.ac5).toBeGreaterThanOrEqual(0.1);
+  });
+});
