@@ -141,7 +141,7 @@ export async function evaluate(ranker: Ranker, config: EvalConfig, log: (line: s
         const byLayer = new Map<string, { n: number; ac1: number }>();
         let ties = 0;
         let redrawn = 0;
-        let both = { strict: 0, equivalent: 0 };
+        const both = { strict: 0, equivalent: 0 };
         for (let trial = 0; trial < config.trials; trial++) {
           let scenario: Scenario | null = null;
           while (!scenario) {
@@ -198,7 +198,6 @@ export async function evaluate(ranker: Ranker, config: EvalConfig, log: (line: s
           bothTop5: variant === 2 ? { strict: both.strict / n, equivalent: both.equivalent / n } : undefined,
           byLayer,
         });
-        both = { strict: 0, equivalent: 0 };
         log(`size ${size} seed ${seed} ${variant} root(s): ${n} trials done`);
       }
       results.push({ size, seed, cis: data.cis.length, variants });

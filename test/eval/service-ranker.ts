@@ -24,10 +24,15 @@ WHERE n:Incident OR n:Change OR n:Problem
 DETACH DELETE n
 `;
 
+/** Deletes everything but the migrations bookkeeping (the evaluation and the bench own their database). */
+export async function wipeAll(graph: Graph): Promise<void> {
+  await graph.runAutoCommit(WIPE_ALL);
+}
+
 export function serviceRanker(graph: Graph): Ranker {
   return {
     async prepare(t) {
-      await graph.runAutoCommit(WIPE_ALL);
+      await wipeAll(graph);
       await loadCMDB(graph, t.data, { batchSize: 5000 });
     },
     async rank(t, scenario, t0) {

@@ -1,0 +1,81 @@
+/**
+ * Root cause at scale (issue 6): p50/p95 of rankRootCause for 50 observations (50 open
+ * incidents: 40 on CIs an injected failure breaks, 10 unrelated) on the synthetic CMDB,
+ * with decoy changes, against the raw Cypher upstream traversal alone as the baseline.
+ * Prints the size of the subgraph read and whether the downstream walk stayed in budget.
+ */
+import type { Graph } from '../server/db/index.js';
+import { recordImplementedChange } from '../server/changes/index.js';
+import { createIncident } from '../server/incidents/index.js';
+import { rankRootCause } from '../server/rootcause/index.js';
+import { UPSTREAM } from '../server/rootcause/cypher.js';
+import { generateCMDB, loadCMDB } from '../test/generator/index.js';
+import { HOUR, MINUTE, ROOT_LAYERS, prng, topology } from '../test/eval/faults.js';
+import { wipeAll } from '../test/eval/service-ranker.js';
+import { benchGraph, fmt, quantile, type BenchOptions } from './options.js';
+
+const who = { actor: 'bench' };
+
+async function runScale(graph: Graph, n: number, smoke: boolean) {
+  console.log(`\n--- N = ${n.toLocaleString('en')} CIs, 50 observations per analysis`);
+  await wipeAll(graph);
+  const data = generateCMDB({ n, seed: 42 });
+  const load = await loadCMDB(graph, data, { batchSize: smoke ? 1000 : 10_000 });
+  console.log(`load: ${load.cis} CIs, ${load.relationships} relationships in ${((load.ciMs + load.relationshipMs) / 1000).toFixed(1)} s`);
+  const t = topology(data, Date.now());
+  const rand = prng(11);
+  const pick = <T>(xs: readonly T[]) => xs[Math.floor(rand() * xs.length)]!;
+
+  const samples: { api: number; raw: number; size: number; candidates: number; complete: boolean }[] = [];
+  const wanted = smoke ? 3 : 25;
+  for (let attempt = 0; samples.length < wanted && attempt < wanted * 40; attempt++) {
+    const root = pick(t.data.byLayer[pick(ROOT_LAYERS)]);
+    const spread = t.spreader.spread(t.graph.index.get(root)!);
+    const down = Array.from(spread.nodes).filter((i, k) => t.userFacing[i] && spread.states[k] === 2).map((i) => t.graph.ids[i]!);
+    if (down.length < 40) continue;
+    const observed = [...down].sort(() => rand() - 0.5).slice(0, 40);
+    const touched = new Set(spread.nodes);
+    while (observed.length < 50) {
+      const id = pick(t.userFacingIds);
+      if (!touched.has(t.graph.index.get(id)!) && !observed.includes(id)) observed.push(id);
+    }
+    await graph.write('MATCH (n) WHERE n:Incident OR n:Change OR n:Problem DETACH DELETE n');
+    const t0 = Date.now() - 2 * HOUR;
+    const incidentIds: string[] = [];
+    for (const [k, ciId] of observed.entries()) {
+      incidentIds.push((await createIncident(graph, { title: 'failing', priority: 'P2', affectedCiIds: [ciId], openedAt: t0 + k * 1000 }, who)).id);
+    }
+    for (let k = 0; k < 4; k++) {
+      await recordImplementedChange(graph, { title: 'decoy', targetCiIds: [pick(t.graph.ids)], implementedAt: t0 - rand() * 6 * HOUR - 5 * MINUTE }, who);
+    }
+    if (samples.length === 0) for (let w = 0; w < (smoke ? 1 : 3); w++) await rankRootCause(graph, { incidentIds }); // warm-up
+    let start = performance.now();
+    await graph.read(UPSTREAM, { ids: observed, at: Date.now() });
+    const raw = performance.now() - start;
+    start = performance.now();
+    const result = await rankRootCause(graph, { incidentIds });
+    const api = performance.now() - start;
+    samples.push({ api, raw, size: result.subgraphSize, candidates: result.candidateCount, complete: result.complete });
+  }
+  const api = samples.map((s) => s.api).sort((a, b) => a - b);
+  const raw = samples.map((s) => s.raw).sort((a, b) => a - b);
+  const sizes = samples.map((s) => s.size).sort((a, b) => a - b);
+  console.log(`root cause, 50 observations, ${samples.length} analyses (service call: incidents, subgraph, changes, history, ranking):`);
+  console.log(`  rankRootCause ms: p50 ${fmt(quantile(api, 0.5))}  p95 ${fmt(quantile(api, 0.95))}  max ${fmt(api.at(-1) ?? Number.NaN)}`);
+  console.log(`  raw upstream Cypher only ms: p50 ${fmt(quantile(raw, 0.5))}  p95 ${fmt(quantile(raw, 0.95))}`);
+  console.log(
+    `  CIs read p50 ${quantile(sizes, 0.5)} max ${sizes.at(-1)}; candidates p50 ${quantile(samples.map((s) => s.candidates).sort((a, b) => a - b), 0.5)}; ` +
+      `walk within budget in ${samples.filter((s) => s.complete).length}/${samples.length}`,
+  );
+}
+
+export default async function rootCauseBench(options: BenchOptions): Promise<void> {
+  if (!options.allowWipe) throw new Error('the root-cause bench wipes and reloads the database; pass --allow-wipe to use NEO4J_URI');
+  const { graph, close } = await benchGraph(options);
+  try {
+    const scales = options.scales ?? (options.smoke ? [2_000] : [100_000]);
+    for (const n of scales) await runScale(graph, n, options.smoke);
+  } finally {
+    await close();
+  }
+}
