@@ -2,16 +2,14 @@
  * QA helpers: build topologies through the GraphQL API only (createCI/createRelationship),
  * the way an outside checker would, and read impact reports by CI name.
  */
-import { buildSchema, parse, validate } from 'graphql';
-import { readFileSync } from 'node:fs';
+import { parse, validate } from 'graphql';
 import { expect } from 'vitest';
 import type { TestApi, GraphQLResponse } from './api.js';
-
-const CONTRACT = buildSchema(readFileSync(new URL('../../../shared/contract/schema.graphql', import.meta.url), 'utf8'));
+import { CONTRACT_SCHEMA } from './qa-shape.js';
 
 /** Fails when a query uses anything outside the contract (so a checker could send it). */
 export function expectContractQuery(query: string): void {
-  const errors = validate(CONTRACT, parse(query));
+  const errors = validate(CONTRACT_SCHEMA, parse(query));
   expect(errors.map((e) => e.message)).toEqual([]);
 }
 
