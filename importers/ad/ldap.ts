@@ -52,7 +52,7 @@ function tlsOptions(options: LdapOptions): ConnectionOptions {
   const tls: ConnectionOptions = {};
   if (options.caFile) tls.ca = [readFileSync(options.caFile)];
   if (options.tlsServerName) tls.servername = options.tlsServerName;
-  if (options.insecureSkipVerify) tls.rejectUnauthorized = false;
+  tls.rejectUnauthorized = !options.insecureSkipVerify;
   return tls;
 }
 
@@ -100,6 +100,9 @@ async function connect(options: LdapOptions): Promise<Client> {
   return client;
 }
 
+const isGroup = (entry: DirectoryEntry) =>
+  (entry.attributes.get('objectclass') ?? []).some((c) => /^(group|groupofnames)$/i.test(String(c)));
+
 /** Fetches the rest of a ranged attribute, `member;range=1500-*` and on. */
 async function fetchRemainingRange(
   client: Client,
@@ -115,12 +118,16 @@ async function fetchRemainingRange(
     const { searchEntries } = await client.search(dn, { scope: 'base', attributes: [`${attribute};range=${range}`] });
     const entry = searchEntries[0];
     if (!entry) break;
-    const key = Object.keys(entry).find((k) => k.toLowerCase().startsWith(`${attribute.toLowerCase()};range=`));
+    // Samba answers the last range with both `…;range=1500-*` and `…;range=1500-1999`.
+    const keys = Object.keys(entry).filter((k) => k.toLowerCase().startsWith(`${attribute.toLowerCase()};range=`));
+    const key = keys.find((k) => k.endsWith('-*')) ?? keys[0];
     if (!key) break;
     const got = entry[key]!;
-    values.push(...((Array.isArray(got) ? got : [got]) as (string | Buffer)[]));
+    const page = (Array.isArray(got) ? got : [got]) as (string | Buffer)[];
+    values.push(...page);
     const end = key.slice(key.lastIndexOf('-') + 1);
-    if (end === '*') break;
+    // Samba answers an empty group with an empty `member;range=0-499`, not `0-*`.
+    if (end === '*' || page.length === 0) break;
     next = Number(end) + 1;
   }
   return values;
@@ -129,10 +136,14 @@ async function fetchRemainingRange(
 /** Every entry under the base DN matching the filter, page by page, members complete. */
 export async function* readLdap(options: LdapOptions): AsyncGenerator<DirectoryEntry> {
   const client = await connect(options);
+  // Range retrieval runs on a second connection: a search issued on the connection of a
+  // paged search in progress never returns (seen with Samba).
+  let ranges: Client | undefined;
+  const rangeClient = async () => (ranges ??= await connect(options));
   try {
-    const attributes = options.rangeSize
-      ? [...ATTRIBUTES.filter((a) => a !== 'member'), `member;range=0-${options.rangeSize - 1}`]
-      : ATTRIBUTES;
+    // With an explicit range size, members are fetched per group in ranges (Samba hangs a
+    // paged subtree search that asks for a ranged attribute, so it is never asked there).
+    const attributes = options.rangeSize ? ATTRIBUTES.filter((a) => a !== 'member') : ATTRIBUTES;
     const pages = client.searchPaginated(options.baseDN, {
       scope: 'sub',
       filter: options.filter ?? DEFAULT_FILTER,
@@ -143,8 +154,10 @@ export async function* readLdap(options: LdapOptions): AsyncGenerator<DirectoryE
     for await (const page of pages) {
       for (const raw of page.searchEntries) {
         const { entry, ranged } = toDirectoryEntry(raw);
-        if (ranged && ranged.end !== '*') {
-          const rest = await fetchRemainingRange(client, raw.dn, ranged.attribute, Number(ranged.end) + 1, options.rangeSize);
+        if (options.rangeSize && isGroup(entry)) {
+          entry.attributes.set('member', await fetchRemainingRange(await rangeClient(), raw.dn, 'member', 0, options.rangeSize));
+        } else if (ranged && ranged.end !== '*') {
+          const rest = await fetchRemainingRange(await rangeClient(), raw.dn, ranged.attribute, Number(ranged.end) + 1, options.rangeSize);
           entry.attributes.set(ranged.attribute, [...(entry.attributes.get(ranged.attribute) ?? []), ...rest]);
         }
         yield entry;
@@ -155,5 +168,6 @@ export async function* readLdap(options: LdapOptions): AsyncGenerator<DirectoryE
     throw new LdapReadError(`LDAP search of ${options.baseDN} at ${options.url} failed: ${describe(error)}`);
   } finally {
     await client.unbind().catch(() => undefined);
+    await ranges?.unbind().catch(() => undefined);
   }
 }

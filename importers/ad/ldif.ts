@@ -29,7 +29,7 @@ interface LogicalLine {
   line: number;
 }
 
-const ATTR_LINE = /^([A-Za-z0-9][A-Za-z0-9;.\-_]*)(::|:<|:)[ ]*(.*)$/;
+const ATTR_LINE = /^([A-Za-z0-9][A-Za-z0-9;.=\-_]*)(::|:<|:)[ ]*(.*)$/;
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
 export class LdifError extends Error {

@@ -22,7 +22,7 @@ function splitUnescaped(text: string, separator: string): string[] {
   return parts;
 }
 
-/** The RDNs of a DN, each normalised: attribute type lower-case, blanks around separators gone. */
+/** The RDNs of a DN, blanks around separators gone (case is kept; identifiers fold it). */
 export function dnParts(dn: string): string[] {
   if (!dn.trim()) return [];
   return splitUnescaped(dn, ',').map((rdn) =>
@@ -30,7 +30,7 @@ export function dnParts(dn: string): string[] {
       .map((ava) => {
         const eq = ava.indexOf('=');
         if (eq < 0) return ava.trim();
-        return `${ava.slice(0, eq).trim().toLowerCase()}=${ava.slice(eq + 1).trim()}`;
+        return `${ava.slice(0, eq).trim()}=${ava.slice(eq + 1).trim()}`;
       })
       .join('+'),
   );
@@ -56,7 +56,7 @@ export function rdnValue(dn: string): string {
 /** `dc=corp,dc=example,dc=test` → `corp.example.test` (the DC parts of a DN). */
 export function dnsDomainOf(dn: string): string {
   return dnParts(dn)
-    .filter((p) => p.startsWith('dc='))
+    .filter((p) => p.toLowerCase().startsWith('dc='))
     .map((p) => p.slice(3))
     .join('.')
     .toLowerCase();

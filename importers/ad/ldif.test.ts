@@ -1,0 +1,76 @@
+import { Readable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { readLdif, type LdifItem } from './ldif.js';
+
+async function parse(text: string): Promise<LdifItem[]> {
+  const out: LdifItem[] = [];
+  for await (const item of readLdif(Readable.from([text]))) out.push(item);
+  return out;
+}
+
+describe('LDIF reader', () => {
+  it('reads version, comments, folded lines, base64 and binary values, options, CRLF', async () => {
+    const guid = Buffer.from('0102030405060708090a0b0c0d0e0f10', 'hex').toString('base64');
+    const items = await parse(
+      [
+        'version: 1',
+        '',
+        '# a comment that is',
+        '  folded',
+        'dn: CN=J\\C3\\A9r\\C3\\B4me,OU=Staff,DC=corp',
+        'changetype: add',
+        'objectClass: user',
+        `objectGUID:: ${guid}`,
+        'description: a long val',
+        ' ue folded',
+        'displayName:: SsOpcsO0bWU=',
+        'member;range=0-1: CN=a',
+        'member;range=0-1: CN=b',
+        '',
+        '',
+        'dn:: Q049Wm/DqyxEQz1jb3Jw',
+        'cn: Zoë',
+      ].join('\r\n'),
+    );
+    expect(items).toHaveLength(2);
+    const [a, b] = items as Extract<LdifItem, { kind: 'entry' }>[];
+    expect(a!.entry.line).toBe(5);
+    expect(a!.entry.attributes.get('description')).toEqual(['a long value folded']);
+    expect((a!.entry.attributes.get('objectguid')![0] as Buffer).toString('hex')).toBe('0102030405060708090a0b0c0d0e0f10');
+    expect((a!.entry.attributes.get('displayname')![0] as Buffer).toString('utf8')).toBe('Jérôme');
+    expect(a!.entry.attributes.get('member')).toEqual(['CN=a', 'CN=b']);
+    expect(a!.entry.attributes.has('changetype')).toBe(false);
+    expect(b!.entry.dn).toBe('CN=Zoë,DC=corp');
+    expect(b!.entry.line).toBe(16);
+  });
+
+  it('rejects change records, URL values and bad base64 with their line, and goes on', async () => {
+    const items = await parse(
+      [
+        'dn: cn=x,dc=corp',
+        'changetype: modify',
+        'add: member',
+        'member: cn=y',
+        '-',
+        '',
+        'dn: cn=photo,dc=corp',
+        'jpegPhoto:< file:///etc/passwd',
+        '',
+        'dn: cn=bad,dc=corp',
+        'userCertificate:: !!!',
+        '',
+        'cn: no dn here',
+        '',
+        'dn: cn=ok,dc=corp',
+        'cn: ok',
+      ].join('\n'),
+    );
+    expect(items.map((i) => (i.kind === 'error' ? `${i.line}: ${i.reason.slice(0, 25)}` : i.entry.dn))).toEqual([
+      '2: change record (changetype',
+      '8: URL values (jpegPhoto:< .',
+      '11: userCertificate:: is not ',
+      '13: a record must start with ',
+      'cn=ok,dc=corp',
+    ]);
+  });
+});
