@@ -4,7 +4,7 @@
  */
 import { parse, validate } from 'graphql';
 import { expect } from 'vitest';
-import type { TestApi, GraphQLResponse } from './api.js';
+import type { TestApi } from './api.js';
 import { CONTRACT_SCHEMA } from './qa-shape.js';
 
 /** Fails when a query uses anything outside the contract (so a checker could send it). */
@@ -104,7 +104,7 @@ export function pathOf(r: QaReport, name: string): string {
 }
 
 /** The codes of a response's errors. */
-export const codes = (res: GraphQLResponse<unknown>) => (res.errors ?? []).map((e) => e.extensions?.code);
+export const codes = (res: { errors?: { extensions?: { code?: string } }[] }) => (res.errors ?? []).map((e) => e.extensions?.code);
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
