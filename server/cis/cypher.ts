@@ -24,6 +24,18 @@ SET n = $props
 RETURN ${CI_FIELDS} AS ci
 `;
 
+/**
+ * Takes the CI's write lock for the rest of the transaction (setting and removing a
+ * property locks the node and leaves it as it was), so read-check-write sequences on one
+ * CI (update, duplicate-relationship check) run one at a time.
+ */
+export const LOCK_CI = `
+MATCH (n:CI {id: $id})
+SET n.__lock = true
+REMOVE n.__lock
+RETURN n.id AS id
+`;
+
 /** Replaces the node's properties with the full new set (labels stay). */
 export const UPDATE_CI = `
 MATCH (n:CI {id: $id})

@@ -102,7 +102,14 @@ export function decodeRelationship(row: unknown): Relationship {
 
 // ------------------------------------------------------------------ validation
 
-const attributesInput = z.record(z.string(), z.unknown());
+/**
+ * A JSON object of attributes, kept as given: z.record would rebuild it by assignment,
+ * turning a "__proto__" key into a prototype instead of an attribute.
+ */
+const attributesInput = z.custom<Record<string, unknown>>(
+  (value) => typeof value === 'object' && value !== null && !Array.isArray(value),
+  { message: 'must be a JSON object' },
+);
 
 export const createCIInput = z.object({
   class: z.string().trim().min(1),
@@ -115,8 +122,9 @@ export type CreateCIInput = z.input<typeof createCIInput>;
 
 export const updateCIInput = z.object({
   id: z.string().min(1),
-  name: z.string().trim().min(1, 'must not be empty').max(500).optional(),
-  status: ciStatusSchema.optional(),
+  // null means "leave as it is", as generated clients send it for unset fields.
+  name: z.string().trim().min(1, 'must not be empty').max(500).nullish(),
+  status: ciStatusSchema.nullish(),
   criticality: criticalitySchema.nullish(),
   attributes: attributesInput.nullish(),
 });
@@ -363,17 +371,19 @@ export async function updateCI(graph: Graph, raw: UpdateCIInput, author: Author)
   const input = parseInput(updateCIInput, raw);
   const now = Date.now();
   return graph.writeTx(async (tx) => {
+    await tx.run(Q.LOCK_CI, { id: input.id });
     const res = await tx.run(Q.CI_PROPERTIES, { id: input.id });
     const stored = res.records[0]?.get('props') as Row | undefined;
     if (!stored) throw new NotFoundError(`No CI with id "${input.id}"`, { field: 'input.id' });
     const before = decodeCI(stored);
     const provenance = parseJson(stored.provenance) ?? {};
 
-    const attributes = { ...before.attributes };
-    for (const [key, value] of Object.entries(input.attributes ?? {})) {
-      if (value === null) delete attributes[key];
-      else attributes[key] = value;
-    }
+    // Built with fromEntries (define, not assign) so no key can reach a prototype.
+    const changes = input.attributes ?? {};
+    const attributes: Record<string, unknown> = Object.fromEntries([
+      ...Object.entries(before.attributes).filter(([key]) => !Object.hasOwn(changes, key)),
+      ...Object.entries(changes).filter(([, value]) => value !== null && value !== undefined),
+    ]);
     checkAttributes(before.class, attributes);
 
     const after: CI = {
@@ -386,10 +396,10 @@ export async function updateCI(graph: Graph, raw: UpdateCIInput, author: Author)
     if (after.status === 'RETIRED' && before.status !== 'RETIRED') after.retiredAt = now;
     if (after.status !== 'RETIRED') after.retiredAt = null;
 
-    const changes: HistoryChange[] = [];
+    const history: HistoryChange[] = [];
     const note = (field: string, old: unknown, next: unknown) => {
       if (same(old, next)) return;
-      changes.push({ ciIds: [before.id], entityType: 'CI', entityId: before.id, field, old, new: next });
+      history.push({ ciIds: [before.id], entityType: 'CI', entityId: before.id, field, old, new: next });
       provenance[field] = { source: author.source, at: now };
     };
     note('name', before.name, after.name);
@@ -398,7 +408,7 @@ export async function updateCI(graph: Graph, raw: UpdateCIInput, author: Author)
     for (const key of new Set([...Object.keys(before.attributes), ...Object.keys(attributes)])) {
       note(`attributes.${key}`, before.attributes[key] ?? null, attributes[key] ?? null);
     }
-    if (changes.length === 0) return before;
+    if (history.length === 0) return before;
 
     await checkIdentifiersFree(tx, before.class, attributes, before.id);
     after.updatedAt = now;
@@ -406,9 +416,9 @@ export async function updateCI(graph: Graph, raw: UpdateCIInput, author: Author)
     const written = await tx.run(Q.UPDATE_CI, { id: before.id, props: nodeProperties(after, provenance, keep) });
     let result = decodeCI(written.records[0]!.get('ci'));
     if (after.status === 'RETIRED' && before.status !== 'RETIRED') {
-      result = await retireInTx(tx, before.id, now, changes);
+      result = await retireInTx(tx, before.id, now, history);
     }
-    await recordHistory(tx, changes, { ...author, at: now });
+    await recordHistory(tx, history, { ...author, at: now });
     return result;
   });
 }
@@ -435,6 +445,7 @@ async function retireInTx(tx: Tx, id: string, now: number, changes: HistoryChang
 export async function retireCI(graph: Graph, id: string, author: Author): Promise<CI> {
   const now = Date.now();
   return graph.writeTx(async (tx) => {
+    await tx.run(Q.LOCK_CI, { id });
     const res = await tx.run(Q.CIS_BY_IDS, { ids: [id] });
     const row = res.records[0];
     if (!row) throw new NotFoundError(`No CI with id "${id}"`, { field: 'id' });
@@ -462,6 +473,8 @@ export async function createRelationship(graph: Graph, raw: CreateRelationshipIn
   }
   const now = Date.now();
   return graph.writeTx(async (tx) => {
+    // One relationship creation per dependent at a time: the duplicate check below holds.
+    await tx.run(Q.LOCK_CI, { id: input.fromId });
     const res = await tx.run(Q.CIS_BY_IDS, { ids: [input.fromId, input.toId] });
     const cis = new Map(res.records.map((r) => decodeCI(r.get('ci'))).map((c) => [c.id, c]));
     const from = cis.get(input.fromId);

@@ -38,14 +38,37 @@ export const builder = new SchemaBuilder<{
   },
 });
 
-function parseDateTime(value: unknown): number {
-  if (typeof value === 'string') {
-    const ms = Date.parse(value);
-    if (!Number.isNaN(ms) && /^\d{4}-\d{2}-\d{2}/.test(value)) return ms;
+const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/i;
+
+/**
+ * An ISO-8601 / RFC 3339 date-time. Without an offset it is read as UTC (never in the
+ * server's time zone); a date alone is midnight UTC; an impossible date (February 30)
+ * is refused rather than rolled over.
+ */
+export function parseDateTime(value: unknown): number {
+  const fail = () =>
+    new GraphQLError(`DateTime must be an ISO-8601 date-time such as 2026-11-26T10:00:00Z, got ${JSON.stringify(value)}`, {
+      extensions: { code: 'BAD_USER_INPUT' },
+    });
+  if (typeof value !== 'string') throw fail();
+  const m = DATE_TIME.exec(value.trim());
+  if (!m) throw fail();
+  const [year, month, day, hour = '0', minute = '0', second = '0'] = m.slice(1, 7).map((v) => v ?? undefined) as string[];
+  const probe = new Date(Date.UTC(Number(year), Number(month) - 1, Number(day), Number(hour), Number(minute), Number(second)));
+  if (
+    probe.getUTCFullYear() !== Number(year) ||
+    probe.getUTCMonth() !== Number(month) - 1 ||
+    probe.getUTCDate() !== Number(day) ||
+    Number(hour) > 23 ||
+    Number(minute) > 59 ||
+    Number(second) > 59
+  ) {
+    throw fail();
   }
-  throw new GraphQLError(`DateTime must be an ISO-8601 date-time string such as 2026-11-26T10:00:00Z, got ${JSON.stringify(value)}`, {
-    extensions: { code: 'BAD_USER_INPUT' },
-  });
+  const text = m[4] === undefined ? `${value.trim()}T00:00:00Z` : m[7] === undefined ? `${value.trim()}Z` : value.trim();
+  const ms = Date.parse(text.replace(' ', 'T'));
+  if (Number.isNaN(ms)) throw fail();
+  return ms;
 }
 
 builder.scalarType('DateTime', {
