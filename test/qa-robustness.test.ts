@@ -198,10 +198,10 @@ describe('sizes and encodings', () => {
     }
   });
 
-  // BUG (low, server/cis/service.ts createCIInput/updateCIInput): attributes go through
+  // Regression (found by QA, fixed in cb21047; server/cis/service.ts createCIInput/updateCIInput): attributes go through
   // z.record(), which rebuilds the object by assignment, so a "__proto__" key sets the
   // new object's prototype instead of becoming a key: the attribute is silently dropped.
-  it.fails('attributes with odd keys: dots, spaces, unicode, __proto__, constructor', async () => {
+  it('attributes with odd keys: dots, spaces, unicode, __proto__, constructor', async () => {
     const attributes = JSON.parse(
       '{"a.b": 1, "with space": 2, "ünï": 3, "__proto__": {"polluted": true}, "constructor": "c", "toString": 5, "key_instanceId": "spoof", "id": "not-the-id", "minUp ": 9}',
     ) as Record<string, unknown>;
@@ -289,10 +289,10 @@ describe('lists and numbers', () => {
     expect(imp.errors).toBeUndefined();
   });
 
-  // Departure (low): the contract's UpdateCIInput.name and .status are nullable; the zod
+  // Regression (found by QA, fixed in cb21047): the contract's UpdateCIInput.name and .status are nullable; the zod
   // schema in server/cis/service.ts (updateCIInput) uses .optional(), so an explicit null,
   // which generated clients send for "unset", is a BAD_USER_INPUT.
-  it.fails('updateCI with name: null / status: null (nullable in the contract) is not an error and changes neither', async () => {
+  it('updateCI with name: null / status: null (nullable in the contract) is not an error and changes neither', async () => {
     await smallWorld();
     const res = await api.request<{ updateCI: { name: string; status: string; criticality: number | null } }>(
       'mutation($input: UpdateCIInput!) { updateCI(input: $input) { name status criticality } }',
@@ -329,10 +329,10 @@ describe('concurrency', () => {
     );
   }
 
-  // BUG (server/cis/service.ts createRelationship): the duplicate check
+  // Regression (found by QA, fixed in cb21047; server/cis/service.ts createRelationship): the duplicate check
   // (OPEN_RELATIONSHIP_BETWEEN) and the CREATE run in one write transaction but nothing
   // locks the pair, so concurrent calls all see "no open relationship" and all create one.
-  it.fails('parallel creates of the same relationship: one open relationship, the rest CONFLICT', async () => {
+  it('parallel creates of the same relationship: one open relationship, the rest CONFLICT', async () => {
     const results = await racedMembership();
     for (const r of results) expectCleanly(r, ['CONFLICT'], 'raced createRelationship');
     const rels = await api.ok<{ ci: { relationships: { id: string }[] } }>(`{ ci(id: "${t.id('farm')}") { relationships(direction: OUT) { id } } }`);
@@ -372,10 +372,10 @@ SET d = properties(r), d.id = 'REL-qa-duplicate'`,
     expect(new Set(results.map((r) => r.createIncident.id)).size).toBe(6);
   });
 
-  // BUG (server/cis/service.ts updateCI): it reads the CI's properties (CI_PROPERTIES), merges
+  // Regression (found by QA, fixed in cb21047; server/cis/service.ts updateCI): it reads the CI's properties (CI_PROPERTIES), merges
   // in JS and writes the whole set back (SET n = $props) without taking the node's write
   // lock first, so concurrent updates overwrite each other: only one attribute survives.
-  it.fails('parallel updates of one CI keep every attribute written (no lost update)', async () => {
+  it('parallel updates of one CI keep every attribute written (no lost update)', async () => {
     await t.ci('target', 'Application');
     await Promise.all(
       Array.from({ length: 6 }, (_, i) =>
