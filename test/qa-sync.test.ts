@@ -3,7 +3,7 @@
  * it) goes through the AD adapter and the sync engine exactly as `faultline import
  * ad-ldif` runs them, and every expectation is read back through the GraphQL API.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
@@ -24,7 +24,10 @@ beforeEach(async () => {
   await wipe(graph);
   api = await testApi(graph);
 });
-afterAll(closeTestGraph);
+afterAll(async () => {
+  rmSync(dir, { recursive: true, force: true });
+  await closeTestGraph();
+});
 
 interface UserSpec {
   n: number;
