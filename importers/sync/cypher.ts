@@ -69,12 +69,13 @@ MATCH (n:CI {id: row.id})
 SET n += row.props
 `;
 
+/** The plan found no open relationship for these pairs, and the scope lock holds it true. */
 export const createRelationships = (type: string) => `
 UNWIND $rows AS row
 MATCH (a:CI {id: row.from})
 MATCH (b:CI {id: row.to})
-MERGE (a)-[r:${relType(type)} {id: row.props.id}]->(b)
-ON CREATE SET r = row.props
+CREATE (a)-[r:${relType(type)}]->(b)
+SET r = row.props
 `;
 
 export const updateRelationships = (type: string) => `

@@ -5,10 +5,19 @@
  * marked FAILED.
  */
 import type { Graph } from '../../server/db/index.js';
-import { ConflictError } from '../../server/errors.js';
 import * as Q from './cypher.js';
 
-export class ImportLockedError extends ConflictError {}
+/** Another run holds this source+scope. */
+export class ImportLockedError extends Error {
+  readonly code = 'CONFLICT';
+  constructor(
+    message: string,
+    readonly details: { runId?: unknown },
+  ) {
+    super(message);
+    this.name = 'ImportLockedError';
+  }
+}
 
 export async function acquireLock(graph: Graph, scopeKey: string, runId: string, staleMs: number): Promise<void> {
   const now = Date.now();
