@@ -28,7 +28,7 @@ query Impact($input: ImpactInput!) {
   impact(input: $input) {
     totalCount
     truncated
-    impacted { ci { id name class criticality } state depth path { ci { id } relationship } }
+    impacted { ci { id name class criticality } state depth path { ci { id name } relationship } }
     businessServices { ci { id name } state depth }
   }
 }`;

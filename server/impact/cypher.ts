@@ -13,8 +13,11 @@ const ACTIVE_AT = (n: string) => `(${n}.createdAt IS NULL OR ${n}.createdAt <= $
  * expansion lets Neo4j plan it as VarLengthExpand(Pruning,BFS): each CI is visited once,
  * paths are never enumerated. Per reached CI it returns its properties, its dependents
  * (incoming propagating relationships valid at $at: these dependents are reached too)
- * and rule 2's n (active members, reached or not). The CI projection is the CI
- * service's (decodeCI reads it) plus minUp, so the API needs no second read of the CIs.
+ * and rule 2's n (distinct active members, reached or not: two open memberships of the
+ * same CI are one member). The CI projection is the CI
+ * service's (decodeCI reads it) plus minUp, so the API needs no second read of the CIs;
+ * it is a list, not a map (CI_COLUMNS in service.ts names the positions): a 40k-CI
+ * report decodes markedly faster without 11 map keys per row.
  */
 export const IMPACT_SUBGRAPH = `
 UNWIND $ids AS id
@@ -22,8 +25,8 @@ MATCH (f:CI {id: id})
 MATCH (f)<-[rs:${TYPES}*0..]-(x:CI)
 WHERE all(r IN rs WHERE ${VALID_AT('r')})
 WITH DISTINCT x
-RETURN x {.id, .class, .name, .status, .criticality, .attributes, .sources, .createdAt, .updatedAt, .retiredAt, .minUp} AS ci,
-  COUNT { (x)-[m:HAS_MEMBER]->(p:CI) WHERE ${VALID_AT('m')} AND ${ACTIVE_AT('p')} } AS members,
+RETURN [x.id, x.class, x.name, x.status, x.criticality, x.attributes, x.sources, x.createdAt, x.updatedAt, x.retiredAt, x.minUp] AS ci,
+  COUNT { MATCH (x)-[m:HAS_MEMBER]->(p:CI) WHERE ${VALID_AT('m')} AND ${ACTIVE_AT('p')} RETURN DISTINCT p } AS members,
   [(x)<-[e:${TYPES}]-(y:CI) WHERE ${VALID_AT('e')} | [type(e), y.id]] AS dependents
 `;
 

@@ -70,9 +70,11 @@ export const ImpactReportRef = builder.objectRef<ImpactResult>('ImpactReport').i
       type: [ImpactedCIRef],
       nullable: false,
       description: 'The impacted CIs of class BusinessService.',
-      resolve: async (r, _a, ctx) => {
-        const cis = await Promise.all(r.impacted.map((e) => loadRequiredCI(ctx, e.ciId)));
-        return r.impacted.filter((_e, i) => cis[i]!.class === 'BusinessService');
+      resolve: (r, _a, ctx) => {
+        // Synchronous when every CI is known (Query.impact): no promise per impacted CI.
+        const cis = r.impacted.map((e) => loadRequiredCI(ctx, e.ciId));
+        const pick = (all: CI[]) => r.impacted.filter((_e, i) => all[i]!.class === 'BusinessService');
+        return cis.some((ci) => ci instanceof Promise) ? Promise.all(cis).then(pick) : pick(cis as CI[]);
       },
     }),
     totalCount: t.exposeInt('totalCount', {

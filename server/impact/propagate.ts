@@ -230,6 +230,13 @@ export function propagate(
     }
   }
 
+  // Path steps are shared between paths (callers must not mutate them): step i->parent is the same object in
+  // every path through i, so a 40k-CI report allocates one step per CI, not one per hop.
+  const lastSteps: (ImpactPathStep | undefined)[] = new Array<ImpactPathStep | undefined>(n);
+  const innerSteps: (ImpactPathStep | undefined)[] = new Array<ImpactPathStep | undefined>(n);
+  const lastStep = (i: number) => (lastSteps[i] ??= { ciId: g.ids[i]!, relationship: null });
+  /** The step at i's parent on the way to i. */
+  const innerStep = (i: number) => (innerSteps[i] ??= { ciId: g.ids[parent[i]!]!, relationship: parentType[i]! });
   const impacted = new Map<string, ImpactedState>();
   for (const i of queue) {
     if (isFailed[i]) continue;
@@ -242,11 +249,10 @@ export function propagate(
     path(ciId: string): ImpactPathStep[] {
       const target = g.index.get(ciId);
       if (target === undefined || depth[target] === -1) return [];
-      const steps: ImpactPathStep[] = [{ ciId, relationship: null }];
-      for (let i = target; parent[i] !== -1; i = parent[i]!) {
-        steps.push({ ciId: g.ids[parent[i]!]!, relationship: parentType[i]! });
-      }
-      return steps.reverse();
+      const steps: ImpactPathStep[] = new Array<ImpactPathStep>(depth[target]! + 1);
+      steps[depth[target]!] = lastStep(target);
+      for (let i = target; parent[i] !== -1; i = parent[i]!) steps[depth[i]! - 1] = innerStep(i);
+      return steps;
     },
   };
 }

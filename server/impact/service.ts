@@ -54,13 +54,18 @@ interface FetchedSubgraph {
   relationships: SubgraphRelationship[];
 }
 
+/** The positions of IMPACT_SUBGRAPH's `ci` list. */
+const CI_COLUMNS = ['id', 'class', 'name', 'status', 'criticality', 'attributes', 'sources', 'createdAt', 'updatedAt', 'retiredAt', 'minUp'] as const;
+
 async function fetchSubgraph(graph: Graph, ids: string[], at: number): Promise<FetchedSubgraph> {
   const rows: Row[] = await graph.read(Q.IMPACT_SUBGRAPH, { ids, at });
   const cis = new Map<string, CI>();
   const nodes: SubgraphCI[] = [];
   const relationships: SubgraphRelationship[] = [];
   for (const row of rows) {
-    const raw = row.ci as Row;
+    const values = row.ci as unknown[];
+    const raw: Row = {};
+    for (let i = 0; i < CI_COLUMNS.length; i++) raw[CI_COLUMNS[i]!] = values[i];
     const ci = decodeCI(raw);
     cis.set(ci.id, ci);
     nodes.push({
