@@ -56,7 +56,7 @@ async function writeDirectory(file: string, n: number): Promise<{ users: number;
   }
   for (let g = 0; g < groups; g++) {
     const members = Array.from({ length: 20 }, (_, k) => `member: ${userDN((g * 7 + k * 131) % users)}`);
-    if (g > 0 && g % 10 === 0) members.push(`member: CN=group${g - 1},${ou(g % ous)}`);
+    if (g > 0 && g % 10 === 0) members.push(`member: CN=group${g - 1},${ou((g - 1) % ous)}`);
     await write(
       `dn: CN=group${g},${ou(g % ous)}\nobjectClass: top\nobjectClass: group\ncn: group${g}\nsAMAccountName: group${g}\n` +
         `groupType: -2147483646\nobjectGUID:: ${guid()}\nwhenChanged: ${when}\n${members.join('\n')}\n\n`,
