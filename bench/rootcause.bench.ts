@@ -26,7 +26,7 @@ async function runScale(graph: Graph, n: number, smoke: boolean) {
   const rand = prng(11);
   const pick = <T>(xs: readonly T[]) => xs[Math.floor(rand() * xs.length)]!;
 
-  const samples: { api: number; raw: number; size: number; candidates: number; complete: boolean }[] = [];
+  const samples: { api: number; raw: number; size: number; candidates: number; complete: boolean; timings: { subgraph: number; evidence: number; ranking: number } }[] = [];
   const wanted = smoke ? 3 : 25;
   for (let attempt = 0; samples.length < wanted && attempt < wanted * 40; attempt++) {
     const root = pick(t.data.byLayer[pick(ROOT_LAYERS)]);
@@ -35,9 +35,12 @@ async function runScale(graph: Graph, n: number, smoke: boolean) {
     if (down.length < 40) continue;
     const observed = [...down].sort(() => rand() - 0.5).slice(0, 40);
     const touched = new Set(spread.nodes);
+    // Noise from what the failure leaves untouched; a near-global failure leaves too little.
+    const untouched = t.userFacingIds.filter((id) => !touched.has(t.graph.index.get(id)!));
+    if (untouched.length < 10) continue;
     while (observed.length < 50) {
-      const id = pick(t.userFacingIds);
-      if (!touched.has(t.graph.index.get(id)!) && !observed.includes(id)) observed.push(id);
+      const id = pick(untouched);
+      if (!observed.includes(id)) observed.push(id);
     }
     await graph.write('MATCH (n) WHERE n:Incident OR n:Change OR n:Problem DETACH DELETE n');
     const t0 = Date.now() - 2 * HOUR;
@@ -46,7 +49,7 @@ async function runScale(graph: Graph, n: number, smoke: boolean) {
       incidentIds.push((await createIncident(graph, { title: 'failing', priority: 'P2', affectedCiIds: [ciId], openedAt: t0 + k * 1000 }, who)).id);
     }
     for (let k = 0; k < 4; k++) {
-      await recordImplementedChange(graph, { title: 'decoy', targetCiIds: [pick(t.graph.ids)], implementedAt: t0 - rand() * 6 * HOUR - 5 * MINUTE }, who);
+      await recordImplementedChange(graph, { title: 'decoy', targetCiIds: [pick(t.graph.ids)], implementedAt: Math.round(t0 - rand() * 6 * HOUR - 5 * MINUTE) }, who);
     }
     if (samples.length === 0) for (let w = 0; w < (smoke ? 1 : 3); w++) await rankRootCause(graph, { incidentIds }); // warm-up
     let start = performance.now();
@@ -55,13 +58,15 @@ async function runScale(graph: Graph, n: number, smoke: boolean) {
     start = performance.now();
     const result = await rankRootCause(graph, { incidentIds });
     const api = performance.now() - start;
-    samples.push({ api, raw, size: result.subgraphSize, candidates: result.candidateCount, complete: result.complete });
+    samples.push({ api, raw, size: result.subgraphSize, candidates: result.candidateCount, complete: result.complete, timings: result.timings });
   }
   const api = samples.map((s) => s.api).sort((a, b) => a - b);
   const raw = samples.map((s) => s.raw).sort((a, b) => a - b);
   const sizes = samples.map((s) => s.size).sort((a, b) => a - b);
   console.log(`root cause, 50 observations, ${samples.length} analyses (service call: incidents, subgraph, changes, history, ranking):`);
   console.log(`  rankRootCause ms: p50 ${fmt(quantile(api, 0.5))}  p95 ${fmt(quantile(api, 0.95))}  max ${fmt(api.at(-1) ?? Number.NaN)}`);
+  const part = (k: 'subgraph' | 'evidence' | 'ranking') => fmt(quantile(samples.map((x) => x.timings[k]).sort((a, b) => a - b), 0.5));
+  console.log(`  of which p50: subgraph read ${part('subgraph')}, changes/history/incidents ${part('evidence')}, ranking in memory ${part('ranking')}`);
   console.log(`  raw upstream Cypher only ms: p50 ${fmt(quantile(raw, 0.5))}  p95 ${fmt(quantile(raw, 0.95))}`);
   console.log(
     `  CIs read p50 ${quantile(sizes, 0.5)} max ${sizes.at(-1)}; candidates p50 ${quantile(samples.map((s) => s.candidates).sort((a, b) => a - b), 0.5)}; ` +

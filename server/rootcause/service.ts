@@ -63,6 +63,8 @@ export interface RootCauseResult {
   subgraphSize: number;
   complete: boolean;
   names: Map<string, string>;
+  /** Where the time went (ms): reading the subgraph, reading the evidence, ranking. */
+  timings: { subgraph: number; evidence: number; ranking: number };
 }
 
 export interface RootCauseOptions {
@@ -198,7 +200,9 @@ export async function rankRootCause(graph: Graph, request: RootCauseRequest, opt
   const observed = [...byCI.keys()];
   const since = input.changesSince ?? referenceTime - DEFAULT_CHANGES_WINDOW;
 
+  const started = performance.now();
   const fetched = await fetchSubgraph(graph, observed, at, options.nodeBudget ?? DEFAULT_NODE_BUDGET);
+  const fetchedAt = performance.now();
   const candidates = candidatesWithin(fetched, observed, input.maxDepth ?? DEFAULT_MAX_DEPTH);
   const [total, implemented, history, open] = await Promise.all([
     userFacingTotal(graph),
@@ -218,6 +222,7 @@ export async function rankRootCause(graph: Graph, request: RootCauseRequest, opt
     if (others.length) otherIncidents.set(ciId, others);
   }
 
+  const evidenceAt = performance.now();
   const ranked = rankRootCauses({
     graph: indexSubgraph({ cis: [...fetched.cis.values()], relationships: fetched.relationships }, at),
     nodes: fetched.nodes,
@@ -248,6 +253,7 @@ export async function rankRootCause(graph: Graph, request: RootCauseRequest, opt
     subgraphSize: fetched.nodes.size,
     complete: fetched.unexpanded.size === 0,
     names: new Map([...fetched.nodes].map(([id, n]) => [id, n.name])),
+    timings: { subgraph: fetchedAt - started, evidence: evidenceAt - fetchedAt, ranking: performance.now() - evidenceAt },
   };
 }
 

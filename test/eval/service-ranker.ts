@@ -47,7 +47,7 @@ export function serviceRanker(graph: Graph): Ranker {
         incidentIds.push(incident.id);
       }
       for (const change of scenario.changes) {
-        await recordImplementedChange(graph, { title: change.decoy ? 'routine change' : 'change', targetCiIds: [change.ciId], implementedAt: t0 - change.before }, who);
+        await recordImplementedChange(graph, { title: change.decoy ? 'routine change' : 'change', targetCiIds: [change.ciId], implementedAt: Math.round(t0 - change.before) }, who);
       }
       const start = performance.now();
       const result = await rankRootCause(graph, { incidentIds, limit: 50 });
