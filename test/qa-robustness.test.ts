@@ -340,11 +340,10 @@ describe('concurrency', () => {
     expect(results.filter((r) => !r.errors)).toHaveLength(1);
   });
 
-  // BUG (server/impact/cypher.ts IMPACT_SUBGRAPH): rule 2's n is `COUNT { (x)-[m:HAS_MEMBER]->(p) ... }`,
-  // which counts relationships, not members; propagate.ts trusts that count
-  // (activeMembers) instead of its own de-duplicated one. With duplicate memberships
-  // (see the race above) a farm of two whose two members are both down is only DEGRADED.
-  it.fails('rule 2 counts members, not membership relationships: a farm of two with both down is DOWN', async () => {
+  // Regression (found by QA, fixed in 6296147; server/impact/cypher.ts IMPACT_SUBGRAPH): rule 2's n
+  // counted HAS_MEMBER relationships, not members, so with a duplicate membership
+  // (see the race above) a farm of two whose two members are both down was only DEGRADED.
+  it('rule 2 counts members, not membership relationships: a farm of two with both down is DOWN', async () => {
     await t.ci('farm', 'Cluster');
     await t.cis('Server', 's1', 's2');
     await t.rel('farm', 'HAS_MEMBER', 's1');

@@ -28,7 +28,7 @@ WHERE all(r IN rs WHERE ${VALID_AT('r')})
 WITH DISTINCT x
 WHERE ${ACTIVE_AT('x')}
 RETURN x.id AS id, x.class AS class, x.name AS name, x.minUp AS minUp,
-  COUNT { (x)-[m:HAS_MEMBER]->(p:CI) WHERE ${VALID_AT('m')} AND ${ACTIVE_AT('p')} } AS members,
+  COUNT { MATCH (x)-[m:HAS_MEMBER]->(p:CI) WHERE ${VALID_AT('m')} AND ${ACTIVE_AT('p')} RETURN DISTINCT p } AS members,
   [(x)-[e:${TYPES}]->(p:CI) WHERE ${VALID_AT('e')} | [type(e), p.id]] AS providers
 `;
 
@@ -43,7 +43,7 @@ WHERE ${VALID_AT('e')}
   AND ${ACTIVE_AT('y')}
 WITH y, collect([type(e), id]) AS providers
 RETURN y.id AS id, y.class AS class, y.name AS name, y.minUp AS minUp,
-  COUNT { (y)-[m:HAS_MEMBER]->(p:CI) WHERE ${VALID_AT('m')} AND ${ACTIVE_AT('p')} } AS members,
+  COUNT { MATCH (y)-[m:HAS_MEMBER]->(p:CI) WHERE ${VALID_AT('m')} AND ${ACTIVE_AT('p')} RETURN DISTINCT p } AS members,
   providers
 `;
 
