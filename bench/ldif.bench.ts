@@ -133,8 +133,10 @@ export default async function (options: BenchOptions): Promise<void> {
       console.log(
         `   ${first.status}: created ${c.created}, rejected ${c.rejected}, relationships ${c.relationshipsCreated}, unresolved ${first.unresolved.count}`,
       );
+      console.log(`   phases (ms): ${JSON.stringify(first.timings)}`);
       const second = await timed('3. same file again (idempotent, no changes)', n, sync);
       console.log(`   ${second.status}: unchanged ${second.counts.unchanged}, updated ${second.counts.updated}, created ${second.counts.created}`);
+      console.log(`   phases (ms): ${JSON.stringify(second.timings)}`);
 
       await graph.runAutoCommit('MATCH (n) WHERE NOT n:SchemaMigration CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS');
       await timed('4. baseline: raw UNWIND CREATE, same nodes+rels', n, async () => {

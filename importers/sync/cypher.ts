@@ -27,10 +27,11 @@ MATCH (n:CI {${keyProperty(attribute)}: value})
 RETURN value, n.id AS id, n.class AS class, n.status AS status, n.name AS name
 `;
 
+/** What reconciliation needs of existing CIs (not searchText or the other derived values). */
 export const CI_STATES = `
 UNWIND $ids AS id
 MATCH (n:CI {id: id})
-RETURN properties(n) AS props
+RETURN n.id AS id, n.class AS class, n.name AS name, n.status AS status, n.attributes AS attributes, n.provenance AS provenance, n.sources AS sources, n.syncScopes AS syncScopes, [k IN keys(n) WHERE k STARTS WITH 'key_'] AS keyProps
 `;
 
 /** Every CI this source+scope reported before. */
@@ -40,13 +41,24 @@ WHERE $scopeKey IN n.syncScopes
 RETURN n.id AS id, n.class AS class, n.name AS name, n.status AS status, n.sources AS sources, n.syncScopes AS syncScopes, n.provenance AS provenance
 `;
 
-/** Every open relationship this source+scope asserted before (it touches a CI of the scope). */
+/**
+ * Every open relationship this source+scope asserted before (it touches a CI of the
+ * scope), each once: from a CI of the scope, or into one from a CI outside it. Streams
+ * (no DISTINCT to buffer).
+ */
 export const SCOPE_RELATIONSHIPS = `
-MATCH (n:CI)-[r]-(:CI)
+MATCH (n:CI)-[r]->(m:CI)
 WHERE $scopeKey IN n.syncScopes
   AND $scopeKey IN r.syncScopes
   AND r.validTo IS NULL
-RETURN DISTINCT r.id AS id, type(r) AS type, startNode(r).id AS from, endNode(r).id AS to, r.sources AS sources, r.syncScopes AS syncScopes, r.lastSeen AS lastSeen
+RETURN r.id AS id, type(r) AS type, n.id AS from, m.id AS to, r.sources AS sources, r.syncScopes AS syncScopes, r.lastSeen AS lastSeen
+UNION ALL
+MATCH (n:CI)<-[r]-(m:CI)
+WHERE $scopeKey IN n.syncScopes
+  AND NOT $scopeKey IN coalesce(m.syncScopes, [])
+  AND $scopeKey IN r.syncScopes
+  AND r.validTo IS NULL
+RETURN r.id AS id, type(r) AS type, m.id AS from, n.id AS to, r.sources AS sources, r.syncScopes AS syncScopes, r.lastSeen AS lastSeen
 `;
 
 export const openRelationshipsBetween = (type: string) => `
@@ -56,11 +68,19 @@ WHERE r.validTo IS NULL
 RETURN p.from AS from, p.to AS to, r.id AS id, r.sources AS sources, r.syncScopes AS syncScopes, r.lastSeen AS lastSeen
 `;
 
+/**
+ * New CIs with their 'created' history entry in the same statement (one index seek per
+ * CI instead of two). `row.history` holds the HistoryEntry properties exactly as
+ * server/history's recordHistory writes them (engine.ts historyProps).
+ */
 export const createCIs = (cls: string) => `
 UNWIND $rows AS row
 MERGE (n:CI {id: row.id})
 ON CREATE SET n = row.props
 SET n:${label(cls)}
+CREATE (h:HistoryEntry)
+SET h = row.history
+CREATE (h)-[:RECORDS]->(n)
 `;
 
 export const UPDATE_CIS = `
@@ -69,13 +89,20 @@ MATCH (n:CI {id: row.id})
 SET n += row.props
 `;
 
-/** The plan found no open relationship for these pairs, and the scope lock holds it true. */
+/**
+ * The plan found no open relationship for these pairs, and the scope lock holds it true.
+ * The 'created' history entry is written by the same statement, linked to both ends.
+ */
 export const createRelationships = (type: string) => `
 UNWIND $rows AS row
 MATCH (a:CI {id: row.from})
 MATCH (b:CI {id: row.to})
 CREATE (a)-[r:${relType(type)}]->(b)
 SET r = row.props
+CREATE (h:HistoryEntry)
+SET h = row.history
+CREATE (h)-[:RECORDS]->(a)
+CREATE (h)-[:RECORDS]->(b)
 `;
 
 export const updateRelationships = (type: string) => `

@@ -2,13 +2,22 @@
  * The sync engine: load and cleanup for every source (Cartography's get → transform →
  * load → cleanup; the adapter did get and transform).
  *
- *   read      records from the adapter (rejections counted, the rest goes on)
+ *   read      records from the adapter, a batch at a time (rejections counted, the rest
+ *             goes on), and for each batch:
  *   identify  per-class identifier precedence, `key_<attr>` index seeks; identifiers of
  *             one record pointing at two CIs is a conflict, never a merge
- *   reconcile per-field provenance and precedence rules (reconcile.ts)
- *   plan      creates, updates, relationships, withdrawals; the withdrawal guard
+ *   reconcile per-field provenance and precedence rules (reconcile.ts), against the CIs'
+ *             stored state fetched for that batch and dropped once diffed
+ *   plan      relationships (after the last record: a reference may point forward),
+ *             withdrawals; the withdrawal guard
  *   apply     batched UNWIND transactions with history, then withdraw and retire
  *   record    the (:ImportRun) node
+ *
+ * Memory: the plan is spooled (spool.ts). What stays in memory is the identity of the
+ * run — each CI the run touches is a small integer (its id, class, the record that
+ * claimed it), the source keys and identifiers map to it — and the asserted
+ * relationships as numbers per type. Rows to write, and the records' references, are
+ * JSON lines in a temp file, read back in batches.
  *
  * Nothing is written before the plan is complete, so a source that fails while being
  * read (unreadable file, lost connection) changes nothing and retires nothing.
@@ -27,6 +36,7 @@ import { recordHistory, type HistoryChange } from '../../server/history/index.js
 import * as Q from './cypher.js';
 import { acquireLock, heartbeat, releaseLock } from './lock.js';
 import { reconcile, RETIRED_BY_SYNC, type CIState, type FieldChange, type Provenance } from './reconcile.js';
+import { Spool, SpoolDir, streamRows } from './spool.js';
 import type {
   DiffSample,
   RecordIssue,
@@ -40,6 +50,10 @@ import type {
 const SAMPLE_SIZE = 20;
 const ISSUE_CAP = 1000;
 const SOURCE_NAME = /^[a-z][a-z0-9-]{0,39}$/;
+/** Default: a relationship's lastSeen is rewritten when it moved by 12 hours or more. */
+export const DEFAULT_LAST_SEEN_INTERVAL_MS = 12 * 3_600_000;
+/** CIs per run are numbered; a relationship is (from * 2^26 + to), exact in a double. */
+const PAIR = 2 ** 26;
 
 /** The scope key stored on CIs and relationships: which source+scope reports them. */
 export function scopeKey(source: string, scope: string): string {
@@ -48,21 +62,15 @@ export function scopeKey(source: string, scope: string): string {
 
 const sourceOfScope = (key: string) => key.slice(0, key.indexOf(':'));
 
-interface Planned {
+/** A record that passed the checks, while its batch is identified and reconciled. */
+interface Checked {
   rec: SourceRecord;
+  ordinal: number;
   attrs: Record<string, unknown>;
   /** Normalised identifiers in the class's precedence order. */
   keys: [string, string][];
   /** Failed the schema: only identified, so its CI is not withdrawn by mistake. */
   protectOnly?: boolean;
-  ciId?: string;
-  ciClass?: string;
-  isNew?: boolean;
-  dead?: boolean;
-  /** For an existing CI: the state before and after reconciliation. */
-  before?: StoredCI;
-  after?: CIState;
-  changes?: FieldChange[];
 }
 
 interface StoredCI extends CIState {
@@ -90,8 +98,22 @@ interface RelRow {
   lastSeen: Record<string, number>;
 }
 
-type Triple = { type: string; from: string; to: string };
-const tripleKey = (t: Triple) => `${t.type}|${t.from}|${t.to}`;
+/** Spooled plan rows (JSON lines). */
+type CreateRow = { id: string; cls: string; props: Record<string, unknown> };
+type UpdateRow = { id: string; props: Record<string, unknown>; changes: FieldChange[] };
+/** [ci index, type, 1 when 'in', target source key | null, identifier attribute | null, identifier value | null] */
+type RefRow = [number, string, 0 | 1, string | null, string | null, string | null];
+/** [type, from CI id, to CI id] */
+type RelCreateRow = [string, string, string];
+/** [type, relationship id, properties to set] */
+type RelTouchRow = [string, string, Record<string, unknown>];
+/** [type, relationship id, from, to, syncScopes left] */
+type RelCloseRow = [string, string, string, string, string[]];
+/** [CI id, properties] */
+type WithdrawRow = [string, Record<string, unknown>];
+/** [CI id, status before, properties] */
+type RetireRow = [string, string, Record<string, unknown>];
+
 const identKey = (attr: string, value: string) => `${attr}\u0000${value}`;
 
 function parseObject<T>(value: unknown): Record<string, T> {
@@ -107,17 +129,17 @@ function parseObject<T>(value: unknown): Record<string, T> {
 
 const strings = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : []);
 
-function decodeStored(props: Row): StoredCI {
+function decodeStored(row: Row): StoredCI {
   return {
-    id: String(props.id),
-    class: String(props.class),
-    name: String(props.name),
-    status: String(props.status ?? 'ACTIVE'),
-    attributes: parseObject(props.attributes),
-    provenance: parseObject<Provenance>(props.provenance),
-    sources: strings(props.sources),
-    syncScopes: strings(props.syncScopes),
-    keyProps: Object.keys(props).filter((k) => k.startsWith('key_')),
+    id: String(row.id),
+    class: String(row.class),
+    name: String(row.name),
+    status: String(row.status ?? 'ACTIVE'),
+    attributes: parseObject(row.attributes),
+    provenance: parseObject<Provenance>(row.provenance),
+    sources: strings(row.sources),
+    syncScopes: strings(row.syncScopes),
+    keyProps: strings(row.keyProps),
   };
 }
 
@@ -139,6 +161,17 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
   return out;
 }
 
+function groupBy<T>(items: readonly T[], keyOf: (item: T) => string): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const item of items) {
+    const key = keyOf(item);
+    const list = out.get(key);
+    if (list) list.push(item);
+    else out.set(key, [item]);
+  }
+  return out;
+}
+
 function dropEmpty(attributes: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(
     Object.entries(attributes).filter(([, v]) => v !== null && v !== undefined && v !== '' && !(Array.isArray(v) && v.length === 0)),
@@ -149,6 +182,8 @@ function dropEmpty(attributes: Record<string, unknown>): Record<string, unknown>
 function sourcesAfterWithdrawal(sources: string[], scopes: string[], source: string): string[] {
   return scopes.some((s) => sourceOfScope(s) === source) ? sources : sources.filter((s) => s !== source);
 }
+
+const withItem = (list: string[], item: string) => (list.includes(item) ? list : [...list, item]);
 
 function emptyCounts(): SyncCounts {
   return {
@@ -175,19 +210,45 @@ export class SyncRun {
   readonly conflicts: RecordIssue[] = [];
   readonly unresolved = { count: 0, sample: [] as RecordIssue[] };
   readonly sample: DiffSample[] = [];
+  /** Milliseconds per phase, for the report and the bench. */
+  readonly timings: Record<string, number> = {};
   private readonly batchSize: number;
   private readonly actor: string;
+  private readonly lastSeenInterval: number;
   private readonly now = Date.now();
-  private planned: Planned[] = [];
-  /** CIs this run must not withdraw: identified, or candidates of a conflicted/rejected record. */
+
+  // The run's identity, in memory. Records are numbered in order (ordinals); each CI
+  // the run touches (a record's, or a reference's target found in the graph) is a CI index.
+  private readonly origins: string[] = [];
+  private readonly keyOrdinal = new Map<string, number>();
+  /** Ordinal → CI index, -1 when the record was not planned (rejected, conflict). */
+  private readonly ordinalCi: number[] = [];
+  /** Normalised identifier of a planned record → its ordinal. */
+  private readonly identOrdinal = new Map<string, number>();
+  private readonly ciIds: string[] = [];
+  private readonly ciClasses: string[] = [];
+  /** CI index → ordinal of the record that reports it; -1 for a reference target only. */
+  private readonly ciOrdinal: number[] = [];
+  private readonly ciNew: boolean[] = [];
+  private readonly ciIndex = new Map<string, number>();
+  /** CIs this run must not withdraw though it plans nothing for them (conflicts, rejected records). */
   private readonly seen = new Set<string>();
-  private relCreates: (Triple & { props: Record<string, unknown> })[] = [];
-  private relTouches: { type: string; id: string; props: Record<string, unknown> }[] = [];
-  private relCloses: (RelRow & { props: Record<string, unknown> })[] = [];
-  private ciWithdrawals: { id: string; props: Record<string, unknown> }[] = [];
-  private ciRetirements: { id: string; status: string; props: Record<string, unknown> }[] = [];
+  private planned = 0;
+
+  // The plan, spooled.
+  private readonly spoolDir: SpoolDir;
+  private readonly refs: Spool<RefRow>;
+  private readonly ciCreates: Spool<CreateRow>;
+  private readonly ciUpdates: Spool<UpdateRow>;
+  private readonly relCreates: Spool<RelCreateRow>;
+  private readonly relTouches: Spool<RelTouchRow>;
+  private readonly relCloses: Spool<RelCloseRow>;
+  private readonly ciWithdrawals: Spool<WithdrawRow>;
+  private readonly ciRetirements: Spool<RetireRow>;
+
   private previousInScope = 0;
   private written = 0;
+  private lastBeat = Date.now();
 
   constructor(
     private readonly graph: Graph,
@@ -199,9 +260,35 @@ export class SyncRun {
     if (!options.scope.trim()) throw new Error('A sync needs a non-empty scope');
     const share = options.maxRetireShare ?? 0.1;
     if (!(share >= 0 && share <= 1)) throw new Error(`maxRetireShare must be between 0 and 1 (got ${share})`);
+    this.lastSeenInterval = options.lastSeenIntervalMs ?? DEFAULT_LAST_SEEN_INTERVAL_MS;
+    if (!(this.lastSeenInterval >= 0)) throw new Error(`lastSeenIntervalMs must be 0 or more (got ${this.lastSeenInterval})`);
     this.scopeKey = scopeKey(options.source, options.scope);
     this.batchSize = options.batchSize ?? 1000;
     this.actor = options.actor ?? `importer:${options.source}`;
+    this.spoolDir = new SpoolDir(options.spoolDir);
+    const dry = options.dryRun ?? false;
+    this.refs = new Spool(this.spoolDir);
+    this.ciCreates = new Spool(this.spoolDir, dry);
+    this.ciUpdates = new Spool(this.spoolDir, dry);
+    this.relCreates = new Spool(this.spoolDir, dry);
+    this.relTouches = new Spool(this.spoolDir, dry);
+    this.relCloses = new Spool(this.spoolDir, dry);
+    this.ciWithdrawals = new Spool(this.spoolDir, dry);
+    this.ciRetirements = new Spool(this.spoolDir, dry);
+  }
+
+  /** Removes the spool files. */
+  cleanup(): void {
+    this.spoolDir.remove();
+  }
+
+  async timed(phase: string, work: () => Promise<void>): Promise<void> {
+    const started = performance.now();
+    try {
+      await work();
+    } finally {
+      this.timings[phase] = Math.round((this.timings[phase] ?? 0) + performance.now() - started);
+    }
   }
 
   private progress(phase: 'read' | 'plan' | 'write' | 'withdraw' | 'done', total = 0) {
@@ -213,10 +300,9 @@ export class SyncRun {
     if (this.rejections.length < ISSUE_CAP) this.rejections.push({ origin, reason });
   }
 
-  private conflict(p: Planned, reason: string) {
-    p.dead = true;
+  private conflict(c: Checked, reason: string) {
     this.counts.conflicts++;
-    if (this.conflicts.length < ISSUE_CAP) this.conflicts.push({ origin: p.rec.origin, reason });
+    if (this.conflicts.length < ISSUE_CAP) this.conflicts.push({ origin: c.rec.origin, reason });
   }
 
   private note(sample: DiffSample) {
@@ -228,24 +314,44 @@ export class SyncRun {
     if (this.unresolved.sample.length < 50) this.unresolved.sample.push({ origin, reason });
   }
 
-  // ---------------------------------------------------------------- read
+  /** The CI index of a CI id (a new one is numbered). */
+  private intern(id: string, cls: string): number {
+    let i = this.ciIndex.get(id);
+    if (i === undefined) {
+      i = this.ciIds.length;
+      if (i >= PAIR) throw new Error(`a run touches at most ${PAIR} CIs`);
+      this.ciIds.push(id);
+      this.ciClasses.push(cls);
+      this.ciOrdinal.push(-1);
+      this.ciNew.push(false);
+      this.ciIndex.set(id, i);
+    }
+    return i;
+  }
 
+  // ---------------------------------------------------------------- read, identify, reconcile
+
+  /** Reads the source, identifying and reconciling a batch at a time. */
   async read(items: AsyncIterable<SourceItem>): Promise<void> {
-    const keys = new Map<string, string>();
+    let batch: SourceRecord[] = [];
     for await (const item of items) {
       if (item.kind === 'rejected') this.reject(item.origin, item.reason);
       else if (item.kind === 'skipped') this.counts.skipped++;
       else {
         this.counts.read++;
-        const p = this.check(item.record, keys);
-        if (p) this.planned.push(p);
-        if (this.counts.read % 1000 === 0) this.progress('read');
+        batch.push(item.record);
+        if (batch.length >= this.batchSize) {
+          await this.planBatch(batch);
+          batch = [];
+          this.progress('read');
+        }
       }
     }
+    if (batch.length) await this.planBatch(batch);
     this.progress('read');
   }
 
-  private check(rec: SourceRecord, keys: Map<string, string>): Planned | null {
+  private check(rec: SourceRecord): Checked | null {
     const cls = findClass(rec.class);
     if (!cls) {
       this.reject(rec.origin, `unknown class "${rec.class}"`);
@@ -255,12 +361,15 @@ export class SyncRun {
       this.reject(rec.origin, 'record has no source key');
       return null;
     }
-    const first = keys.get(rec.key);
+    const first = this.keyOrdinal.get(rec.key);
     if (first !== undefined) {
-      this.reject(rec.origin, `duplicate source key "${rec.key}" (first seen at ${first})`);
+      this.reject(rec.origin, `duplicate source key "${rec.key}" (first seen at ${this.origins[first]})`);
       return null;
     }
-    keys.set(rec.key, rec.origin);
+    const ordinal = this.origins.length;
+    this.origins.push(rec.origin);
+    this.ordinalCi.push(-1);
+    this.keyOrdinal.set(rec.key, ordinal);
     const attrs = dropEmpty(rec.attributes);
     const idKeys: [string, string][] = [];
     for (const attr of cls.identifiers) {
@@ -273,18 +382,16 @@ export class SyncRun {
     }
     if (!rec.name?.trim()) {
       this.reject(rec.origin, 'record has no name');
-      return { rec, attrs, keys: idKeys, protectOnly: true };
+      return { rec, ordinal, attrs, keys: idKeys, protectOnly: true };
     }
     const parsed = cls.attributes.safeParse(attrs);
     if (!parsed.success) {
       const why = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
       this.reject(rec.origin, `attributes do not fit class ${rec.class}: ${why}`);
-      return { rec, attrs, keys: idKeys, protectOnly: true };
+      return { rec, ordinal, attrs, keys: idKeys, protectOnly: true };
     }
-    return { rec, attrs, keys: idKeys };
+    return { rec, ordinal, attrs, keys: idKeys };
   }
-
-  // ---------------------------------------------------------------- identify
 
   private async lookup(pairs: [string, string][]): Promise<Map<string, Hit>> {
     const byAttr = new Map<string, Set<string>>();
@@ -312,223 +419,274 @@ export class SyncRun {
     return found;
   }
 
-  async identify(): Promise<void> {
-    const claimedCI = new Map<string, string>();
-    const claimedKey = new Map<string, Planned>();
-    for (const batch of chunks(this.planned, this.batchSize)) {
-      const found = await this.lookup(batch.flatMap((p) => p.keys));
-      for (const p of batch) {
-        const hits = p.keys
-          .map(([attr, value]) => ({ attr, value, hit: found.get(identKey(attr, value)) }))
-          .filter((h): h is { attr: string; value: string; hit: Hit } => h.hit !== undefined);
-        const ids = [...new Set(hits.map((h) => h.hit.id))];
-        for (const id of ids) this.seen.add(id);
-        if (p.protectOnly) {
-          p.dead = true;
-          continue;
-        }
-        if (ids.length > 1) {
-          const which = hits.map((h) => `${h.attr} "${h.value}" is CI ${h.hit.id} (${h.hit.class} "${h.hit.name}")`);
-          this.conflict(p, `identifiers point at ${ids.length} different CIs: ${which.join('; ')}`);
-          continue;
-        }
-        const hit = hits[0]?.hit;
-        if (hit && hit.class !== p.rec.class && !(p.rec.matchClasses ?? []).includes(hit.class)) {
-          this.conflict(
-            p,
-            `${hits[0]!.attr} "${hits[0]!.value}" already identifies CI ${hit.id}, a ${hit.class} ("${hit.name}"), not a ${p.rec.class}`,
-          );
-          continue;
-        }
-        const ciId = hit?.id ?? randomUUID();
-        const twin = hit ? claimedCI.get(hit.id) : undefined;
-        if (twin !== undefined) {
-          this.conflict(p, `identifies the same CI ${ciId} as the record at ${twin}`);
-          continue;
-        }
-        const clash = p.keys.map(([a, v]) => ({ a, v, other: claimedKey.get(identKey(a, v)) })).find((c) => c.other);
-        if (clash) {
-          this.conflict(p, `${clash.a} "${clash.v}" is also claimed by the record at ${clash.other!.rec.origin}`);
-          continue;
-        }
-        p.ciId = ciId;
-        p.ciClass = hit?.class ?? p.rec.class;
-        p.isNew = !hit;
-        claimedCI.set(ciId, p.rec.origin);
-        for (const [a, v] of p.keys) claimedKey.set(identKey(a, v), p);
+  /** Identifies a batch: returns the records planned, with their CI index. */
+  private async identify(batch: Checked[]): Promise<{ c: Checked; ci: number }[]> {
+    const found = await this.lookup(batch.flatMap((c) => c.keys));
+    const out: { c: Checked; ci: number }[] = [];
+    for (const c of batch) {
+      const hits = c.keys
+        .map(([attr, value]) => ({ attr, value, hit: found.get(identKey(attr, value)) }))
+        .filter((h): h is { attr: string; value: string; hit: Hit } => h.hit !== undefined);
+      const ids = [...new Set(hits.map((h) => h.hit.id))];
+      for (const id of ids) this.seen.add(id);
+      if (c.protectOnly) continue;
+      if (ids.length > 1) {
+        const which = hits.map((h) => `${h.attr} "${h.value}" is CI ${h.hit.id} (${h.hit.class} "${h.hit.name}")`);
+        this.conflict(c, `identifiers point at ${ids.length} different CIs: ${which.join('; ')}`);
+        continue;
       }
-      this.progress('plan', this.planned.length);
+      const hit = hits[0]?.hit;
+      if (hit && hit.class !== c.rec.class && !(c.rec.matchClasses ?? []).includes(hit.class)) {
+        this.conflict(
+          c,
+          `${hits[0]!.attr} "${hits[0]!.value}" already identifies CI ${hit.id}, a ${hit.class} ("${hit.name}"), not a ${c.rec.class}`,
+        );
+        continue;
+      }
+      const ciId = hit?.id ?? randomUUID();
+      const twin = hit ? this.ciIndex.get(hit.id) : undefined;
+      if (twin !== undefined && this.ciOrdinal[twin]! >= 0) {
+        this.conflict(c, `identifies the same CI ${ciId} as the record at ${this.origins[this.ciOrdinal[twin]!]}`);
+        continue;
+      }
+      const clash = c.keys.map(([a, v]) => ({ a, v, other: this.identOrdinal.get(identKey(a, v)) })).find((k) => k.other !== undefined);
+      if (clash) {
+        this.conflict(c, `${clash.a} "${clash.v}" is also claimed by the record at ${this.origins[clash.other!]}`);
+        continue;
+      }
+      const ci = this.intern(ciId, hit?.class ?? c.rec.class);
+      this.ciOrdinal[ci] = c.ordinal;
+      this.ciNew[ci] = !hit;
+      this.ordinalCi[c.ordinal] = ci;
+      for (const [a, v] of c.keys) this.identOrdinal.set(identKey(a, v), c.ordinal);
+      this.planned++;
+      out.push({ c, ci });
     }
-    this.planned = this.planned.filter((p) => !p.dead);
+    return out;
   }
 
-  // ---------------------------------------------------------------- reconcile
-
-  async reconcileAll(): Promise<void> {
-    const rules = this.options.precedence ?? [];
-    for (const batch of chunks(this.planned, this.batchSize)) {
-      const existing = batch.filter((p) => !p.isNew);
-      const states = new Map<string, StoredCI>();
-      if (existing.length) {
-        const rows = await this.graph.read(Q.CI_STATES, { ids: existing.map((p) => p.ciId) });
-        for (const row of rows) {
-          const stored = decodeStored(row.props as Row);
-          states.set(stored.id, stored);
-        }
-      }
-      for (const p of batch) {
-        const reported = { name: p.rec.name.trim(), attributes: p.attrs };
-        if (p.isNew) {
-          p.after = reconcile(p.rec.class, null, reported, this.options.source, this.now, rules).state;
-          this.counts.created++;
-          this.note({ action: 'create', ciId: p.ciId, class: p.rec.class, name: reported.name });
-          continue;
-        }
-        const before = states.get(p.ciId!);
-        if (!before) throw new Error(`CI ${p.ciId} disappeared while the run was planning; rerun`);
-        const result = reconcile(p.ciClass!, before, reported, this.options.source, this.now, rules);
-        p.before = before;
-        p.after = result.state;
-        p.changes = result.changes;
-        if (result.changes.length) {
-          this.counts.updated++;
-          this.note({ action: 'update', ciId: p.ciId, class: p.ciClass, name: result.state.name, changes: result.changes });
-        } else this.counts.unchanged++;
+  private async planBatch(records: SourceRecord[]): Promise<void> {
+    const batch = records.map((r) => this.check(r)).filter((c): c is Checked => c !== null);
+    const planned = await this.identify(batch);
+    const existing = planned.filter((p) => !this.ciNew[p.ci]);
+    const states = new Map<string, StoredCI>();
+    if (existing.length) {
+      for (const row of await this.graph.read(Q.CI_STATES, { ids: existing.map((p) => this.ciIds[p.ci]) })) {
+        const stored = decodeStored(row);
+        states.set(stored.id, stored);
       }
     }
+    const rules = this.options.precedence ?? [];
+    for (const { c, ci } of planned) {
+      const ciId = this.ciIds[ci]!;
+      const cls = this.ciClasses[ci]!;
+      const reported = { name: c.rec.name.trim(), attributes: c.attrs };
+      for (const ref of c.rec.references ?? []) {
+        const dir = ref.direction === 'in' ? 1 : 0;
+        if ('key' in ref.target) this.refs.push([ci, ref.type, dir, ref.target.key, null, null]);
+        else this.refs.push([ci, ref.type, dir, null, ref.target.identifier.attribute, ref.target.identifier.value]);
+      }
+      if (this.ciNew[ci]) {
+        const state = reconcile(c.rec.class, null, reported, this.options.source, this.now, rules).state;
+        this.counts.created++;
+        this.note({ action: 'create', ciId, class: c.rec.class, name: reported.name });
+        this.ciCreates.push({ id: ciId, cls, props: this.ciProps(ciId, cls, c.rec.class, state, null) });
+        continue;
+      }
+      const before = states.get(ciId);
+      if (!before) throw new Error(`CI ${ciId} disappeared while the run was planning; rerun`);
+      const result = reconcile(cls, before, reported, this.options.source, this.now, rules);
+      if (result.changes.length) {
+        this.counts.updated++;
+        this.note({ action: 'update', ciId, class: cls, name: result.state.name, changes: result.changes });
+        this.ciUpdates.push({ id: ciId, props: this.ciProps(ciId, cls, c.rec.class, result.state, before), changes: result.changes });
+      } else {
+        this.counts.unchanged++;
+        const props = this.scopeProps(before, result.state);
+        if (props) this.ciUpdates.push({ id: ciId, props, changes: [] });
+      }
+    }
+  }
+
+  private ciProps(id: string, cls: string, recClass: string, state: CIState, before: StoredCI | null): Record<string, unknown> {
+    const keys = { ...identifierProperties(cls, state.attributes), ...identifierProperties(recClass, state.attributes) };
+    const minUp = state.attributes.minUp;
+    const common = {
+      name: state.name,
+      status: state.status,
+      attributes: JSON.stringify(state.attributes),
+      provenance: JSON.stringify(state.provenance),
+      searchText: searchText(cls, state.attributes, state.name),
+      minUp: typeof minUp === 'number' ? minUp : null,
+      updatedAt: this.now,
+      ...keys,
+    };
+    if (!before) {
+      return {
+        ...common,
+        id,
+        class: cls,
+        criticality: null,
+        sources: [this.options.source],
+        syncScopes: [this.scopeKey],
+        createdAt: this.now,
+        retiredAt: null,
+      };
+    }
+    const dropped = Object.fromEntries(before.keyProps.filter((k) => !(k in keys)).map((k) => [k, null]));
+    return {
+      ...common,
+      ...dropped,
+      ...(state.status === 'RETIRED' ? {} : { retiredAt: null }),
+      sources: withItem(before.sources, this.options.source),
+      syncScopes: withItem(before.syncScopes, this.scopeKey),
+    };
+  }
+
+  /** Provenance-only write: a CI whose values match but that this scope had not claimed yet. */
+  private scopeProps(before: StoredCI, after: CIState): Record<string, unknown> | null {
+    if (before.syncScopes.includes(this.scopeKey) && before.sources.includes(this.options.source)) return null;
+    return {
+      sources: withItem(before.sources, this.options.source),
+      syncScopes: withItem(before.syncScopes, this.scopeKey),
+      provenance: JSON.stringify(after.provenance),
+    };
   }
 
   // ---------------------------------------------------------------- relationships
 
-  async planRelationships(): Promise<void> {
-    const byKey = new Map<string, Planned>();
-    const byIdent = new Map<string, Planned>();
-    for (const p of this.planned) {
-      byKey.set(p.rec.key, p);
-      for (const [a, v] of p.keys) byIdent.set(identKey(a, v), p);
-    }
-    // Targets outside this run: look them up by identifier in the graph.
-    const outside: [string, string][] = [];
-    for (const p of this.planned) {
-      for (const ref of p.rec.references ?? []) {
-        if (!('identifier' in ref.target)) continue;
-        const value = normalizeIdentifier(ref.target.identifier.value);
-        if (value !== null && !byIdent.has(identKey(ref.target.identifier.attribute, value))) {
-          outside.push([ref.target.identifier.attribute, value]);
-        }
+  /** The asserted relationships, per type, as from * 2^26 + to (CI indexes). */
+  private async resolveReferences(): Promise<Map<string, Set<number>>> {
+    const asserted = new Map<string, Set<number>>();
+    /** Identifier of a reference target outside the run → CI index, or -1 (not in the graph, or retired). */
+    const outside = new Map<string, number>();
+    for await (const batch of this.refs.batches(this.batchSize * 5)) {
+      const ask: [string, string][] = [];
+      for (const r of batch) {
+        if (r[4] === null) continue;
+        const value = normalizeIdentifier(r[5]);
+        if (value === null) continue;
+        const k = identKey(r[4], value);
+        if (!this.identOrdinal.has(k) && !outside.has(k)) ask.push([r[4], value]);
       }
-    }
-    const found = new Map<string, Hit>();
-    for (const batch of chunks(outside, this.batchSize * 5)) {
-      for (const [k, v] of await this.lookup(batch)) found.set(k, v);
-    }
-
-    const asserted = new Map<string, Triple>();
-    for (const p of this.planned) {
-      for (const ref of p.rec.references ?? []) {
-        const type = findRelationshipType(ref.type);
-        if (!type) {
-          this.unresolvedRef(p.rec.origin, `unknown relationship type ${ref.type}`);
-          continue;
-        }
-        let target: { id: string; class: string } | undefined;
-        let label: string;
-        if ('key' in ref.target) {
-          label = `key "${ref.target.key}"`;
-          const t = byKey.get(ref.target.key);
-          if (t) target = { id: t.ciId!, class: t.ciClass! };
-        } else {
-          const { attribute, value } = ref.target.identifier;
-          label = `${attribute} "${value}"`;
-          const k = identKey(attribute, normalizeIdentifier(value) ?? '');
-          const t = byIdent.get(k);
+      if (ask.length) {
+        const found = await this.lookup(ask);
+        for (const [a, v] of ask) {
+          const k = identKey(a, v);
           const hit = found.get(k);
-          if (t) target = { id: t.ciId!, class: t.ciClass! };
-          else if (hit && hit.status !== 'RETIRED') target = hit;
+          outside.set(k, hit && hit.status !== 'RETIRED' ? this.intern(hit.id, hit.class) : -1);
         }
-        if (!target) {
-          this.unresolvedRef(p.rec.origin, `${ref.type} target ${label} is not in this run nor in the graph`);
+      }
+      for (const [self, typeName, dir, key, attribute, value] of batch) {
+        const origin = this.origins[this.ciOrdinal[self]!]!;
+        const type = findRelationshipType(typeName);
+        if (!type) {
+          this.unresolvedRef(origin, `unknown relationship type ${typeName}`);
           continue;
         }
-        const self = { id: p.ciId!, class: p.ciClass! };
-        const [from, to] = ref.direction === 'in' ? [target, self] : [self, target];
-        if (from.id === to.id) continue;
-        const reason = checkEndpoints(type, from.class, to.class);
+        let target = -1;
+        let label: string;
+        if (key !== null) {
+          label = `key "${key}"`;
+          const ordinal = this.keyOrdinal.get(key);
+          if (ordinal !== undefined) target = this.ordinalCi[ordinal]!;
+        } else {
+          label = `${attribute} "${value}"`;
+          const k = identKey(attribute!, normalizeIdentifier(value) ?? '');
+          const ordinal = this.identOrdinal.get(k);
+          target = ordinal !== undefined ? this.ordinalCi[ordinal]! : (outside.get(k) ?? -1);
+        }
+        if (target < 0) {
+          this.unresolvedRef(origin, `${typeName} target ${label} is not in this run nor in the graph`);
+          continue;
+        }
+        const [from, to] = dir === 1 ? [target, self] : [self, target];
+        if (from === to) continue;
+        const reason = checkEndpoints(type, this.ciClasses[from]!, this.ciClasses[to]!);
         if (reason) {
-          this.unresolvedRef(p.rec.origin, reason);
+          this.unresolvedRef(origin, reason);
           continue;
         }
-        const triple = { type: type.name, from: from.id, to: to.id };
-        asserted.set(tripleKey(triple), triple);
+        let set = asserted.get(type.name);
+        if (!set) asserted.set(type.name, (set = new Set()));
+        set.add(from * PAIR + to);
       }
     }
+    return asserted;
+  }
 
-    const inScope = new Map<string, RelRow>();
-    for (const row of await this.graph.read(Q.SCOPE_RELATIONSHIPS, { scopeKey: this.scopeKey })) {
-      const rel = decodeRel(row);
-      inScope.set(tripleKey(rel), rel);
-    }
-    const newIds = new Set(this.planned.filter((p) => p.isNew).map((p) => p.ciId!));
-    const toLookUp = [...asserted.values()].filter(
-      (t) => !inScope.has(tripleKey(t)) && !newIds.has(t.from) && !newIds.has(t.to),
-    );
-    const existing = new Map<string, RelRow>();
-    const byType = new Map<string, Triple[]>();
-    for (const t of toLookUp) byType.set(t.type, [...(byType.get(t.type) ?? []), t]);
-    for (const [type, triples] of byType) {
-      for (const batch of chunks(triples, this.batchSize * 5)) {
-        const rows = await this.graph.read(Q.openRelationshipsBetween(type), {
-          pairs: batch.map((t) => ({ from: t.from, to: t.to })),
-        });
-        for (const row of rows) {
-          const rel = decodeRel({ ...row, type });
-          existing.set(tripleKey(rel), rel);
-        }
-      }
-    }
-
+  async planRelationships(): Promise<void> {
+    const asserted = await this.resolveReferences();
     const source = this.options.source;
     const seenBy = (rel: RelRow) => JSON.stringify({ ...rel.lastSeen, [source]: this.now });
-    for (const [key, t] of asserted) {
-      const rel = inScope.get(key) ?? existing.get(key);
-      if (rel) {
+
+    // What this scope asserted before: kept (touched when its provenance is due), or withdrawn.
+    await streamRows(this.graph, Q.SCOPE_RELATIONSHIPS, { scopeKey: this.scopeKey }, (row) => {
+      const rel = decodeRel(row);
+      const from = this.ciIndex.get(rel.from);
+      const to = this.ciIndex.get(rel.to);
+      const set = asserted.get(rel.type);
+      if (from !== undefined && to !== undefined && set?.delete(from * PAIR + to)) {
         this.counts.relationshipsUnchanged++;
-        this.relTouches.push({
-          type: t.type,
-          id: rel.id,
-          props: {
-            sources: rel.sources.includes(source) ? rel.sources : [...rel.sources, source],
-            syncScopes: rel.syncScopes.includes(this.scopeKey) ? rel.syncScopes : [...rel.syncScopes, this.scopeKey],
-            lastSeen: seenBy(rel),
-          },
-        });
-        continue;
+        const last = rel.lastSeen[source];
+        const claimed = rel.sources.includes(source) && rel.syncScopes.includes(this.scopeKey);
+        if (claimed && typeof last === 'number' && this.now - last < this.lastSeenInterval) return;
+        this.relTouches.push([
+          rel.type,
+          rel.id,
+          { sources: withItem(rel.sources, source), syncScopes: withItem(rel.syncScopes, this.scopeKey), lastSeen: seenBy(rel) },
+        ]);
+        return;
       }
-      this.counts.relationshipsCreated++;
-      this.note({ action: 'relate', relationship: t });
-      this.relCreates.push({
-        ...t,
-        props: {
-          id: `REL-${randomUUID()}`,
-          attributes: null,
-          validFrom: this.now,
-          validTo: null,
-          sources: [source],
-          syncScopes: [this.scopeKey],
-          lastSeen: JSON.stringify({ [source]: this.now }),
-        },
-      });
-    }
-    for (const [key, rel] of inScope) {
-      if (asserted.has(key)) continue;
       const syncScopes = rel.syncScopes.filter((s) => s !== this.scopeKey);
       const sources = sourcesAfterWithdrawal(rel.sources, syncScopes, source);
       if (sources.length === 0) {
         this.counts.relationshipsClosed++;
         this.note({ action: 'unrelate', relationship: { type: rel.type, from: rel.from, to: rel.to } });
-        this.relCloses.push({ ...rel, props: { validTo: this.now, syncScopes } });
+        this.relCloses.push([rel.type, rel.id, rel.from, rel.to, syncScopes]);
       } else {
-        this.relTouches.push({ type: rel.type, id: rel.id, props: { syncScopes, sources } });
+        this.relTouches.push([rel.type, rel.id, { syncScopes, sources }]);
+      }
+    });
+
+    // The rest is new to this scope: adopted when an open one exists (a person's, another
+    // source's), created otherwise. A pair with a CI the run creates cannot exist yet.
+    for (const [type, pairs] of asserted) {
+      const fresh: [number, number][] = [];
+      const known: [number, number][] = [];
+      for (const pair of pairs) {
+        const from = Math.floor(pair / PAIR);
+        const to = pair % PAIR;
+        (this.ciNew[from] || this.ciNew[to] ? fresh : known).push([from, to]);
+      }
+      for (const batch of chunks(known, this.batchSize * 5)) {
+        const open = new Map<string, RelRow>();
+        const rows = await this.graph.read(Q.openRelationshipsBetween(type), {
+          pairs: batch.map(([from, to]) => ({ from: this.ciIds[from], to: this.ciIds[to] })),
+        });
+        for (const row of rows) {
+          const rel = decodeRel({ ...row, type });
+          open.set(`${rel.from}|${rel.to}`, rel);
+        }
+        for (const [from, to] of batch) {
+          const rel = open.get(`${this.ciIds[from]}|${this.ciIds[to]}`);
+          if (!rel) {
+            fresh.push([from, to]);
+            continue;
+          }
+          this.counts.relationshipsUnchanged++;
+          this.relTouches.push([
+            type,
+            rel.id,
+            { sources: withItem(rel.sources, source), syncScopes: withItem(rel.syncScopes, this.scopeKey), lastSeen: seenBy(rel) },
+          ]);
+        }
+      }
+      for (const [from, to] of fresh) {
+        const t = { type, from: this.ciIds[from]!, to: this.ciIds[to]! };
+        this.counts.relationshipsCreated++;
+        this.note({ action: 'relate', relationship: t });
+        this.relCreates.push([type, t.from, t.to]);
       }
     }
   }
@@ -536,12 +694,11 @@ export class SyncRun {
   // ---------------------------------------------------------------- withdrawals
 
   async planWithdrawals(): Promise<void> {
-    for (const p of this.planned) this.seen.add(p.ciId!);
-    const rows = await this.graph.read(Q.SCOPE_CIS, { scopeKey: this.scopeKey });
-    this.previousInScope = rows.length;
-    for (const row of rows) {
+    await streamRows(this.graph, Q.SCOPE_CIS, { scopeKey: this.scopeKey }, (row) => {
+      this.previousInScope++;
       const id = String(row.id);
-      if (this.seen.has(id)) continue;
+      const ci = this.ciIndex.get(id);
+      if ((ci !== undefined && this.ciOrdinal[ci]! >= 0) || this.seen.has(id)) return;
       const syncScopes = strings(row.syncScopes).filter((s) => s !== this.scopeKey);
       const sources = sourcesAfterWithdrawal(strings(row.sources), syncScopes, this.options.source);
       const status = String(row.status);
@@ -549,19 +706,19 @@ export class SyncRun {
         this.counts.retired++;
         this.note({ action: 'retire', ciId: id, class: String(row.class), name: String(row.name) });
         const provenance = { ...parseObject<Provenance>(row.provenance), status: { source: RETIRED_BY_SYNC, at: this.now } };
-        this.ciRetirements.push({
+        this.ciRetirements.push([
           id,
           status,
-          props: { status: 'RETIRED', retiredAt: this.now, updatedAt: this.now, syncScopes, provenance: JSON.stringify(provenance) },
-        });
+          { status: 'RETIRED', retiredAt: this.now, updatedAt: this.now, syncScopes, provenance: JSON.stringify(provenance) },
+        ]);
       } else {
         if (status !== 'RETIRED') {
           this.counts.withdrawn++;
           this.note({ action: 'withdraw', ciId: id, class: String(row.class), name: String(row.name) });
         }
-        this.ciWithdrawals.push({ id, props: { syncScopes, sources: sources.length ? sources : strings(row.sources) } });
+        this.ciWithdrawals.push([id, { syncScopes, sources: sources.length ? sources : strings(row.sources) }]);
       }
-    }
+    });
   }
 
   /** The guard: a source that returned half a directory must not retire half the company. */
@@ -579,176 +736,132 @@ export class SyncRun {
 
   // ---------------------------------------------------------------- apply
 
-  private ciProps(p: Planned): Record<string, unknown> {
-    const state = p.after!;
-    const cls = p.ciClass!;
-    const keys = { ...identifierProperties(cls, state.attributes), ...identifierProperties(p.rec.class, state.attributes) };
-    const minUp = state.attributes.minUp;
-    const common = {
-      name: state.name,
-      status: state.status,
-      attributes: JSON.stringify(state.attributes),
-      provenance: JSON.stringify(state.provenance),
-      searchText: searchText(cls, state.attributes, state.name),
-      minUp: typeof minUp === 'number' ? minUp : null,
-      updatedAt: this.now,
-      ...keys,
-    };
-    if (p.isNew) {
-      return {
-        ...common,
-        id: p.ciId,
-        class: cls,
-        criticality: null,
-        sources: [this.options.source],
-        syncScopes: [this.scopeKey],
-        createdAt: this.now,
-        retiredAt: null,
-      };
-    }
-    const before = p.before!;
-    const dropped = Object.fromEntries(before.keyProps.filter((k) => !(k in keys)).map((k) => [k, null]));
-    return {
-      ...common,
-      ...dropped,
-      ...(state.status === 'RETIRED' ? {} : { retiredAt: null }),
-      sources: before.sources.includes(this.options.source) ? before.sources : [...before.sources, this.options.source],
-      syncScopes: before.syncScopes.includes(this.scopeKey) ? before.syncScopes : [...before.syncScopes, this.scopeKey],
-    };
-  }
-
-  /** Provenance-only write: a CI whose values match but that this scope had not claimed yet. */
-  private scopeProps(p: Planned): Record<string, unknown> | null {
-    const before = p.before!;
-    if (before.syncScopes.includes(this.scopeKey) && before.sources.includes(this.options.source)) return null;
-    return {
-      sources: before.sources.includes(this.options.source) ? before.sources : [...before.sources, this.options.source],
-      syncScopes: [...new Set([...before.syncScopes, this.scopeKey])],
-      provenance: JSON.stringify(p.after!.provenance),
-    };
-  }
-
   private async batchWrite(work: (tx: Tx) => Promise<void>, count: number) {
     await this.graph.writeTx(work);
     this.written += count;
-    await heartbeat(this.graph, this.scopeKey, this.runId);
-    this.progress('write', this.planned.length);
+    // The lock's heartbeat: often enough that it never looks stale, not once per batch.
+    const staleMs = this.options.staleLockMs ?? 10 * 60_000;
+    if (Date.now() - this.lastBeat >= Math.min(5_000, staleMs / 4)) {
+      await heartbeat(this.graph, this.scopeKey, this.runId);
+      this.lastBeat = Date.now();
+    }
+    this.progress('write', this.planned);
   }
 
   private who() {
     return { actor: this.actor, source: this.options.source, at: this.now };
   }
 
+  /** A HistoryEntry's properties exactly as server/history's recordHistory writes them. */
+  private historyProps(entityType: 'CI' | 'RELATIONSHIP', entityId: string, field: string, old: unknown, value: unknown) {
+    return {
+      id: randomUUID(),
+      at: this.now,
+      actor: this.actor,
+      source: this.options.source,
+      entityType,
+      entityId,
+      field,
+      old: old === undefined ? null : JSON.stringify(old),
+      new: value === undefined ? null : JSON.stringify(value),
+    };
+  }
+
   async apply(): Promise<void> {
-    const creates = this.planned.filter((p) => p.isNew);
-    for (const batch of chunks(creates, this.batchSize)) {
-      await this.batchWrite(async (tx) => {
-        const byClass = new Map<string, Planned[]>();
-        for (const p of batch) byClass.set(p.ciClass!, [...(byClass.get(p.ciClass!) ?? []), p]);
-        for (const [cls, ps] of byClass) {
-          await tx.run(Q.createCIs(cls), { rows: ps.map((p) => ({ id: p.ciId, props: this.ciProps(p) })) });
-        }
-        await recordHistory(
-          tx,
-          batch.map((p) => ({
-            ciIds: [p.ciId!],
-            entityType: 'CI',
-            entityId: p.ciId!,
-            field: 'created',
-            old: null,
-            new: { class: p.ciClass, name: p.after!.name, status: p.after!.status },
-          })),
-          this.who(),
-        );
-      }, batch.length);
-    }
-
-    const updates = this.planned.filter((p) => !p.isNew);
-    for (const batch of chunks(updates, this.batchSize)) {
-      const rows: { id: string; props: Record<string, unknown> }[] = [];
-      const history: HistoryChange[] = [];
-      for (const p of batch) {
-        if (p.changes!.length) {
-          rows.push({ id: p.ciId!, props: this.ciProps(p) });
-          for (const c of p.changes!) {
-            history.push({ ciIds: [p.ciId!], entityType: 'CI', entityId: p.ciId!, field: c.field, old: c.old, new: c.new });
+    await this.timed('applyCreates', async () => {
+      for await (const batch of this.ciCreates.batches(this.batchSize)) {
+        await this.batchWrite(async (tx) => {
+          for (const [cls, rows] of groupBy(batch, (r) => r.cls)) {
+            await tx.run(Q.createCIs(cls), {
+              rows: rows.map((r) => ({
+                id: r.id,
+                props: r.props,
+                history: this.historyProps('CI', r.id, 'created', null, { class: r.cls, name: r.props.name, status: r.props.status }),
+              })),
+            });
           }
-        } else {
-          const props = this.scopeProps(p);
-          if (props) rows.push({ id: p.ciId!, props });
-        }
+        }, batch.length);
       }
-      if (rows.length === 0) continue;
-      await this.batchWrite(async (tx) => {
-        await tx.run(Q.UPDATE_CIS, { rows });
-        await recordHistory(tx, history, this.who());
-      }, rows.length);
-    }
+    });
 
-    for (const batch of chunks(this.relCreates, this.batchSize * 5)) {
-      await this.batchWrite(async (tx) => {
-        for (const [type, rels] of groupByType(batch)) {
-          await tx.run(Q.createRelationships(type), { rows: rels.map((r) => ({ from: r.from, to: r.to, props: r.props })) });
-        }
-        await recordHistory(
-          tx,
-          batch.map((r) => ({
-            ciIds: [r.from, r.to],
-            entityType: 'RELATIONSHIP',
-            entityId: String(r.props.id),
-            field: 'created',
-            old: null,
-            new: { type: r.type, from: r.from, to: r.to },
-          })),
-          this.who(),
+    await this.timed('applyUpdates', async () => {
+      for await (const batch of this.ciUpdates.batches(this.batchSize)) {
+        const history: HistoryChange[] = batch.flatMap((r) =>
+          r.changes.map((c) => ({ ciIds: [r.id], entityType: 'CI' as const, entityId: r.id, field: c.field, old: c.old, new: c.new })),
         );
-      }, batch.length);
-    }
+        await this.batchWrite(async (tx) => {
+          await tx.run(Q.UPDATE_CIS, { rows: batch.map((r) => ({ id: r.id, props: r.props })) });
+          await recordHistory(tx, history, this.who());
+        }, batch.length);
+      }
+    });
 
-    for (const batch of chunks(this.relTouches, this.batchSize * 5)) {
-      await this.batchWrite(async (tx) => {
-        for (const [type, rels] of groupByType(batch)) {
-          await tx.run(Q.updateRelationships(type), { rows: rels.map((r) => ({ id: r.id, props: r.props })) });
-        }
-      }, 0);
-    }
+    await this.timed('applyRelationships', async () => {
+      const relProps = () => ({
+        id: `REL-${randomUUID()}`,
+        attributes: null,
+        validFrom: this.now,
+        validTo: null,
+        sources: [this.options.source],
+        syncScopes: [this.scopeKey],
+        lastSeen: JSON.stringify({ [this.options.source]: this.now }),
+      });
+      for await (const batch of this.relCreates.batches(this.batchSize * 5)) {
+        await this.batchWrite(async (tx) => {
+          for (const [type, rels] of groupBy(batch, (r) => r[0])) {
+            await tx.run(Q.createRelationships(type), {
+              rows: rels.map(([, from, to]) => {
+                const props = relProps();
+                return { from, to, props, history: this.historyProps('RELATIONSHIP', props.id, 'created', null, { type, from, to }) };
+              }),
+            });
+          }
+        }, batch.length);
+      }
+    });
+
+    await this.timed('applyRelationshipProvenance', async () => {
+      for await (const batch of this.relTouches.batches(this.batchSize * 5)) {
+        await this.batchWrite(async (tx) => {
+          for (const [type, rels] of groupBy(batch, (r) => r[0])) {
+            await tx.run(Q.updateRelationships(type), { rows: rels.map(([, id, props]) => ({ id, props })) });
+          }
+        }, 0);
+      }
+    });
   }
 
   async withdraw(): Promise<void> {
     this.progress('withdraw');
-    for (const batch of chunks(this.relCloses, this.batchSize * 5)) {
+    const closedAt = new Date(this.now).toISOString();
+    for await (const batch of this.relCloses.batches(this.batchSize * 5)) {
       await this.batchWrite(async (tx) => {
-        for (const [type, rels] of groupByType(batch)) {
-          await tx.run(Q.updateRelationships(type), { rows: rels.map((r) => ({ id: r.id, props: r.props })) });
+        for (const [type, rels] of groupBy(batch, (r) => r[0])) {
+          await tx.run(Q.updateRelationships(type), {
+            rows: rels.map(([, id, , , syncScopes]) => ({ id, props: { validTo: this.now, syncScopes } })),
+          });
         }
         await recordHistory(
           tx,
-          batch.map((r) => ({
-            ciIds: [r.from, r.to],
-            entityType: 'RELATIONSHIP',
-            entityId: r.id,
-            field: 'validTo',
-            old: null,
-            new: new Date(this.now).toISOString(),
-          })),
+          batch.map(([, id, from, to]) => ({ ciIds: [from, to], entityType: 'RELATIONSHIP', entityId: id, field: 'validTo', old: null, new: closedAt })),
           this.who(),
         );
       }, batch.length);
     }
-    for (const batch of chunks(this.ciWithdrawals, this.batchSize)) {
+    for await (const batch of this.ciWithdrawals.batches(this.batchSize)) {
       await this.batchWrite(async (tx) => {
-        await tx.run(Q.UPDATE_CIS, { rows: batch });
+        await tx.run(Q.UPDATE_CIS, { rows: batch.map(([id, props]) => ({ id, props })) });
       }, batch.length);
     }
-    for (const batch of chunks(this.ciRetirements, this.batchSize)) {
+    for await (const batch of this.ciRetirements.batches(this.batchSize)) {
       await this.batchWrite(async (tx) => {
-        const res = await tx.run(Q.RETIRE_CIS, { rows: batch.map((r) => ({ id: r.id, props: r.props })) });
-        const history: HistoryChange[] = batch.map((r) => ({
-          ciIds: [r.id],
+        const res = await tx.run(Q.RETIRE_CIS, { rows: batch.map(([id, , props]) => ({ id, props })) });
+        const history: HistoryChange[] = batch.map(([id, status]) => ({
+          ciIds: [id],
           entityType: 'CI',
-          entityId: r.id,
+          entityId: id,
           field: 'status',
-          old: r.status,
+          old: status,
           new: 'RETIRED',
         }));
         for (const record of res.records) {
@@ -760,7 +873,7 @@ export class SyncRun {
               entityId: String(rel.id),
               field: 'validTo',
               old: null,
-              new: new Date(this.now).toISOString(),
+              new: closedAt,
             });
           }
         }
@@ -796,6 +909,7 @@ export class SyncRun {
       unresolved: report.unresolved,
       sample: report.sample,
       counts: report.counts,
+      timings: report.timings,
     };
     await this.graph.write(Q.FINISH_RUN, {
       props: this.runProps(report.status, {
@@ -829,18 +943,13 @@ export class SyncRun {
       conflicts: this.conflicts,
       unresolved: this.unresolved,
       sample: this.sample,
+      timings: { ...this.timings },
     };
   }
 }
 
-function groupByType<T extends { type: string }>(items: T[]): Map<string, T[]> {
-  const out = new Map<string, T[]>();
-  for (const item of items) out.set(item.type, [...(out.get(item.type) ?? []), item]);
-  return out;
-}
-
 /**
- * Runs one sync of one source+scope: read, plan, (unless dry) apply and withdraw, and
+ * Runs one sync of one source+scope: read and plan, (unless dry) apply and withdraw, and
  * record the run. Throws ImportLockedError when another run holds the scope; any other
  * failure ends as a FAILED run in the report (and the ImportRun node).
  */
@@ -858,21 +967,21 @@ export async function runSync(graph: Graph, items: AsyncIterable<SourceItem>, op
   }
   let report: SyncReport;
   try {
-    await run.read(items);
-    await run.identify();
-    await run.reconcileAll();
-    await run.planRelationships();
-    await run.planWithdrawals();
+    await run.timed('read', () => run.read(items));
+    await run.timed('planRelationships', () => run.planRelationships());
+    await run.timed('planWithdrawals', () => run.planWithdrawals());
     const stop = options.force ? null : run.guard();
     if (dry) report = run.report('DRY_RUN', stop ?? undefined, stop !== null);
     else if (stop) report = run.report('FAILED', stop, true);
     else {
       await run.apply();
-      await run.withdraw();
+      await run.timed('withdraw', () => run.withdraw());
       report = run.report('SUCCEEDED');
     }
   } catch (error) {
     report = run.report('FAILED', error instanceof Error ? error.message : String(error));
+  } finally {
+    run.cleanup();
   }
   try {
     await run.finishRecord(report);

@@ -74,6 +74,14 @@ export interface SyncOptions {
   onProgress?: (progress: SyncProgress) => void;
   /** A lock older than this (ms without heartbeat) is taken over; default 10 minutes. */
   staleLockMs?: number;
+  /**
+   * A relationship this scope still asserts gets its `lastSeen[source]` rewritten only
+   * when the stored time is at least this old (ms; default 12 hours, 0 = every run), so an
+   * unchanged rerun writes nothing. "Last confirmed" is exact to within this interval.
+   */
+  lastSeenIntervalMs?: number;
+  /** Where the run spools its plan (temp files, removed at the end); default the OS temp dir. */
+  spoolDir?: string;
 }
 
 export interface SyncProgress {
@@ -132,4 +140,6 @@ export interface SyncReport {
   unresolved: { count: number; sample: RecordIssue[] };
   /** Up to `sampleSize` differences (the dry run's preview; also kept for real runs). */
   sample: DiffSample[];
+  /** Milliseconds per phase (read+identify+reconcile, relationships, withdrawals, each apply step). */
+  timings?: Record<string, number>;
 }
