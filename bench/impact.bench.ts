@@ -6,10 +6,13 @@
  * baseline; result sizes; peak memory of this Node process and of the Neo4j heap.
  */
 import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import type { Graph } from '../server/db/index.js';
 import { reachableBaseline } from '../server/impact/index.js';
 import { generateCMDB, loadCMDB, prng, type GeneratedCMDB, type Layer } from '../test/generator/index.js';
-import { testApi } from '../test/helpers/api.js';
+import { createApp } from '../server/app.js';
+import { createToken } from '../server/auth/index.js';
+import { createLogger } from '../server/log.js';
 import { benchGraph, fmt, quantile, type BenchOptions } from './options.js';
 
 const STRATA: { layer: Layer; samples: number }[] = [
@@ -37,8 +40,12 @@ interface Sample {
   layer: Layer;
   api: number;
   raw: number;
+  /** The same request with graphql-js's executor instead of graphql-jit (BENCH_IMPACT_COMPARE_JS=1). */
+  js?: number;
   blast: number;
   returned: number;
+  /** Response body size (characters). */
+  bytes: number;
 }
 
 /** Peak RSS / heap of this process, sampled every 50 ms. */
@@ -72,6 +79,85 @@ async function neo4jHeapUsed(graph: Graph): Promise<number | null> {
   }
 }
 
+/**
+ * The API in-process (yoga.fetch with a real admin token: authentication, parsing,
+ * validation, the cost/depth limits, execution, error mapping and serialisation, minus
+ * the socket), as test/helpers/api.ts builds it. `jit: false` builds the same app with
+ * graphql-js's executor (FAULTLINE_GRAPHQL_JIT=0 is read when the app is created).
+ * The clock stops when the last byte of the response body is read; parsing the JSON is
+ * the client's work and is done after.
+ */
+async function benchApi(graph: Graph, jit: boolean) {
+  const before = process.env.FAULTLINE_GRAPHQL_JIT;
+  process.env.FAULTLINE_GRAPHQL_JIT = jit ? '1' : '0';
+  const { yoga } = createApp({
+    graph,
+    authEnabled: true,
+    webDist: 'web/dist',
+    graphiql: false,
+    maxComplexity: 200_000,
+    maxQueryDepth: 15,
+    log: createLogger('silent'),
+  });
+  if (before === undefined) delete process.env.FAULTLINE_GRAPHQL_JIT;
+  else process.env.FAULTLINE_GRAPHQL_JIT = before;
+  const token = await createToken(graph, `bench admin${jit ? '' : ' (graphql-js)'}`, ['admin']);
+  return async (id: string) => {
+    const start = performance.now();
+    const res = await yoga.fetch('http://localhost/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ query: QUERY, variables: { input: { ciIds: [id], maxDepth: 50 } } }),
+    });
+    const text = await res.text();
+    const ms = performance.now() - start;
+    const body = JSON.parse(text) as { data?: { impact: { totalCount: number; impacted: unknown[] } }; errors?: unknown[] };
+    if (body.errors?.length) throw new Error(`impact failed for ${id}: ${JSON.stringify(body.errors)}`);
+    return { ms, blast: body.data!.impact.totalCount, returned: body.data!.impact.impacted.length, bytes: text.length };
+  };
+}
+
+/** The JVM serving `home` (a Neo4j this run started), found in /proc; null elsewhere. */
+function neo4jPid(home: string | undefined): number | null {
+  if (!home) return null;
+  try {
+    for (const entry of readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      try {
+        const cmd = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+        if (cmd.includes('java') && cmd.includes(home)) return Number(entry);
+      } catch {
+        // the process ended while we looked
+      }
+    }
+  } catch {
+    // no /proc (not Linux)
+  }
+  return null;
+}
+
+/** CPU seconds (user + system) and peak RSS so far of a process, from /proc. */
+function processUsage(pid: number | null): { cpuS: number; peakRssBytes: number } | null {
+  if (pid === null) return null;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14, 15)
+    const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return { cpuS: ticks / 100, peakRssBytes: hwm ? Number(hwm[1]) * 1024 : 0 };
+  } catch {
+    return null;
+  }
+}
+
+const loadavg = () => {
+  try {
+    return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+  } catch {
+    return '-';
+  }
+};
+
 const mb = (bytes: number | null) => (bytes === null ? '-' : `${Math.round(bytes / 1024 / 1024)} MB`);
 
 async function wipeAll(graph: Graph) {
@@ -91,18 +177,31 @@ function summarise(label: string, samples: Sample[], widths: number[]) {
   const api = samples.map((s) => s.api).sort((a, b) => a - b);
   const raw = samples.map((s) => s.raw).sort((a, b) => a - b);
   const blast = samples.map((s) => s.blast).sort((a, b) => a - b);
+  const js = samples.flatMap((s) => (s.js === undefined ? [] : [s.js])).sort((a, b) => a - b);
+  const bytes = samples.map((s) => s.bytes).sort((a, b) => a - b);
   const p = (xs: number[], q: number) => fmt(quantile(xs, q));
   printRow(
-    [label, samples.length, quantile(blast, 0.5), blast.at(-1)!, p(api, 0.5), p(api, 0.95), p(api, 0.99), p(raw, 0.5), p(raw, 0.95), p(raw, 0.99), (quantile(api, 0.5) / quantile(raw, 0.5)).toFixed(2)],
+    [
+      label,
+      samples.length,
+      quantile(blast, 0.5),
+      blast.at(-1)!,
+      p(api, 0.5),
+      p(api, 0.95),
+      p(api, 0.99),
+      p(raw, 0.5),
+      p(raw, 0.95),
+      p(raw, 0.99),
+      (quantile(api, 0.5) / quantile(raw, 0.5)).toFixed(2),
+      js.length ? p(js, 0.5) : '-',
+      js.length ? p(js, 0.99) : '-',
+      `${(quantile(bytes, 0.5) / 1e6).toFixed(2)}/${(bytes.at(-1)! / 1e6).toFixed(1)}`,
+    ],
     widths,
   );
 }
 
-async function runScale(graph: Graph, n: number, smoke: boolean, options: BenchOptions) {
-  console.log(`\n--- N = ${n.toLocaleString('en')} CIs`);
-  const mem = memoryWatch();
-  await wipeAll(graph);
-
+async function generateAndLoad(graph: Graph, n: number, smoke: boolean): Promise<{ byLayer: Record<Layer, string[]>; loadLine: string }> {
   let t = performance.now();
   const data: GeneratedCMDB = generateCMDB({ n, seed: 42 });
   const genMs = performance.now() - t;
@@ -115,27 +214,47 @@ async function runScale(graph: Graph, n: number, smoke: boolean, options: BenchO
     onProgress: (d) => {
       if (!smoke && performance.now() - lastPrint > 15_000) {
         lastPrint = performance.now();
-        console.log(`  loading... ${d.cis} CIs, ${d.relationships} relationships`);
+        console.log(`  loading... ${d.cis} CIs, ${d.relationships} relationships (${((performance.now() - t) / 1000).toFixed(0)} s)`);
       }
     },
   });
   const loadMs = performance.now() - t;
-  console.log(
-    `load: ${load.cis} CIs in ${(load.ciMs / 1000).toFixed(1)} s (${Math.round(load.cis / (load.ciMs / 1000))} CIs/s), ` +
+  return {
+    byLayer: data.byLayer,
+    loadLine:
+      `load: ${load.cis} CIs in ${(load.ciMs / 1000).toFixed(1)} s (${Math.round(load.cis / (load.ciMs / 1000))} CIs/s), ` +
       `${load.relationships} relationships in ${(load.relationshipMs / 1000).toFixed(1)} s (${Math.round(load.relationships / (load.relationshipMs / 1000))} rel/s); ` +
       `total ${(loadMs / 1000).toFixed(1)} s = ${Math.round(load.cis / (loadMs / 1000))} CIs/s overall`,
-  );
+  };
+}
 
-  const api = await testApi(graph);
+async function runScale(graph: Graph, n: number, smoke: boolean, options: BenchOptions) {
+  console.log(`\n--- N = ${n.toLocaleString('en')} CIs`);
+  const mem = memoryWatch();
+  await wipeAll(graph);
+
+  // Only the ids by layer outlive the load: at 1M the generated records (~5.7M objects)
+  // would otherwise stay on the heap for the whole latency phase.
+  const pid = neo4jPid(options.neo4j?.home);
+  const cpuBefore = processUsage(pid);
+  const loadStart = performance.now();
+  console.log(`load average at start: ${loadavg()}`);
+  const { byLayer, loadLine } = await generateAndLoad(graph, n, smoke);
+  console.log(loadLine);
+  const cpuAfter = processUsage(pid);
+  if (cpuBefore && cpuAfter) {
+    const wallS = (performance.now() - loadStart) / 1000;
+    console.log(
+      `neo4j JVM during generate + load: ${(cpuAfter.cpuS - cpuBefore.cpuS).toFixed(0)} CPU s in ${wallS.toFixed(0)} s wall ` +
+        `(${((cpuAfter.cpuS - cpuBefore.cpuS) / wallS).toFixed(2)} cores on average); load average now ${loadavg()}`,
+    );
+  }
+
+  const runApi = await benchApi(graph, true);
+  const compareJs = process.env.BENCH_IMPACT_COMPARE_JS === '1';
+  const runJs = compareJs ? await benchApi(graph, false) : undefined;
   const random = prng(7);
   const pick = (ids: string[]) => ids[Math.floor(random() * ids.length)]!;
-  const runApi = async (id: string) => {
-    const start = performance.now();
-    const res = await api.request<{ impact: { totalCount: number; impacted: unknown[] } }>(QUERY, { input: { ciIds: [id], maxDepth: 50 } });
-    const ms = performance.now() - start;
-    if (res.errors?.length) throw new Error(`impact failed for ${id}: ${JSON.stringify(res.errors)}`);
-    return { ms, blast: res.data!.impact.totalCount, returned: res.data!.impact.impacted.length };
-  };
   const runRaw = async (id: string) => {
     const start = performance.now();
     const ids = await reachableBaseline(graph, [id]);
@@ -144,14 +263,15 @@ async function runScale(graph: Graph, n: number, smoke: boolean, options: BenchO
 
   // Warm up the page cache, the query plans and the JIT on both paths.
   for (let i = 0; i < (smoke ? 3 : 40); i++) {
-    const id = pick(data.byLayer[i % 2 ? 'clusterMember' : 'db']);
+    const id = pick(byLayer[i % 2 ? 'clusterMember' : 'db']);
     await runApi(id);
+    await runJs?.(id);
     await runRaw(id);
   }
 
   const samples: Sample[] = [];
   for (const { layer, samples: count } of STRATA) {
-    const ids = data.byLayer[layer];
+    const ids = byLayer[layer];
     if (ids.length === 0) continue;
     for (let i = 0; i < (smoke ? Math.min(2, count) : count); i++) {
       const id = pick(ids);
@@ -159,15 +279,19 @@ async function runScale(graph: Graph, n: number, smoke: boolean, options: BenchO
       const first = i % 2 === 0;
       const raw1 = first ? await runRaw(id) : undefined;
       const a = await runApi(id);
+      const js = runJs ? (await runJs(id)).ms : undefined;
       const raw = raw1 ?? (await runRaw(id));
-      samples.push({ layer, api: a.ms, raw: raw.ms, blast: a.blast, returned: a.returned });
+      samples.push({ layer, api: a.ms, raw: raw.ms, js, blast: a.blast, returned: a.returned, bytes: a.bytes });
     }
     if (!smoke) console.log(`  sampled ${layer}`);
   }
 
-  const widths = [22, 5, 8, 8, 8, 8, 8, 8, 8, 8, 6];
-  console.log('\nimpact latency (ms), API = GraphQL in-process (yoga.fetch) with states, paths and CI fields; raw = Cypher reachability ids only');
-  printRow(['stratum', 'n', 'blast50', 'blastMax', 'api p50', 'api p95', 'api p99', 'raw p50', 'raw p95', 'raw p99', 'ratio'], widths);
+  const widths = [22, 5, 8, 8, 8, 8, 8, 8, 8, 8, 6, 8, 8, 12];
+  console.log(
+    '\nimpact latency (ms), API = GraphQL in-process (yoga.fetch, graphql-jit) with states, paths and CI fields, to the last byte; ' +
+      'raw = Cypher reachability ids only; js = the API with graphql-js (BENCH_IMPACT_COMPARE_JS=1); MB = response size p50/max',
+  );
+  printRow(['stratum', 'n', 'blast50', 'blastMax', 'api p50', 'api p95', 'api p99', 'raw p50', 'raw p95', 'raw p99', 'ratio', 'js p50', 'js p99', 'MB p50/max'], widths);
   for (const { layer } of STRATA) summarise(layer, samples.filter((s) => s.layer === layer), widths);
   summarise('all', samples, widths);
   summarise('blast <= 15k', samples.filter((s) => s.blast <= 15_000), widths);
@@ -175,6 +299,8 @@ async function runScale(graph: Graph, n: number, smoke: boolean, options: BenchO
 
   const m = mem.stop();
   const heapUsed = await neo4jHeapUsed(graph);
+  const jvm = processUsage(pid);
+  console.log(`load average at end: ${loadavg()}${jvm ? `; neo4j JVM peak RSS ${mb(jvm.peakRssBytes)} (heap + page cache + off-heap)` : ''}`);
   let store = '-';
   if (options.neo4j) {
     try {

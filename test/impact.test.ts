@@ -324,3 +324,40 @@ describe('impact: input errors', () => {
     expect(negative.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
   });
 });
+
+describe('impact: the executor (graphql-jit) keeps the limits and the error mapping', () => {
+  it('a report query over the cost or depth limit is refused as BAD_USER_INPUT, with or without the JIT', async () => {
+    const t = topology().ci('db', 'Database').ci('app', 'Application').rel('app', 'DEPENDS_ON', 'db');
+    await t.load();
+    const { createApp } = await import('../server/app.js');
+    const { createLogger } = await import('../server/log.js');
+    const before = process.env.FAULTLINE_GRAPHQL_JIT;
+    try {
+      for (const jit of ['1', '0']) {
+        process.env.FAULTLINE_GRAPHQL_JIT = jit;
+        const { yoga } = createApp({ graph, authEnabled: false, webDist: 'web/dist', graphiql: false, maxComplexity: 20, maxQueryDepth: 4, log: createLogger('silent') });
+        const ask = async (query: string) =>
+          (await (
+            await yoga.fetch('http://localhost/graphql', {
+              method: 'POST',
+              headers: { 'content-type': 'application/json' },
+              body: JSON.stringify({ query, variables: { input: { ciIds: [t.id('db')] } } }),
+            })
+          ).json()) as { data?: { impact: { totalCount: number } } | null; errors?: { message: string; extensions?: { code?: string } }[] };
+        const cheap = await ask('query($input: ImpactInput!) { impact(input: $input) { totalCount } }');
+        expect(cheap.errors, `jit=${jit}`).toBeUndefined();
+        expect(cheap.data?.impact.totalCount).toBe(1);
+        const costly = await ask('query($input: ImpactInput!) { impact(input: $input) { impacted { ci { id name } path { ci { id name } } } } }');
+        expect(costly.errors?.[0]?.extensions?.code, `jit=${jit}`).toBe('BAD_USER_INPUT');
+        expect(costly.errors?.[0]?.message).toMatch(/too expensive/);
+        const deep = await ask('query($input: ImpactInput!) { impact(input: $input) { impacted { path { ci { relationships { from { id } } } } } } }');
+        expect(deep.errors?.[0]?.extensions?.code, `jit=${jit}`).toBe('BAD_USER_INPUT');
+        const missing = await ask('query { impact(input: {ciIds: ["00000000-0000-4000-8000-000000000000"]}) { totalCount } }');
+        expect(missing.errors?.[0]?.extensions?.code, `jit=${jit}`).toBe('NOT_FOUND');
+      }
+    } finally {
+      if (before === undefined) delete process.env.FAULTLINE_GRAPHQL_JIT;
+      else process.env.FAULTLINE_GRAPHQL_JIT = before;
+    }
+  });
+});
