@@ -26,6 +26,10 @@ const STRATA: { layer: Layer; samples: number }[] = [
   { layer: 'platformService', samples: 6 },
 ];
 
+/** A hub reaches at least this share of the CMDB (100k CIs at N = 1M). */
+const HUB_FRACTION = 0.1;
+const MAX_HUBS = 8;
+
 const QUERY = `
 query Impact($input: ImpactInput!) {
   impact(input: $input) {
@@ -37,7 +41,7 @@ query Impact($input: ImpactInput!) {
 }`;
 
 interface Sample {
-  layer: Layer;
+  layer: Layer | 'hub';
   api: number;
   raw: number;
   /** The same request with graphql-js's executor instead of graphql-jit (BENCH_IMPACT_COMPARE_JS=1). */
@@ -270,21 +274,32 @@ async function runScale(graph: Graph, n: number, smoke: boolean, options: BenchO
   }
 
   const samples: Sample[] = [];
+  const measure = async (layer: Sample['layer'], id: string, rawFirst: boolean) => {
+    // Alternate which side runs first so neither always gets the warmer cache.
+    const raw1 = rawFirst ? await runRaw(id) : undefined;
+    const a = await runApi(id);
+    const js = runJs ? (await runJs(id)).ms : undefined;
+    const raw = raw1 ?? (await runRaw(id));
+    samples.push({ layer, api: a.ms, raw: raw.ms, js, blast: a.blast, returned: a.returned, bytes: a.bytes });
+  };
   for (const { layer, samples: count } of STRATA) {
     const ids = byLayer[layer];
     if (ids.length === 0) continue;
-    for (let i = 0; i < (smoke ? Math.min(2, count) : count); i++) {
-      const id = pick(ids);
-      // Alternate which side runs first so neither always gets the warmer cache.
-      const first = i % 2 === 0;
-      const raw1 = first ? await runRaw(id) : undefined;
-      const a = await runApi(id);
-      const js = runJs ? (await runJs(id)).ms : undefined;
-      const raw = raw1 ?? (await runRaw(id));
-      samples.push({ layer, api: a.ms, raw: raw.ms, js, blast: a.blast, returned: a.returned, bytes: a.bytes });
-    }
+    for (let i = 0; i < (smoke ? Math.min(2, count) : count); i++) await measure(layer, pick(ids), i % 2 === 0);
     if (!smoke) console.log(`  sampled ${layer}`);
   }
+
+  // Hubs: the issue's "hubs with >= 100k blast radius". Candidates are the CIs of the
+  // layers that fan out widest (every platform service, site and core switch); a hub is
+  // one whose raw reachability is at least HUB_FRACTION of the CMDB (100k at N = 1M).
+  // Each hub is measured once, up to MAX_HUBS, largest blast first.
+  const hubThreshold = Math.round(n * HUB_FRACTION);
+  const candidates = [...byLayer.platformService, ...byLayer.site, ...byLayer.networkCore];
+  const sized: { id: string; size: number }[] = [];
+  for (const id of smoke ? candidates.slice(0, 4) : candidates) sized.push({ id, size: (await runRaw(id)).size });
+  const hubs = sized.filter((c) => c.size >= hubThreshold).sort((a, b) => b.size - a.size).slice(0, MAX_HUBS);
+  console.log(`  hubs: ${hubs.length} of ${sized.length} candidates reach >= ${hubThreshold.toLocaleString('en')} CIs`);
+  for (const [i, hub] of hubs.entries()) await measure('hub', hub.id, i % 2 === 0);
 
   const widths = [22, 5, 8, 8, 8, 8, 8, 8, 8, 8, 6, 8, 8, 12];
   console.log(
@@ -293,8 +308,9 @@ async function runScale(graph: Graph, n: number, smoke: boolean, options: BenchO
   );
   printRow(['stratum', 'n', 'blast50', 'blastMax', 'api p50', 'api p95', 'api p99', 'raw p50', 'raw p95', 'raw p99', 'ratio', 'js p50', 'js p99', 'MB p50/max'], widths);
   for (const { layer } of STRATA) summarise(layer, samples.filter((s) => s.layer === layer), widths);
-  summarise('all', samples, widths);
-  summarise('blast <= 15k', samples.filter((s) => s.blast <= 15_000), widths);
+  summarise(`hub >= ${hubThreshold.toLocaleString('en')}`, samples.filter((s) => s.layer === 'hub'), widths);
+  summarise('all (hubs excluded)', samples.filter((s) => s.layer !== 'hub'), widths);
+  summarise('blast <= 15k', samples.filter((s) => s.layer !== 'hub' && s.blast <= 15_000), widths);
   summarise('blast >= 100k', samples.filter((s) => s.blast >= 100_000), widths);
 
   const m = mem.stop();
