@@ -18,7 +18,7 @@
  */
 import { USER_FACING_CLASSES } from '../../graph-schema/index.js';
 import type { IndexedSubgraph } from '../impact/index.js';
-import { Spreader } from './spread.js';
+import { Spreader, type Spread } from './spread.js';
 
 export interface RcaObservation {
   ciId: string;
@@ -63,10 +63,20 @@ export interface RcaOptions {
   degradedRatio: number;
   /** Log prior of a second, independent failure (default ln 0.02). */
   secondRootLogPrior: number;
-  /** How many of the best single candidates are paired with a second root (default 8). */
+  /** How many of the best single candidates are paired with a second root (default 30). */
   pairedSingles: number;
-  /** Among how many of the best single candidates the second root is sought (default 300). */
-  partnerPool: number;
+  /**
+   * Hypotheses scoring this far (natural log) below the best are negligible (default 30:
+   * a posterior share below e^-30): candidates and pairs that cannot reach it are not
+   * propagated further.
+   */
+  margin: number;
+  /**
+   * Also weigh pairs {a, b} where b explains nothing a does not (default true): "b failed
+   * too" is then carried by b's prior alone (a change on it), which is how a second root
+   * hidden inside the first one's footprint can still surface.
+   */
+  pairsWithoutGain: boolean;
   /** Strongest prior factor a change right before the first incident gives (default 30). */
   changeBoost: number;
   /** Strongest prior factor recorded attribute/relationship changes give (default 4). */
@@ -88,8 +98,9 @@ export const DEFAULT_RCA_OPTIONS: RcaOptions = {
   reportB: 1,
   degradedRatio: 0.02,
   secondRootLogPrior: Math.log(0.02),
-  pairedSingles: 8,
-  partnerPool: 300,
+  pairedSingles: 30,
+  margin: 30,
+  pairsWithoutGain: true,
   changeBoost: 30,
   historyBoost: 4,
   incidentBoost: 3,
@@ -116,6 +127,30 @@ export interface RcaInput {
   /** User-facing CIs in the whole graph (sets the noise rate). */
   userFacingTotal: number;
   options?: Partial<RcaOptions>;
+  /**
+   * The subgraph was read by exploration rounds to completion: a candidate whose spread
+   * reaches a CI whose dependents were not read was ruled out there (not an exploration
+   * budget cut).
+   */
+  explored?: boolean;
+  /** A log posterior some single candidate is known to reach (found while exploring). */
+  knownBest?: number;
+  /**
+   * Exploring a subgraph read step by step (the service): rank nothing, only say which
+   * unexpanded CIs the undecided candidates need read next.
+   */
+  exploration?: RcaExploration;
+}
+
+export interface RcaExploration {
+  /** Candidates already exact or ruled out in an earlier round (skipped; read and updated). */
+  decided: Set<string>;
+  /** Best exact single log posterior so far (read and updated). */
+  best: number;
+  /** CIs to read next at most about this many per round. */
+  roundBudget: number;
+  /** Out: the unexpanded CIs to read the dependents of next, most promising candidates first; empty when done. */
+  expand: string[];
 }
 
 export interface RankedCandidate {
@@ -198,8 +233,12 @@ interface Single {
   /** Silent user-facing broken nodes and their weights (for pair overlaps). */
   silent: Int32Array;
   silentWeight: Float32Array;
+  /** Farms it hits without taking them down (a shared one calls for a joint propagation of a pair). */
+  softFarms: Int32Array;
   weight: number;
   complete: boolean;
+  /** Ruled out before its spread was complete (explained and damage are lower bounds). */
+  dead: boolean;
   brokenCount: number;
   degradedObservations: number;
   logPrior: number;
@@ -247,40 +286,55 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
     lnBeta(explained + o.reportA, weight + o.reportB) - lnB0 + degraded * lnDegraded + (nObs - explained) * lnEta;
   const observedIncidents = new Set(observations.flatMap((ob) => ob.incidentIds));
 
+  const tick = process.env.RCA_PROFILE ? (label: string) => console.log(label, (performance.now() - t00).toFixed(1)) : () => {};
+  const t00 = performance.now();
   const spreader = new Spreader(g);
   const cap = Math.max(o.damageCap, o.damagePerObservation * nObs);
-  const singles: Single[] = [];
+  // What counts against a candidate: user-facing CIs nobody reported.
+  const silentMask = new Uint8Array(n);
+  for (let i = 0; i < n; i++) if (userFacing[i] && obsOf[i]! < 0) silentMask[i] = 1;
+  let silentTotal = input.userFacingTotal;
+  for (let i = 0; i < n; i++) silentTotal += silentMask[i]!;
+
+  // Reach: how many observations lie downstream of each node (an upper bound on what
+  // its failure explains; redundancy can only lower it). One upstream walk per observation.
+  const providersOf: number[][] = Array.from({ length: n }, () => []);
+  g.dependents.forEach((deps, p) => {
+    for (const d of deps) providersOf[d.ci]!.push(p);
+  });
+  const reach = new Int32Array(n);
+  const stamp = new Int32Array(n);
+  for (let k = 0; k < nObs; k++) {
+    const start = g.index.get(observations[k]!.ciId);
+    if (start === undefined) continue;
+    const stack = [start];
+    stamp[start] = k + 1;
+    while (stack.length > 0) {
+      const x = stack.pop()!;
+      reach[x]!++;
+      for (const p of providersOf[x]!) {
+        if (stamp[p] !== k + 1) {
+          stamp[p] = k + 1;
+          stack.push(p);
+        }
+      }
+    }
+  }
+
+  // Priors: changes, recorded attribute/relationship changes, open incidents on the candidate.
+  interface Candidate {
+    node: number;
+    ciId: string;
+    logPrior: number;
+    changes: RcaChange[];
+    priorReasons: string[];
+  }
+  const candidates: Candidate[] = [];
   const seen = new Set<number>();
   for (const ciId of input.candidates) {
     const node = g.index.get(ciId);
-    if (node === undefined || seen.has(node) || !g.active[node]) continue;
+    if (node === undefined || seen.has(node) || !g.active[node] || reach[node] === 0) continue;
     seen.add(node);
-    const s = spreader.spread(node, cap);
-    const explained: number[] = [];
-    const explainedState: number[] = [];
-    const silent: number[] = [];
-    const silentWeight: number[] = [];
-    let weight = 0;
-    let complete = s.complete;
-    let degradedObservations = 0;
-    for (let k = 0; k < s.nodes.length; k++) {
-      const i = s.nodes[k]!;
-      const down = s.states[k] === 2;
-      if (unexpanded[i]) complete = false;
-      if (obsOf[i]! >= 0) {
-        explained.push(obsOf[i]!);
-        explainedState.push(s.states[k]!);
-        if (!down) degradedObservations++;
-      } else if (userFacing[i]) {
-        const w = down ? 1 : o.degradedRatio;
-        silent.push(i);
-        silentWeight.push(w);
-        weight += w;
-      }
-    }
-    if (explained.length === 0) continue;
-
-    // Prior: changes, recorded attribute/relationship changes, open incidents on it.
     let logPrior = 0;
     const priorReasons: string[] = [];
     const changes = [...(input.changes?.get(ciId) ?? [])].sort((a, b) => b.implementedAt - a.implementedAt);
@@ -311,83 +365,245 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
       logPrior += Math.log(o.incidentBoost);
       priorReasons.push(`${plural(others.length, 'other open incident')} on it: ${list(others.map((i) => i.id), 3)}`);
     }
+    candidates.push({ node, ciId, logPrior, changes, priorReasons });
+  }
+  if (candidates.length === 0) return [];
+  tick('priors');
+  const maxPrior = Math.max(...candidates.map((c) => c.logPrior));
 
-    singles.push({
-      node,
-      ciId,
+  const toSingle = (c: Candidate, s: Spread, dead: boolean): Single => {
+    const explained: number[] = [];
+    const explainedState: number[] = [];
+    const silent: number[] = [];
+    const silentWeight: number[] = [];
+    let weight = 0;
+    let complete = s.complete;
+    let degradedObservations = 0;
+    for (let k = 0; k < s.nodes.length; k++) {
+      const i = s.nodes[k]!;
+      const down = s.states[k] === 2;
+      if (unexpanded[i]) complete = false;
+      if (obsOf[i]! >= 0) {
+        explained.push(obsOf[i]!);
+        explainedState.push(s.states[k]!);
+        if (!down) degradedObservations++;
+      } else if (userFacing[i]) {
+        const w = down ? 1 : o.degradedRatio;
+        silent.push(i);
+        silentWeight.push(w);
+        weight += w;
+      }
+    }
+    return {
+      node: c.node,
+      ciId: c.ciId,
       explained: Int32Array.from(explained),
       explainedState: Uint8Array.from(explainedState),
       silent: Int32Array.from(silent),
       silentWeight: Float32Array.from(silentWeight),
+      softFarms: s.softFarms,
       weight,
       complete,
+      dead,
       brokenCount: s.nodes.length,
       degradedObservations,
-      logPrior,
+      logPrior: c.logPrior,
       logLik: logLik(explained.length, degradedObservations, weight),
-      changes,
-      priorReasons,
-    });
-  }
-  if (singles.length === 0) return [];
+      changes: c.changes,
+      priorReasons: c.priorReasons,
+    };
+  };
 
-  // Hypotheses: every single, and pairs {a, b} with a among the best singles.
+  // Bounds. For a fixed silent weight W, logLik is convex in the number explained E, so
+  // over 1..E it peaks at an end; for a fixed E it falls as W grows. A candidate reaching
+  // `r` observations with at least W silent damage can score at most ubSingle alone, and
+  // at most ubPair as one of two roots.
+  const ubLik = (e: number, w: number) => (e <= 0 ? Number.NEGATIVE_INFINITY : Math.max(logLik(1, 0, w), logLik(e, 0, w)));
+  const ubOf = (c: Candidate, w: number) =>
+    Math.max(ubLik(reach[c.node]!, w) + c.logPrior, ubLik(nObs, w) + c.logPrior + maxPrior + o.secondRootLogPrior);
+  /** The smallest silent damage that rules c out against `cutoff` (Infinity: none does). */
+  const damageLimit = (c: Candidate, cutoff: number) => {
+    if (ubOf(c, silentTotal) >= cutoff) return Number.POSITIVE_INFINITY;
+    let lo = 0;
+    let hi = silentTotal;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (ubOf(c, mid) < cutoff) hi = mid;
+      else lo = mid + 1;
+    }
+    return lo;
+  };
+
+  // Every candidate first spreads only until its silent damage reaches what it could
+  // explain (cheap; the small ones are then exact). The best exact single sets a cutoff
+  // `margin` below it; a candidate whose bound falls under the cutoff is ruled out
+  // (its posterior share is below e^-margin) and stops spreading there. The others, best
+  // bound first, spread until the cutoff rules them out or they are exact.
+  const singles: Single[] = [];
+  const deadSingles: { single: Single; ub: number }[] = [];
+  const damageOf = (s: Spread) => {
+    let w = 0;
+    for (let k = 0; k < s.nodes.length; k++) if (s.states[k] === 2 && silentMask[s.nodes[k]!]) w++;
+    return w;
+  };
+  const exploration = input.exploration;
+  let best = Math.max(input.knownBest ?? Number.NEGATIVE_INFINITY, exploration?.best ?? Number.NEGATIVE_INFINITY);
+  /** Exploring: undecided candidates (their spread reached CIs whose dependents are not read yet). */
+  const needs: { ub: number; nodes: number[] }[] = [];
+  const pending: { c: Candidate; s: Spread; ub: number }[] = [];
+  const take = (c: Candidate, s: Spread) => {
+    const single = toSingle(c, s, false);
+    if (input.explored && s.complete && !single.complete) {
+      // The exploration stopped reading below it: it was ruled out there.
+      single.dead = true;
+      if (single.explained.length > 0) deadSingles.push({ single, ub: ubOf(c, damageOf(s)) });
+      return;
+    }
+    if (single.complete) best = Math.max(best, single.logLik + single.logPrior);
+    if (exploration) {
+      const open = s.complete ? Array.from(s.nodes).filter((i) => unexpanded[i]) : [];
+      if (open.length > 0) needs.push({ ub: ubOf(c, damageOf(s)), nodes: open });
+      else exploration.decided.add(c.ciId);
+    }
+    if (single.explained.length === 0) return;
+    singles.push(single);
+  };
+  for (const c of candidates) {
+    if (exploration?.decided.has(c.ciId)) continue;
+    const s = spreader.spread(c.node, cap, { mask: silentMask, limit: Math.max(1, reach[c.node]!) });
+    if (!s.stopped) take(c, s);
+    else pending.push({ c, s, ub: 0 });
+  }
+  tick(`pass1 ${candidates.length} pending ${pending.length}`);
+  for (const p of pending) p.ub = ubOf(p.c, damageOf(p.s));
+  pending.sort((x, y) => y.ub - x.ub);
+  for (const p of pending) {
+    const cutoff = best - o.margin;
+    let limit = damageLimit(p.c, cutoff);
+    let s = p.s;
+    if (damageOf(s) < limit) {
+      s = spreader.spread(p.c.node, cap, Number.isFinite(limit) ? { mask: silentMask, limit } : undefined);
+      if (!s.stopped) {
+        take(p.c, s);
+        continue;
+      }
+      limit = damageOf(s);
+    }
+    exploration?.decided.add(p.c.ciId);
+    const single = toSingle(p.c, s, true);
+    if (single.explained.length > 0) deadSingles.push({ single, ub: ubOf(p.c, limit) });
+  }
+  if (exploration) {
+    // The most promising undecided candidates first, until the round's budget is spent.
+    exploration.best = best;
+    needs.sort((x, y) => y.ub - x.ub);
+    const chosen = new Set<number>();
+    for (const need of needs) {
+      if (chosen.size >= exploration.roundBudget) break;
+      for (const i of need.nodes) chosen.add(i);
+    }
+    exploration.expand = [...chosen].map((i) => g.ids[i]!);
+    return [];
+  }
+  if (singles.length === 0 && deadSingles.length === 0) return [];
+  tick(`pass2 singles ${singles.length} dead ${deadSingles.length}`);
+
+  // Hypotheses: every single, and pairs {a, b} with a among the best singles and b any
+  // single that explains something a does not. A pair whose bound is negligible against
+  // the best hypothesis is skipped; when a and b degrade a common CI (two members of one
+  // farm) the pair is propagated jointly, otherwise the union of the two is exact.
   const post = (s: Single) => s.logLik + s.logPrior;
   const bySingle = [...singles].sort((x, y) => post(y) - post(x));
   const hypotheses: { members: number[]; logPost: number }[] = singles.map((_s, k) => ({ members: [k], logPost: post(singles[k]!) }));
+  let bestAll = bySingle.length > 0 ? post(bySingle[0]!) : Number.NEGATIVE_INFINITY;
   const indexOf = new Map(singles.map((s, k) => [s, k]));
   const explainedMark = new Uint8Array(nObs);
   const silentMark = new Float32Array(n);
-  const pairSeen = new Set<string>();
+  const degradedMark = new Uint8Array(n);
+  const pairSeen = new Set<number>();
+  let jointCount = 0;
   const bestPair = new Map<number, { partner: number; logPost: number; explained: number }>();
-  const partners = bySingle.slice(0, o.partnerPool).map((s) => indexOf.get(s)!);
   for (const a of bySingle.slice(0, o.pairedSingles)) {
+    if (post(a) + maxPrior + o.secondRootLogPrior < bestAll - o.margin) break;
     const ka = indexOf.get(a)!;
     a.explained.forEach((ob, k) => (explainedMark[ob] = a.explainedState[k]!));
     for (let k = 0; k < a.silent.length; k++) silentMark[a.silent[k]!] = a.silentWeight[k]!;
-    for (const kb of partners) {
+    for (const i of a.softFarms) degradedMark[i] = 1;
+    for (let kb = 0; kb < singles.length; kb++) {
       const b = singles[kb]!;
       if (kb === ka) continue;
       let gained = 0;
+      for (const ob of b.explained) if (!explainedMark[ob]) gained++;
+      if (gained === 0 && !o.pairsWithoutGain) continue;
+      const key = Math.min(ka, kb) * singles.length + Math.max(ka, kb);
+      if (pairSeen.has(key)) continue;
+      const explained = a.explained.length + gained;
+      const priors = a.logPrior + b.logPrior + o.secondRootLogPrior;
+      if (ubLik(explained, Math.max(a.weight, b.weight)) + priors < bestAll - o.margin) continue;
+      pairSeen.add(key);
+      let shared = false;
+      for (const i of b.softFarms) {
+        if (degradedMark[i]) {
+          shared = true;
+          break;
+        }
+      }
       let upgraded = 0;
-      b.explained.forEach((ob, k) => {
-        if (!explainedMark[ob]) gained++;
-        else if (explainedMark[ob] === 1 && b.explainedState[k] === 2) upgraded++;
-      });
-      if (gained === 0) continue;
       let newlyDegraded = 0;
       b.explained.forEach((ob, k) => {
-        if (!explainedMark[ob] && b.explainedState[k] === 1) newlyDegraded++;
+        if (!explainedMark[ob]) {
+          if (b.explainedState[k] === 1) newlyDegraded++;
+        } else if (explainedMark[ob] === 1 && b.explainedState[k] === 2) upgraded++;
       });
-      const key = ka < kb ? `${ka},${kb}` : `${kb},${ka}`;
-      if (pairSeen.has(key)) continue;
-      pairSeen.add(key);
       let overlap = 0;
       for (let k = 0; k < b.silent.length; k++) overlap += Math.min(silentMark[b.silent[k]!]!, b.silentWeight[k]!);
-      const explained = a.explained.length + gained;
+      const unionWeight = a.weight + b.weight - overlap;
       const degraded = a.degradedObservations - upgraded + newlyDegraded;
-      const logPost = logLik(explained, degraded, a.weight + b.weight - overlap) + a.logPrior + b.logPrior + o.secondRootLogPrior;
+      let logPost = logLik(explained, degraded, unionWeight) + priors;
+      // Jointly they break what the union breaks, some of it harder: at best no
+      // observation is left DEGRADED, and the silent weight does not fall.
+      if (shared && logLik(explained, 0, unionWeight) + priors >= bestAll - o.margin) {
+        jointCount++;
+        // Two members of one farm: together they may take down what each only degrades.
+        let e = 0;
+        let d = 0;
+        let w = 0;
+        const s = spreader.spread([a.node, b.node], cap);
+        for (let k = 0; k < s.nodes.length; k++) {
+          const i = s.nodes[k]!;
+          const down = s.states[k] === 2;
+          if (obsOf[i]! >= 0) {
+            e++;
+            if (!down) d++;
+          } else if (userFacing[i]) w += down ? 1 : o.degradedRatio;
+        }
+        logPost = logLik(e, d, w) + priors;
+      }
       hypotheses.push({ members: [ka, kb], logPost });
+      bestAll = Math.max(bestAll, logPost);
       for (const [self, other] of [[ka, kb], [kb, ka]] as const) {
-        const best = bestPair.get(self);
-        if (!best || logPost > best.logPost) bestPair.set(self, { partner: other, logPost, explained });
+        const current = bestPair.get(self);
+        if (!current || logPost > current.logPost) bestPair.set(self, { partner: other, logPost, explained });
       }
     }
     for (const ob of a.explained) explainedMark[ob] = 0;
     for (let k = 0; k < a.silent.length; k++) silentMark[a.silent[k]!] = 0;
+    for (const i of a.softFarms) degradedMark[i] = 0;
   }
+  tick(`pairs ${hypotheses.length} joint ${jointCount}`);
   const z = logSumExp(hypotheses.map((h) => h.logPost));
   if (process.env.RCA_DEBUG) {
     for (const h of [...hypotheses].sort((x, y) => y.logPost - x.logPost).slice(0, 5)) {
       console.log('H', h.members.map((m) => name(singles[m]!.ciId)).join('+'), h.logPost.toFixed(1), h.members.map((m) => singles[m]!.explained.length));
     }
   }
+  // A candidate's score is its posterior marginal: the probability that it failed,
+  // summed over every hypothesis it is part of (alone or with a second root).
   const marginal = new Float64Array(singles.length);
   for (const h of hypotheses) {
     const p = Math.exp(h.logPost - z);
-    for (const m of h.members) if (p > marginal[m]!) marginal[m] = p;
+    for (const m of h.members) marginal[m]! += p;
   }
-
   // Order: posterior; ties (indistinguishable failures) go to the one observed failing
   // itself, then to the smallest failure, then by name.
   const order = singles.map((_s, k) => k);
@@ -407,12 +623,18 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
     return nx < ny ? -1 : nx > ny ? 1 : sx.ciId < sy.ciId ? -1 : 1;
   });
 
-  return order.map((k): RankedCandidate => {
-    const s = singles[k]!;
+  // Ruled-out candidates (posterior share below e^-margin) follow, best bound first; what
+  // they explain and break is what was found before they were ruled out.
+  deadSingles.sort((x, y) => y.ub - x.ub);
+  const rows = [
+    ...order.map((k) => ({ s: singles[k]!, k, score: marginal[k]! })),
+    ...deadSingles.map((d) => ({ s: d.single, k: -1, score: 0 })),
+  ];
+  return rows.map(({ s, k, score }): RankedCandidate => {
     const explains = Array.from(s.explained, (ob) => observations[ob]!.ciId);
     const evidence: string[] = [];
     const observedNames = explains.map(name);
-    evidence.push(`explains ${s.explained.length} of ${plural(nObs, 'failing CI')}: ${list(observedNames)}`);
+    evidence.push(`explains ${s.dead ? 'at least ' : ''}${s.explained.length} of ${plural(nObs, 'failing CI')}: ${list(observedNames)}`);
     if (obsOf[s.node]! >= 0) {
       const incidents = observations[obsOf[s.node]!]!.incidentIds;
       evidence.push(incidents.length ? `is itself reported failing (${list(incidents, 3)})` : 'is itself observed failing');
@@ -427,9 +649,10 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
     if (s.degradedObservations > 0) {
       evidence.push(`${plural(s.degradedObservations, 'of the failing CIs', 'of the failing CIs')} would only be DEGRADED by it (redundancy keeps enough members up)`);
     }
-    if (s.explained.length < nObs) evidence.push(`leaves ${plural(nObs - s.explained.length, 'failing CI')} unexplained`);
+    if (s.dead) evidence.push('ruled out: it would break far more than is reported, whatever else it explains');
+    else if (s.explained.length < nObs) evidence.push(`leaves ${plural(nObs - s.explained.length, 'failing CI')} unexplained`);
     evidence.push(...s.priorReasons);
-    const pair = bestPair.get(k);
+    const pair = k >= 0 ? bestPair.get(k) : undefined;
     let partner: string | null = null;
     if (pair && pair.logPost > post(s)) {
       partner = singles[pair.partner]!.ciId;
@@ -439,7 +662,7 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
     }
     return {
       ciId: s.ciId,
-      score: marginal[k]!,
+      score,
       logScore: post(s),
       explains,
       unobservedDamage: s.weight,

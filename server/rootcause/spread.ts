@@ -19,6 +19,23 @@ export interface Spread {
   readonly states: Uint8Array;
   /** False when the walk stopped at `cap` broken nodes (what it found is a lower bound). */
   readonly complete: boolean;
+  /** True when the walk stopped because `stop.limit` silent nodes went DOWN. */
+  readonly stopped: boolean;
+  /**
+   * Farms (HAS_MEMBER) that lost members but stayed up or only DEGRADED: a second failure
+   * hitting one of them too can take it down, so a joint failure is not the union of two
+   * single ones exactly when two failures share such a farm.
+   */
+  readonly softFarms: Int32Array;
+}
+
+/**
+ * Stop early once this many nodes with `mask` set have gone DOWN: the candidate's
+ * silent damage is then known to be at least `limit`, enough to rule it out.
+ */
+export interface SpreadStop {
+  mask: Uint8Array;
+  limit: number;
 }
 
 export class Spreader {
@@ -29,6 +46,7 @@ export class Spreader {
   private readonly worstOther: Uint8Array;
   private readonly touched: Int32Array;
   private readonly mark: Uint8Array;
+  private readonly failedMark: Uint8Array;
 
   constructor(private readonly g: IndexedSubgraph) {
     const n = g.ids.length;
@@ -39,10 +57,14 @@ export class Spreader {
     this.worstOther = new Uint8Array(n);
     this.touched = new Int32Array(n);
     this.mark = new Uint8Array(n);
+    this.failedMark = new Uint8Array(n);
   }
 
-  /** The CIs a failure of node `failed` breaks; stops after `cap` broken nodes. */
-  spread(failed: number, cap = Number.POSITIVE_INFINITY): Spread {
+  /**
+   * The CIs a failure of node(s) `failed` breaks (several: a joint failure, exactly as
+   * the impact rule sees it); stops after `cap` broken nodes or at `stop`.
+   */
+  spread(failed: number | readonly number[], cap = Number.POSITIVE_INFINITY, stop?: SpreadStop): Spread {
     const g = this.g;
     let touchedCount = 0;
     const touch = (i: number) => {
@@ -51,13 +73,22 @@ export class Spreader {
         this.touched[touchedCount++] = i;
       }
     };
+    const roots = (typeof failed === 'number' ? [failed] : failed).filter((f) => g.active[f]);
     const broken: number[] = [];
     let complete = true;
-    if (g.active[failed]) {
-      touch(failed);
-      this.state[failed] = DOWN;
-      broken.push(failed);
-      const work = [failed];
+    let stopped = 0;
+    let stoppedAtLimit = false;
+    const work: number[] = [];
+    for (const f of roots) {
+      if (this.failedMark[f]) continue;
+      this.failedMark[f] = 1;
+      touch(f);
+      this.state[f] = DOWN;
+      broken.push(f);
+      work.push(f);
+      if (stop?.mask[f]) stopped++;
+    }
+    if (work.length > 0) {
       while (work.length > 0) {
         const p = work.pop()!;
         const before = this.sent[p]!;
@@ -73,15 +104,21 @@ export class Spreader {
           } else if (now > this.worstOther[d]!) {
             this.worstOther[d] = now;
           }
-          if (d === failed) continue;
+          if (this.failedMark[d]) continue;
           const fromMembers =
             this.impactedMembers[d]! > 0 ? (g.members[d]! - this.downMembers[d]! < g.minUp[d]! ? DOWN : DEGRADED) : NONE;
           const next = Math.max(this.worstOther[d]!, fromMembers);
           if (next > this.state[d]!) {
             if (this.state[d] === NONE) broken.push(d);
+            if (next === DOWN && stop?.mask[d]) stopped++;
             this.state[d] = next;
             work.push(d);
           }
+        }
+        if (stop && stopped >= stop.limit && work.length > 0) {
+          complete = false;
+          stoppedAtLimit = true;
+          break;
         }
         if (broken.length >= cap) {
           complete = work.length === 0;
@@ -91,15 +128,18 @@ export class Spreader {
     }
     const nodes = Int32Array.from(broken);
     const states = Uint8Array.from(broken, (i) => this.state[i]!);
+    const softFarms: number[] = [];
     for (let k = 0; k < touchedCount; k++) {
       const i = this.touched[k]!;
+      if (this.impactedMembers[i]! > 0 && this.state[i]! < DOWN) softFarms.push(i);
       this.mark[i] = 0;
       this.state[i] = NONE;
       this.sent[i] = NONE;
       this.downMembers[i] = 0;
       this.impactedMembers[i] = 0;
       this.worstOther[i] = NONE;
+      this.failedMark[i] = 0;
     }
-    return { nodes, states, complete };
+    return { nodes, states, complete, stopped: stoppedAtLimit, softFarms: Int32Array.from(softFarms) };
   }
 }
