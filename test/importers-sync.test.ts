@@ -3,6 +3,9 @@
  * idempotency, withdrawal and retirement, the guard, dry run, conflicts, manual edits and
  * precedence, relationship provenance, scoped withdrawal, the lock, and importRuns.
  */
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { createCI, getCI, updateCI } from '../server/cis/service.js';
 import type { Graph } from '../server/db/index.js';
@@ -222,4 +225,42 @@ describe('sync engine', () => {
     );
     expect(node.node).toEqual({ __typename: 'ImportRun', source: 'test' });
   });
+
+  it('plans across batches: forward references, conflicts with an earlier batch, spool files removed', async () => {
+    const spoolDir = mkdtempSync(join(tmpdir(), 'faultline-spool-test-'));
+    try {
+      // batchSize 2: the users reference the group that comes last, in a later batch.
+      const twin = { ...user(9), key: 'u9-twin', origin: 'row 99' };
+      const report = await sync([...users(5), twin, user(9), group], { batchSize: 2, spoolDir });
+      expect(report.counts).toMatchObject({ created: 7, conflicts: 1, relationshipsCreated: 6 });
+      expect(report.conflicts[0]!.origin).toBe('row 9');
+      expect(report.conflicts[0]!.reason).toMatch(/also claimed by the record at row 99/);
+      expect(readdirSync(spoolDir)).toEqual([]);
+      const again = await sync([group, ...users(5), twin], { batchSize: 3, spoolDir });
+      expect(again.counts).toMatchObject({ created: 0, unchanged: 7, relationshipsUnchanged: 6, relationshipsCreated: 0 });
+      expect(readdirSync(spoolDir)).toEqual([]);
+    } finally {
+      rmSync(spoolDir, { recursive: true, force: true });
+    }
+  });
+
+  it("refreshes a relationship's lastSeen only when it is due (lastSeenIntervalMs)", async () => {
+    const lastSeen = async () => {
+      const rows = await graph.read('MATCH ()-[r:MEMBER_OF]->() RETURN r.lastSeen AS lastSeen');
+      return rows.map((r) => (JSON.parse(String(r.lastSeen)) as Record<string, number>).test!);
+    };
+    const first = await sync([group, ...users(3)]);
+    const seen1 = await lastSeen();
+    expect(seen1).toEqual([first.startedAt, first.startedAt, first.startedAt]);
+    await new Promise((r) => setTimeout(r, 5));
+    await sync([group, ...users(3)]); // default interval (12 h): nothing to write
+    expect(await lastSeen()).toEqual(seen1);
+    const third = await sync([group, ...users(3)], { lastSeenIntervalMs: 0 });
+    expect(third.counts).toMatchObject({ relationshipsUnchanged: 3, relationshipsCreated: 0 });
+    expect(await lastSeen()).toEqual([third.startedAt, third.startedAt, third.startedAt]);
+    const history = await graph.read("MATCH (h:HistoryEntry {entityType: 'RELATIONSHIP'}) RETURN h.field AS field, h.old AS old, h.new AS new");
+    expect(history).toHaveLength(3); // only 'created': provenance refreshes are not changes
+    expect(history[0]).toMatchObject({ field: 'created', old: 'null' });
+  });
 });
+
