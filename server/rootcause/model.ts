@@ -66,8 +66,8 @@ export interface RcaOptions {
   /** How many of the best single candidates are paired with a second root (default 30). */
   pairedSingles: number;
   /**
-   * Hypotheses scoring this far (natural log) below the best are negligible (default 30:
-   * a posterior share below e^-30): candidates and pairs that cannot reach it are not
+   * Hypotheses scoring this far (natural log) below the best are negligible (default 20:
+   * a posterior share below e^-20, 2e-9): candidates and pairs that cannot reach it are not
    * propagated further.
    */
   margin: number;
@@ -99,7 +99,7 @@ export const DEFAULT_RCA_OPTIONS: RcaOptions = {
   degradedRatio: 0.02,
   secondRootLogPrior: Math.log(0.02),
   pairedSingles: 30,
-  margin: 30,
+  margin: 20,
   pairsWithoutGain: true,
   changeBoost: 30,
   historyBoost: 4,
@@ -512,6 +512,7 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
   // single that explains something a does not. A pair whose bound is negligible against
   // the best hypothesis is skipped; when a and b degrade a common CI (two members of one
   // farm) the pair is propagated jointly, otherwise the union of the two is exact.
+  tick('before pairs');
   const post = (s: Single) => s.logLik + s.logPrior;
   const bySingle = [...singles].sort((x, y) => post(y) - post(x));
   const hypotheses: { members: number[]; logPost: number }[] = singles.map((_s, k) => ({ members: [k], logPost: post(singles[k]!) }));
@@ -522,6 +523,8 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
   const degradedMark = new Uint8Array(n);
   const pairSeen = new Set<number>();
   let jointCount = 0;
+  const pairs: { members: number[]; logPost: number; explained: number }[] = [];
+  const sharedPairs: { h: (typeof pairs)[number]; priors: number; unionWeight: number }[] = [];
   const bestPair = new Map<number, { partner: number; logPost: number; explained: number }>();
   for (const a of bySingle.slice(0, o.pairedSingles)) {
     if (post(a) + maxPrior + o.secondRootLogPrior < bestAll - o.margin) break;
@@ -532,13 +535,15 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
     for (let kb = 0; kb < singles.length; kb++) {
       const b = singles[kb]!;
       if (kb === ka) continue;
+      const priors = a.logPrior + b.logPrior + o.secondRootLogPrior;
+      const floor = bestAll - o.margin;
+      if (ubLik(Math.min(nObs, a.explained.length + b.explained.length), Math.max(a.weight, b.weight)) + priors < floor) continue;
       let gained = 0;
       for (const ob of b.explained) if (!explainedMark[ob]) gained++;
       if (gained === 0 && !o.pairsWithoutGain) continue;
       const key = Math.min(ka, kb) * singles.length + Math.max(ka, kb);
       if (pairSeen.has(key)) continue;
       const explained = a.explained.length + gained;
-      const priors = a.logPrior + b.logPrior + o.secondRootLogPrior;
       if (ubLik(explained, Math.max(a.weight, b.weight)) + priors < bestAll - o.margin) continue;
       pairSeen.add(key);
       let shared = false;
@@ -559,38 +564,56 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
       for (let k = 0; k < b.silent.length; k++) overlap += Math.min(silentMark[b.silent[k]!]!, b.silentWeight[k]!);
       const unionWeight = a.weight + b.weight - overlap;
       const degraded = a.degradedObservations - upgraded + newlyDegraded;
-      let logPost = logLik(explained, degraded, unionWeight) + priors;
-      // Jointly they break what the union breaks, some of it harder: at best no
-      // observation is left DEGRADED, and the silent weight does not fall.
-      if (shared && logLik(explained, 0, unionWeight) + priors >= bestAll - o.margin) {
-        jointCount++;
-        // Two members of one farm: together they may take down what each only degrades.
-        let e = 0;
-        let d = 0;
-        let w = 0;
-        const s = spreader.spread([a.node, b.node], cap);
-        for (let k = 0; k < s.nodes.length; k++) {
-          const i = s.nodes[k]!;
-          const down = s.states[k] === 2;
-          if (obsOf[i]! >= 0) {
-            e++;
-            if (!down) d++;
-          } else if (userFacing[i]) w += down ? 1 : o.degradedRatio;
-        }
-        logPost = logLik(e, d, w) + priors;
-      }
-      hypotheses.push({ members: [ka, kb], logPost });
-      bestAll = Math.max(bestAll, logPost);
-      for (const [self, other] of [[ka, kb], [kb, ka]] as const) {
-        const current = bestPair.get(self);
-        if (!current || logPost > current.logPost) bestPair.set(self, { partner: other, logPost, explained });
-      }
+      const h = { members: [ka, kb], logPost: logLik(explained, degraded, unionWeight) + priors, explained };
+      pairs.push(h);
+      if (shared) sharedPairs.push({ h, priors, unionWeight });
+      else bestAll = Math.max(bestAll, h.logPost);
     }
     for (const ob of a.explained) explainedMark[ob] = 0;
     for (let k = 0; k < a.silent.length; k++) silentMark[a.silent[k]!] = 0;
     for (const i of a.softFarms) degradedMark[i] = 0;
   }
   tick(`pairs ${hypotheses.length} joint ${jointCount}`);
+  tick(`pair loop ${pairs.length}`);
+  // Pairs sharing a farm: jointly they break what the union breaks, some of it harder
+  // (at best no observation left DEGRADED; the silent weight does not fall). Those that
+  // can still matter are propagated jointly, stopping once they cannot.
+  for (const { h, priors, unionWeight } of sharedPairs) {
+    const floor = bestAll - o.margin;
+    if (logLik(h.explained, 0, unionWeight) + priors < floor) {
+      h.logPost = Math.min(h.logPost, floor - 1);
+      continue;
+    }
+    let limit = Math.ceil(unionWeight);
+    while (limit < silentTotal && logLik(h.explained, 0, limit) + priors >= floor) limit = Math.ceil(limit * 1.25) + 1;
+    jointCount++;
+    const s = spreader.spread([singles[h.members[0]!]!.node, singles[h.members[1]!]!.node], cap, { mask: silentMask, limit });
+    if (s.stopped) {
+      h.logPost = Math.min(h.logPost, floor - 1);
+      continue;
+    }
+    let e = 0;
+    let d = 0;
+    let w = 0;
+    for (let k = 0; k < s.nodes.length; k++) {
+      const i = s.nodes[k]!;
+      const down = s.states[k] === 2;
+      if (obsOf[i]! >= 0) {
+        e++;
+        if (!down) d++;
+      } else if (userFacing[i]) w += down ? 1 : o.degradedRatio;
+    }
+    h.logPost = logLik(e, d, w) + priors;
+    bestAll = Math.max(bestAll, h.logPost);
+  }
+  for (const h of pairs) {
+    hypotheses.push(h);
+    const [ka, kb] = h.members as [number, number];
+    for (const [self, other] of [[ka, kb], [kb, ka]] as const) {
+      const current = bestPair.get(self);
+      if (!current || h.logPost > current.logPost) bestPair.set(self, { partner: other, logPost: h.logPost, explained: h.explained });
+    }
+  }
   const z = logSumExp(hypotheses.map((h) => h.logPost));
   if (process.env.RCA_DEBUG) {
     for (const h of [...hypotheses].sort((x, y) => y.logPost - x.logPost).slice(0, 5)) {
