@@ -15,9 +15,14 @@ const ACTIVE_AT = (n: string) => `(${n}.createdAt IS NULL OR ${n}.createdAt <= $
  * (incoming propagating relationships valid at $at: these dependents are reached too)
  * and rule 2's n (distinct active members, reached or not: two open memberships of the
  * same CI are one member). The CI projection is the CI
- * service's (decodeCI reads it) plus minUp, so the API needs no second read of the CIs;
- * it is a list, not a map (CI_COLUMNS in service.ts names the positions): a 40k-CI
- * report decodes markedly faster without 11 map keys per row.
+ * service's (decodeCI reads it) plus minUp and the internal node id, so the API needs no
+ * second read of the CIs; it is a list, not a map (CI_COLUMNS in service.ts names the
+ * positions): a 40k-CI report decodes markedly faster without 11 map keys per row.
+ * Dependents are named by internal node id, not by their `id` property: every dependent
+ * is itself reached (it is one valid propagating hop further), so the service maps the
+ * internal id back through the rows' own ids, and the query reads no property of the
+ * far end of every incoming relationship. Internal ids are only compared within this
+ * one query's result, never stored or sent out.
  */
 export const IMPACT_SUBGRAPH = `
 UNWIND $ids AS id
@@ -25,9 +30,9 @@ MATCH (f:CI {id: id})
 MATCH (f)<-[rs:${TYPES}*0..]-(x:CI)
 WHERE all(r IN rs WHERE ${VALID_AT('r')})
 WITH DISTINCT x
-RETURN [x.id, x.class, x.name, x.status, x.criticality, x.attributes, x.sources, x.createdAt, x.updatedAt, x.retiredAt, x.minUp] AS ci,
+RETURN [x.id, x.class, x.name, x.status, x.criticality, x.attributes, x.sources, x.createdAt, x.updatedAt, x.retiredAt, x.minUp, id(x)] AS ci,
   COUNT { MATCH (x)-[m:HAS_MEMBER]->(p:CI) WHERE ${VALID_AT('m')} AND ${ACTIVE_AT('p')} RETURN DISTINCT p } AS members,
-  [(x)<-[e:${TYPES}]-(y:CI) WHERE ${VALID_AT('e')} | [type(e), y.id]] AS dependents
+  [(x)<-[e:${TYPES}]-(y:CI) WHERE ${VALID_AT('e')} | [type(e), id(y)]] AS dependents
 `;
 
 /**

@@ -54,20 +54,23 @@ interface FetchedSubgraph {
   relationships: SubgraphRelationship[];
 }
 
-/** The positions of IMPACT_SUBGRAPH's `ci` list. */
+/** The positions of IMPACT_SUBGRAPH's `ci` list (then the internal node id, NODE_COLUMN). */
 const CI_COLUMNS = ['id', 'class', 'name', 'status', 'criticality', 'attributes', 'sources', 'createdAt', 'updatedAt', 'retiredAt', 'minUp'] as const;
+const NODE_COLUMN = CI_COLUMNS.length;
 
 async function fetchSubgraph(graph: Graph, ids: string[], at: number): Promise<FetchedSubgraph> {
   const rows: Row[] = await graph.read(Q.IMPACT_SUBGRAPH, { ids, at });
   const cis = new Map<string, CI>();
   const nodes: SubgraphCI[] = [];
-  const relationships: SubgraphRelationship[] = [];
+  /** CI id by internal node id, for the dependents (named by internal id in the query). */
+  const byNode = new Map<number, string>();
   for (const row of rows) {
     const values = row.ci as unknown[];
     const raw: Row = {};
     for (let i = 0; i < CI_COLUMNS.length; i++) raw[CI_COLUMNS[i]!] = values[i];
     const ci = decodeCI(raw);
     cis.set(ci.id, ci);
+    byNode.set(values[NODE_COLUMN] as number, ci.id);
     nodes.push({
       id: ci.id,
       createdAt: typeof raw.createdAt === 'number' ? raw.createdAt : null,
@@ -75,8 +78,17 @@ async function fetchSubgraph(graph: Graph, ids: string[], at: number): Promise<F
       minUp: typeof raw.minUp === 'number' ? raw.minUp : null,
       activeMembers: Number(row.members ?? 0),
     });
-    // The query already kept only relationships valid at `at`.
-    for (const [type, from] of row.dependents as [string, string][]) relationships.push({ type, from, to: ci.id });
+  }
+  const relationships: SubgraphRelationship[] = [];
+  for (const row of rows) {
+    const to = byNode.get((row.ci as unknown[])[NODE_COLUMN] as number)!;
+    // The query already kept only relationships valid at `at`. Every dependent is one
+    // valid hop further, hence reached; one that is not (a relationship committed while
+    // the query ran) is left out, as a dependent outside the subgraph always was.
+    for (const [type, node] of row.dependents as [string, number][]) {
+      const from = byNode.get(node);
+      if (from !== undefined) relationships.push({ type, from, to });
+    }
   }
   return { cis, nodes, relationships };
 }
