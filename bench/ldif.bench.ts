@@ -6,9 +6,11 @@
  *   2. a full sync into Neo4j (identify, reconcile, batched writes with history),
  *   3. the same file again (nothing changes: the idempotent path),
  *   4. baseline: raw Cypher UNWIND CREATE of the same nodes and relationships.
- * Memory is this Node process's peak RSS and heap, sampled every 50 ms.
+ * Memory is this Node process's peak RSS and heap, sampled every 50 ms; run with
+ * NODE_OPTIONS=--expose-gc to also get the live heap (after a full collection every 5 s),
+ * which leaves out garbage V8 has not collected yet.
  */
-import { createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -67,13 +69,37 @@ async function writeDirectory(file: string, n: number): Promise<{ users: number;
   return { users, groups, computers, ous };
 }
 
-function memorySampler() {
+/** Bytes of the sync's spool files (the plan on disk) right now. */
+function spoolBytes(dir: string | undefined): number {
+  if (!dir || !existsSync(dir)) return 0;
+  let total = 0;
+  for (const run of readdirSync(dir)) {
+    try {
+      for (const f of readdirSync(join(dir, run))) total += statSync(join(dir, run, f)).size;
+    } catch {
+      // the run removed its spool meanwhile
+    }
+  }
+  return total;
+}
+
+function memorySampler(spoolDir?: string) {
   let rss = 0;
   let heap = 0;
+  let spool = 0;
+  let live = 0;
+  let ticks = 0;
   const sample = () => {
     const m = process.memoryUsage();
     rss = Math.max(rss, m.rss);
     heap = Math.max(heap, m.heapUsed);
+    if (ticks % 10 === 0) spool = Math.max(spool, spoolBytes(spoolDir));
+    // With --expose-gc: every 5 s a full collection, then the heap that is really held.
+    if (global.gc && ticks % 100 === 99) {
+      global.gc();
+      live = Math.max(live, process.memoryUsage().heapUsed);
+    }
+    ticks++;
   };
   sample();
   const timer = setInterval(sample, 50);
@@ -81,21 +107,24 @@ function memorySampler() {
     stop() {
       clearInterval(timer);
       sample();
-      return { rssMb: Math.round(rss / 2 ** 20), heapMb: Math.round(heap / 2 ** 20) };
+      const mb = (bytes: number) => Math.round(bytes / 2 ** 20);
+      return { rssMb: mb(rss), heapMb: mb(heap), liveMb: global.gc ? mb(live) : undefined, spoolMb: mb(spool) };
     },
   };
 }
 
-async function timed<T>(label: string, count: number, work: () => Promise<T>): Promise<T> {
+async function timed<T>(label: string, count: number, work: () => Promise<T>, spoolDir?: string): Promise<T> {
   global.gc?.();
-  const mem = memorySampler();
+  const mem = memorySampler(spoolDir);
   const started = performance.now();
   const result = await work();
   const seconds = (performance.now() - started) / 1000;
   const peak = mem.stop();
   console.log(
     `${label.padEnd(44)} ${seconds.toFixed(1).padStart(7)} s  ${Math.round(count / seconds).toLocaleString('en').padStart(8)} objects/s  ` +
-      `peak RSS ${peak.rssMb} MB, heap ${peak.heapMb} MB`,
+      `peak RSS ${peak.rssMb} MB, heap ${peak.heapMb} MB` +
+        (peak.liveMb !== undefined ? `, live heap ${peak.liveMb} MB` : '') +
+        (spoolDir ? `, spool ${peak.spoolMb} MB on disk` : ''),
   );
   return result;
 }
@@ -127,14 +156,16 @@ export default async function (options: BenchOptions): Promise<void> {
     const { graph, close } = await benchGraph(options);
     try {
       await graph.runAutoCommit('MATCH (n) WHERE NOT n:SchemaMigration CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS');
-      const sync = () => runSync(graph, ldifRecords([file]), { source: 'ad', scope: ldifScope([file]) });
-      const first = await timed('2. full sync into Neo4j (first run)', n, sync);
+      const spoolDir = join(dir, 'spool');
+      mkdirSync(spoolDir);
+      const sync = () => runSync(graph, ldifRecords([file]), { source: 'ad', scope: ldifScope([file]), spoolDir });
+      const first = await timed('2. full sync into Neo4j (first run)', n, sync, spoolDir);
       const c = first.counts;
       console.log(
         `   ${first.status}: created ${c.created}, rejected ${c.rejected}, relationships ${c.relationshipsCreated}, unresolved ${first.unresolved.count}`,
       );
       console.log(`   phases (ms): ${JSON.stringify(first.timings)}`);
-      const second = await timed('3. same file again (idempotent, no changes)', n, sync);
+      const second = await timed('3. same file again (idempotent, no changes)', n, sync, spoolDir);
       console.log(`   ${second.status}: unchanged ${second.counts.unchanged}, updated ${second.counts.updated}, created ${second.counts.created}`);
       console.log(`   phases (ms): ${JSON.stringify(second.timings)}`);
 

@@ -18,6 +18,7 @@ interface CommonOptions {
   maxRetireShare: number;
   precedence?: string;
   json?: boolean;
+  lastSeenHours: number;
 }
 
 const precedenceSchema = z.array(
@@ -27,6 +28,12 @@ const precedenceSchema = z.array(
 function share(value: string): number {
   const n = Number(value);
   if (!(n >= 0 && n <= 1)) throw new InvalidArgumentError('a share between 0 and 1, e.g. 0.1');
+  return n;
+}
+
+function hours(value: string): number {
+  const n = Number(value);
+  if (!(n >= 0 && Number.isFinite(n))) throw new InvalidArgumentError('hours, 0 or more (0: every run)');
   return n;
 }
 
@@ -83,6 +90,7 @@ async function execute(items: AsyncIterable<SourceItem>, scope: string, common: 
       force: common.force ?? false,
       maxRetireShare: common.maxRetireShare,
       precedence,
+      lastSeenIntervalMs: common.lastSeenHours * 3_600_000,
       onProgress: (p) => view.update(p),
     });
     view.stop();
@@ -112,7 +120,12 @@ function withCommon(cmd: Command): Command {
     .option('--force', 'apply even when more than --max-retire-share would be withdrawn')
     .addOption(new Option('--max-retire-share <share>', 'stop when more than this share of the scope would be withdrawn').argParser(share).default(0.1))
     .option('--precedence <file>', 'JSON list of precedence rules {class?, field, order[]}')
-    .option('--json', 'print the full report as JSON');
+    .option('--json', 'print the full report as JSON')
+    .addOption(
+      new Option('--last-seen-hours <h>', "rewrite a still-asserted relationship's lastSeen only when it is this old (0: every run)")
+        .argParser(hours)
+        .default(12),
+    );
 }
 
 export function buildProgram(setExit: (code: number) => void): Command {

@@ -38,7 +38,13 @@ RETURN n.id AS id, n.class AS class, n.name AS name, n.status AS status, n.attri
 export const SCOPE_CIS = `
 MATCH (n:CI)
 WHERE $scopeKey IN n.syncScopes
-RETURN n.id AS id, n.class AS class, n.name AS name, n.status AS status, n.sources AS sources, n.syncScopes AS syncScopes, n.provenance AS provenance
+RETURN n.id AS id, n.class AS class, n.name AS name, n.status AS status, n.sources AS sources, n.syncScopes AS syncScopes
+`;
+
+export const CI_PROVENANCE = `
+UNWIND $ids AS id
+MATCH (n:CI {id: id})
+RETURN n.id AS id, n.provenance AS provenance
 `;
 
 /**
@@ -51,14 +57,14 @@ MATCH (n:CI)-[r]->(m:CI)
 WHERE $scopeKey IN n.syncScopes
   AND $scopeKey IN r.syncScopes
   AND r.validTo IS NULL
-RETURN r.id AS id, type(r) AS type, n.id AS from, m.id AS to, r.sources AS sources, r.syncScopes AS syncScopes, r.lastSeen AS lastSeen
+RETURN r.id AS id, type(r) AS type, n.id AS from, m.id AS to, r.sources AS sources, [s IN r.syncScopes WHERE s <> $scopeKey] AS otherScopes, r.lastSeen AS lastSeen
 UNION ALL
 MATCH (n:CI)<-[r]-(m:CI)
 WHERE $scopeKey IN n.syncScopes
   AND NOT $scopeKey IN coalesce(m.syncScopes, [])
   AND $scopeKey IN r.syncScopes
   AND r.validTo IS NULL
-RETURN r.id AS id, type(r) AS type, m.id AS from, n.id AS to, r.sources AS sources, r.syncScopes AS syncScopes, r.lastSeen AS lastSeen
+RETURN r.id AS id, type(r) AS type, m.id AS from, n.id AS to, r.sources AS sources, [s IN r.syncScopes WHERE s <> $scopeKey] AS otherScopes, r.lastSeen AS lastSeen
 `;
 
 export const openRelationshipsBetween = (type: string) => `

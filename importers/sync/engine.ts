@@ -120,7 +120,9 @@ function parseObject<T>(value: unknown): Record<string, T> {
   if (typeof value !== 'string') return {};
   try {
     const parsed = JSON.parse(value) as unknown;
-    return parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, T>) : {};
+    return parsed && typeof parsed === 'object' && !Array.isArray(parsed)
+      ? (parsed as Record<string, T>)
+      : {};
   } catch {
     // A hand-edited property that is not JSON is treated as empty; the sync rewrites it.
     return {};
@@ -155,6 +157,11 @@ function decodeRel(row: Row): RelRow {
   };
 }
 
+/** A row of SCOPE_RELATIONSHIPS: the scopes other than this run's come as `otherScopes`. */
+function decodeScopeRel(row: Row, scopeKey: string): RelRow {
+  return decodeRel({ ...row, syncScopes: [...strings(row.otherScopes), scopeKey] });
+}
+
 function chunks<T>(items: readonly T[], size: number): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
@@ -174,7 +181,9 @@ function groupBy<T>(items: readonly T[], keyOf: (item: T) => string): Map<string
 
 function dropEmpty(attributes: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(
-    Object.entries(attributes).filter(([, v]) => v !== null && v !== undefined && v !== '' && !(Array.isArray(v) && v.length === 0)),
+    Object.entries(attributes).filter(
+      ([, v]) => v !== null && v !== undefined && v !== '' && !(Array.isArray(v) && v.length === 0),
+    ),
   );
 }
 
@@ -261,7 +270,8 @@ export class SyncRun {
     const share = options.maxRetireShare ?? 0.1;
     if (!(share >= 0 && share <= 1)) throw new Error(`maxRetireShare must be between 0 and 1 (got ${share})`);
     this.lastSeenInterval = options.lastSeenIntervalMs ?? DEFAULT_LAST_SEEN_INTERVAL_MS;
-    if (!(this.lastSeenInterval >= 0)) throw new Error(`lastSeenIntervalMs must be 0 or more (got ${this.lastSeenInterval})`);
+    if (!(this.lastSeenInterval >= 0))
+      throw new Error(`lastSeenIntervalMs must be 0 or more (got ${this.lastSeenInterval})`);
     this.scopeKey = scopeKey(options.source, options.scope);
     this.batchSize = options.batchSize ?? 1000;
     this.actor = options.actor ?? `importer:${options.source}`;
@@ -331,9 +341,20 @@ export class SyncRun {
 
   // ---------------------------------------------------------------- read, identify, reconcile
 
-  /** Reads the source, identifying and reconciling a batch at a time. */
+  /**
+   * Reads the source, identifying and reconciling a batch at a time. One batch is planned
+   * while the next is read (the planning waits on Neo4j, the reading on the source);
+   * batches are planned strictly in order.
+   */
   async read(items: AsyncIterable<SourceItem>): Promise<void> {
     let batch: SourceRecord[] = [];
+    let planning: Promise<void> = Promise.resolve();
+    const next = async (records: SourceRecord[]) => {
+      await planning;
+      planning = this.planBatch(records);
+      // Awaited before the next batch or at the end; a failure is reported there.
+      planning.catch(() => {});
+    };
     for await (const item of items) {
       if (item.kind === 'rejected') this.reject(item.origin, item.reason);
       else if (item.kind === 'skipped') this.counts.skipped++;
@@ -341,13 +362,14 @@ export class SyncRun {
         this.counts.read++;
         batch.push(item.record);
         if (batch.length >= this.batchSize) {
-          await this.planBatch(batch);
+          await next(batch);
           batch = [];
           this.progress('read');
         }
       }
     }
-    if (batch.length) await this.planBatch(batch);
+    if (batch.length) await next(batch);
+    await planning;
     this.progress('read');
   }
 
@@ -393,7 +415,11 @@ export class SyncRun {
     return { rec, ordinal, attrs, keys: idKeys };
   }
 
-  private async lookup(pairs: [string, string][]): Promise<Map<string, Hit>> {
+  /**
+   * CIs by identifier, one index seek per value. With `states`, the stored state of every
+   * CI found is read in the same transaction (for reconciliation).
+   */
+  private async lookup(pairs: [string, string][], states?: Map<string, StoredCI>): Promise<Map<string, Hit>> {
     const byAttr = new Map<string, Set<string>>();
     for (const [attr, value] of pairs) {
       let set = byAttr.get(attr);
@@ -415,13 +441,26 @@ export class SyncRun {
           });
         }
       }
+      if (states && found.size) {
+        const ids = [...new Set([...found.values()].map((h) => h.id))];
+        for (const r of (await tx.run(Q.CI_STATES, { ids })).records) {
+          const stored = decodeStored(r.toObject() as Row);
+          states.set(stored.id, stored);
+        }
+      }
     });
     return found;
   }
 
   /** Identifies a batch: returns the records planned, with their CI index. */
-  private async identify(batch: Checked[]): Promise<{ c: Checked; ci: number }[]> {
-    const found = await this.lookup(batch.flatMap((c) => c.keys));
+  private async identify(
+    batch: Checked[],
+    states: Map<string, StoredCI>,
+  ): Promise<{ c: Checked; ci: number }[]> {
+    const found = await this.lookup(
+      batch.flatMap((c) => c.keys),
+      states,
+    );
     const out: { c: Checked; ci: number }[] = [];
     for (const c of batch) {
       const hits = c.keys
@@ -431,7 +470,9 @@ export class SyncRun {
       for (const id of ids) this.seen.add(id);
       if (c.protectOnly) continue;
       if (ids.length > 1) {
-        const which = hits.map((h) => `${h.attr} "${h.value}" is CI ${h.hit.id} (${h.hit.class} "${h.hit.name}")`);
+        const which = hits.map(
+          (h) => `${h.attr} "${h.value}" is CI ${h.hit.id} (${h.hit.class} "${h.hit.name}")`,
+        );
         this.conflict(c, `identifiers point at ${ids.length} different CIs: ${which.join('; ')}`);
         continue;
       }
@@ -446,12 +487,20 @@ export class SyncRun {
       const ciId = hit?.id ?? randomUUID();
       const twin = hit ? this.ciIndex.get(hit.id) : undefined;
       if (twin !== undefined && this.ciOrdinal[twin]! >= 0) {
-        this.conflict(c, `identifies the same CI ${ciId} as the record at ${this.origins[this.ciOrdinal[twin]!]}`);
+        this.conflict(
+          c,
+          `identifies the same CI ${ciId} as the record at ${this.origins[this.ciOrdinal[twin]!]}`,
+        );
         continue;
       }
-      const clash = c.keys.map(([a, v]) => ({ a, v, other: this.identOrdinal.get(identKey(a, v)) })).find((k) => k.other !== undefined);
+      const clash = c.keys
+        .map(([a, v]) => ({ a, v, other: this.identOrdinal.get(identKey(a, v)) }))
+        .find((k) => k.other !== undefined);
       if (clash) {
-        this.conflict(c, `${clash.a} "${clash.v}" is also claimed by the record at ${this.origins[clash.other!]}`);
+        this.conflict(
+          c,
+          `${clash.a} "${clash.v}" is also claimed by the record at ${this.origins[clash.other!]}`,
+        );
         continue;
       }
       const ci = this.intern(ciId, hit?.class ?? c.rec.class);
@@ -467,15 +516,8 @@ export class SyncRun {
 
   private async planBatch(records: SourceRecord[]): Promise<void> {
     const batch = records.map((r) => this.check(r)).filter((c): c is Checked => c !== null);
-    const planned = await this.identify(batch);
-    const existing = planned.filter((p) => !this.ciNew[p.ci]);
     const states = new Map<string, StoredCI>();
-    if (existing.length) {
-      for (const row of await this.graph.read(Q.CI_STATES, { ids: existing.map((p) => this.ciIds[p.ci]) })) {
-        const stored = decodeStored(row);
-        states.set(stored.id, stored);
-      }
-    }
+    const planned = await this.identify(batch, states);
     const rules = this.options.precedence ?? [];
     for (const { c, ci } of planned) {
       const ciId = this.ciIds[ci]!;
@@ -484,7 +526,15 @@ export class SyncRun {
       for (const ref of c.rec.references ?? []) {
         const dir = ref.direction === 'in' ? 1 : 0;
         if ('key' in ref.target) this.refs.push([ci, ref.type, dir, ref.target.key, null, null]);
-        else this.refs.push([ci, ref.type, dir, null, ref.target.identifier.attribute, ref.target.identifier.value]);
+        else
+          this.refs.push([
+            ci,
+            ref.type,
+            dir,
+            null,
+            ref.target.identifier.attribute,
+            ref.target.identifier.value,
+          ]);
       }
       if (this.ciNew[ci]) {
         const state = reconcile(c.rec.class, null, reported, this.options.source, this.now, rules).state;
@@ -499,7 +549,11 @@ export class SyncRun {
       if (result.changes.length) {
         this.counts.updated++;
         this.note({ action: 'update', ciId, class: cls, name: result.state.name, changes: result.changes });
-        this.ciUpdates.push({ id: ciId, props: this.ciProps(ciId, cls, c.rec.class, result.state, before), changes: result.changes });
+        this.ciUpdates.push({
+          id: ciId,
+          props: this.ciProps(ciId, cls, c.rec.class, result.state, before),
+          changes: result.changes,
+        });
       } else {
         this.counts.unchanged++;
         const props = this.scopeProps(before, result.state);
@@ -508,8 +562,17 @@ export class SyncRun {
     }
   }
 
-  private ciProps(id: string, cls: string, recClass: string, state: CIState, before: StoredCI | null): Record<string, unknown> {
-    const keys = { ...identifierProperties(cls, state.attributes), ...identifierProperties(recClass, state.attributes) };
+  private ciProps(
+    id: string,
+    cls: string,
+    recClass: string,
+    state: CIState,
+    before: StoredCI | null,
+  ): Record<string, unknown> {
+    const keys = {
+      ...identifierProperties(cls, state.attributes),
+      ...identifierProperties(recClass, state.attributes),
+    };
     const minUp = state.attributes.minUp;
     const common = {
       name: state.name,
@@ -545,7 +608,8 @@ export class SyncRun {
 
   /** Provenance-only write: a CI whose values match but that this scope had not claimed yet. */
   private scopeProps(before: StoredCI, after: CIState): Record<string, unknown> | null {
-    if (before.syncScopes.includes(this.scopeKey) && before.sources.includes(this.options.source)) return null;
+    if (before.syncScopes.includes(this.scopeKey) && before.sources.includes(this.options.source))
+      return null;
     return {
       sources: withItem(before.sources, this.options.source),
       syncScopes: withItem(before.syncScopes, this.scopeKey),
@@ -622,7 +686,7 @@ export class SyncRun {
 
     // What this scope asserted before: kept (touched when its provenance is due), or withdrawn.
     await streamRows(this.graph, Q.SCOPE_RELATIONSHIPS, { scopeKey: this.scopeKey }, (row) => {
-      const rel = decodeRel(row);
+      const rel = decodeScopeRel(row, this.scopeKey);
       const from = this.ciIndex.get(rel.from);
       const to = this.ciIndex.get(rel.to);
       const set = asserted.get(rel.type);
@@ -634,7 +698,11 @@ export class SyncRun {
         this.relTouches.push([
           rel.type,
           rel.id,
-          { sources: withItem(rel.sources, source), syncScopes: withItem(rel.syncScopes, this.scopeKey), lastSeen: seenBy(rel) },
+          {
+            sources: withItem(rel.sources, source),
+            syncScopes: withItem(rel.syncScopes, this.scopeKey),
+            lastSeen: seenBy(rel),
+          },
         ]);
         return;
       }
@@ -678,7 +746,11 @@ export class SyncRun {
           this.relTouches.push([
             type,
             rel.id,
-            { sources: withItem(rel.sources, source), syncScopes: withItem(rel.syncScopes, this.scopeKey), lastSeen: seenBy(rel) },
+            {
+              sources: withItem(rel.sources, source),
+              syncScopes: withItem(rel.syncScopes, this.scopeKey),
+              lastSeen: seenBy(rel),
+            },
           ]);
         }
       }
@@ -705,18 +777,20 @@ export class SyncRun {
       if (sources.length === 0 && status !== 'RETIRED') {
         this.counts.retired++;
         this.note({ action: 'retire', ciId: id, class: String(row.class), name: String(row.name) });
-        const provenance = { ...parseObject<Provenance>(row.provenance), status: { source: RETIRED_BY_SYNC, at: this.now } };
         this.ciRetirements.push([
           id,
           status,
-          { status: 'RETIRED', retiredAt: this.now, updatedAt: this.now, syncScopes, provenance: JSON.stringify(provenance) },
+          { status: 'RETIRED', retiredAt: this.now, updatedAt: this.now, syncScopes },
         ]);
       } else {
         if (status !== 'RETIRED') {
           this.counts.withdrawn++;
           this.note({ action: 'withdraw', ciId: id, class: String(row.class), name: String(row.name) });
         }
-        this.ciWithdrawals.push([id, { syncScopes, sources: sources.length ? sources : strings(row.sources) }]);
+        this.ciWithdrawals.push([
+          id,
+          { syncScopes, sources: sources.length ? sources : strings(row.sources) },
+        ]);
       }
     });
   }
@@ -753,7 +827,13 @@ export class SyncRun {
   }
 
   /** A HistoryEntry's properties exactly as server/history's recordHistory writes them. */
-  private historyProps(entityType: 'CI' | 'RELATIONSHIP', entityId: string, field: string, old: unknown, value: unknown) {
+  private historyProps(
+    entityType: 'CI' | 'RELATIONSHIP',
+    entityId: string,
+    field: string,
+    old: unknown,
+    value: unknown,
+  ) {
     return {
       id: randomUUID(),
       at: this.now,
@@ -776,7 +856,11 @@ export class SyncRun {
               rows: rows.map((r) => ({
                 id: r.id,
                 props: r.props,
-                history: this.historyProps('CI', r.id, 'created', null, { class: r.cls, name: r.props.name, status: r.props.status }),
+                history: this.historyProps('CI', r.id, 'created', null, {
+                  class: r.cls,
+                  name: r.props.name,
+                  status: r.props.status,
+                }),
               })),
             });
           }
@@ -787,7 +871,14 @@ export class SyncRun {
     await this.timed('applyUpdates', async () => {
       for await (const batch of this.ciUpdates.batches(this.batchSize)) {
         const history: HistoryChange[] = batch.flatMap((r) =>
-          r.changes.map((c) => ({ ciIds: [r.id], entityType: 'CI' as const, entityId: r.id, field: c.field, old: c.old, new: c.new })),
+          r.changes.map((c) => ({
+            ciIds: [r.id],
+            entityType: 'CI' as const,
+            entityId: r.id,
+            field: c.field,
+            old: c.old,
+            new: c.new,
+          })),
         );
         await this.batchWrite(async (tx) => {
           await tx.run(Q.UPDATE_CIS, { rows: batch.map((r) => ({ id: r.id, props: r.props })) });
@@ -812,7 +903,12 @@ export class SyncRun {
             await tx.run(Q.createRelationships(type), {
               rows: rels.map(([, from, to]) => {
                 const props = relProps();
-                return { from, to, props, history: this.historyProps('RELATIONSHIP', props.id, 'created', null, { type, from, to }) };
+                return {
+                  from,
+                  to,
+                  props,
+                  history: this.historyProps('RELATIONSHIP', props.id, 'created', null, { type, from, to }),
+                };
               }),
             });
           }
@@ -843,7 +939,14 @@ export class SyncRun {
         }
         await recordHistory(
           tx,
-          batch.map(([, id, from, to]) => ({ ciIds: [from, to], entityType: 'RELATIONSHIP', entityId: id, field: 'validTo', old: null, new: closedAt })),
+          batch.map(([, id, from, to]) => ({
+            ciIds: [from, to],
+            entityType: 'RELATIONSHIP',
+            entityId: id,
+            field: 'validTo',
+            old: null,
+            new: closedAt,
+          })),
           this.who(),
         );
       }, batch.length);
@@ -855,7 +958,20 @@ export class SyncRun {
     }
     for await (const batch of this.ciRetirements.batches(this.batchSize)) {
       await this.batchWrite(async (tx) => {
-        const res = await tx.run(Q.RETIRE_CIS, { rows: batch.map(([id, , props]) => ({ id, props })) });
+        // The status's provenance becomes the engine's, read and written in this transaction.
+        const provenance = new Map<string, string>();
+        for (const r of (await tx.run(Q.CI_PROVENANCE, { ids: batch.map(([id]) => id) })).records) {
+          const stored = parseObject<Provenance>(r.get('provenance'));
+          provenance.set(
+            String(r.get('id')),
+            JSON.stringify({ ...stored, status: { source: RETIRED_BY_SYNC, at: this.now } }),
+          );
+        }
+        const rows = batch.map(([id, , props]) => ({
+          id,
+          props: { ...props, provenance: provenance.get(id) ?? null },
+        }));
+        const res = await tx.run(Q.RETIRE_CIS, { rows });
         const history: HistoryChange[] = batch.map(([id, status]) => ({
           ciIds: [id],
           entityType: 'CI',
@@ -953,7 +1069,11 @@ export class SyncRun {
  * record the run. Throws ImportLockedError when another run holds the scope; any other
  * failure ends as a FAILED run in the report (and the ImportRun node).
  */
-export async function runSync(graph: Graph, items: AsyncIterable<SourceItem>, options: SyncOptions): Promise<SyncReport> {
+export async function runSync(
+  graph: Graph,
+  items: AsyncIterable<SourceItem>,
+  options: SyncOptions,
+): Promise<SyncReport> {
   const run = new SyncRun(graph, options);
   const dry = options.dryRun ?? false;
   if (!dry) {

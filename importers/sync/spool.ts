@@ -92,7 +92,12 @@ export class Spool<T> {
  * pages), never holding the whole result. An auto-commit read: a retry would replay rows
  * into `onRow`, so there is none; a failure fails the run, which then writes nothing.
  */
-export async function streamRows(graph: Graph, cypher: string, params: Params, onRow: (row: Row) => void): Promise<void> {
+export async function streamRows(
+  graph: Graph,
+  cypher: string,
+  params: Params,
+  onRow: (row: Row) => void,
+): Promise<void> {
   graph.queryCount++;
   graph.totals.queries++;
   const session = graph.driver.session({

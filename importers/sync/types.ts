@@ -5,9 +5,7 @@
  */
 
 /** Points at another CI: a record of the same run by its source key, or any CI by identifier. */
-export type RecordTarget =
-  | { key: string }
-  | { identifier: { attribute: string; value: string } };
+export type RecordTarget = { key: string } | { identifier: { attribute: string; value: string } };
 
 export interface RecordReference {
   /** A relationship type from graph-schema (MEMBER_OF, CONTAINED_IN, MANAGED_BY, ...). */
