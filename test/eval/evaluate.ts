@@ -50,6 +50,12 @@ export interface VariantResult {
   observations: { mean: number; max: number };
   /** Two roots: both within the first 5 (strict, up to equivalence). */
   bothTop5?: { strict: number; equivalent: number };
+  /**
+   * Two roots: share of trials where each root explains an observation the other does not
+   * break (otherwise no ranking can tell from the observations that the second one
+   * failed), and both in the top 5 ≡ within those.
+   */
+  separable?: { share: number; bothTop5Equivalent: number };
   byLayer: Map<string, { n: number; ac1: number }>;
 }
 
@@ -79,6 +85,13 @@ function mostUpstreamObserved(t: Topology, s: Scenario, rand: () => number): str
     return { id, e, r: rand() };
   });
   return scored.sort((a, b) => b.e - a.e || a.r - b.r).map((x) => x.id);
+}
+
+/** Whether each root explains an observation the other root's failure does not break. */
+function separableRoots(t: Topology, s: Scenario): boolean {
+  const broken = s.roots.map((r) => new Set(t.spreader.spread(t.graph.index.get(r)!).nodes));
+  const observed = s.observed.map((id) => t.graph.index.get(id)!);
+  return broken.every((mine, k) => observed.some((i) => mine.has(i) && !broken[1 - k]!.has(i)));
 }
 
 /** 1-based rank of the first candidate matching; candidates.length + 1 when none does. */
@@ -142,6 +155,7 @@ export async function evaluate(ranker: Ranker, config: EvalConfig, log: (line: s
         let ties = 0;
         let redrawn = 0;
         const both = { strict: 0, equivalent: 0 };
+        const separable = { n: 0, both: 0 };
         for (let trial = 0; trial < config.trials; trial++) {
           let scenario: Scenario | null = null;
           while (!scenario) {
@@ -174,6 +188,10 @@ export async function evaluate(ranker: Ranker, config: EvalConfig, log: (line: s
               if (variant === 2) {
                 if (r.every((x) => x.strict <= 5)) both.strict++;
                 if (r.every((x) => x.equivalent <= 5)) both.equivalent++;
+                if (separableRoots(t, scenario)) {
+                  separable.n++;
+                  if (r.every((x) => x.equivalent <= 5)) separable.both++;
+                }
               } else {
                 const layer = scenario.rootLayers[0]!;
                 const entry = byLayer.get(layer) ?? { n: 0, ac1: 0 };
@@ -196,6 +214,7 @@ export async function evaluate(ranker: Ranker, config: EvalConfig, log: (line: s
           latencyMs: { p50: nearestRank(latencies, 0.5), p95: nearestRank(latencies, 0.95), max: latencies.at(-1) ?? Number.NaN },
           observations: { mean: observationCounts.reduce((a, b) => a + b, 0) / n, max: Math.max(...observationCounts) },
           bothTop5: variant === 2 ? { strict: both.strict / n, equivalent: both.equivalent / n } : undefined,
+          separable: variant === 2 ? { share: separable.n / n, bothTop5Equivalent: separable.n ? separable.both / separable.n : Number.NaN } : undefined,
           byLayer,
         });
         log(`size ${size} seed ${seed} ${variant} root(s): ${n} trials done`);

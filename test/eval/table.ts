@@ -56,6 +56,11 @@ export function markdownTable(results: TopologyResult[], mode: string): string {
     lines.push(
       `Two roots, both in the top 5: ${f2(weighted(two, (v) => v.bothTop5!.strict))} strictly, ${f2(weighted(two, (v) => v.bothTop5!.equivalent))} up to equivalence.`,
     );
+    const sepTrials = two.reduce((a, v) => a + v.separable!.share * v.trials, 0);
+    const sepBoth = two.reduce((a, v) => a + (v.separable!.share * v.trials ? v.separable!.bothTop5Equivalent * v.separable!.share * v.trials : 0), 0);
+    lines.push(
+      `Separable two-root trials (each root explains an observation the other does not break; otherwise the observations cannot show that a second CI failed): ${f2(sepTrials / two.reduce((a, v) => a + v.trials, 0))} of trials; both in the top 5 ≡ in ${sepTrials ? f2(sepBoth / sepTrials) : '-'} of those.`,
+    );
   }
   const one = pool(results, 1);
   if (one.length) {
