@@ -503,6 +503,8 @@ export class SyncRun {
         );
         continue;
       }
+      // Planned, so not withdrawn: `seen` keeps only what the run protects without planning.
+      if (hit) this.seen.delete(hit.id);
       const ci = this.intern(ciId, hit?.class ?? c.rec.class);
       this.ciOrdinal[ci] = c.ordinal;
       this.ciNew[ci] = !hit;
@@ -680,7 +682,11 @@ export class SyncRun {
   }
 
   async planRelationships(): Promise<void> {
-    const asserted = await this.resolveReferences();
+    let asserted = new Map<string, Set<number>>();
+    await this.timed('resolveReferences', async () => {
+      asserted = await this.resolveReferences();
+    });
+    const started = performance.now();
     const source = this.options.source;
     const seenBy = (rel: RelRow) => JSON.stringify({ ...rel.lastSeen, [source]: this.now });
 
@@ -716,6 +722,7 @@ export class SyncRun {
         this.relTouches.push([rel.type, rel.id, { syncScopes, sources }]);
       }
     });
+    this.timings.scopeRelationships = Math.round(performance.now() - started);
 
     // The rest is new to this scope: adopted when an open one exists (a person's, another
     // source's), created otherwise. A pair with a CI the run creates cannot exist yet.
