@@ -13,8 +13,10 @@
  * and breaks 4. The prior is raised by changes implemented shortly before the first
  * incident, by recorded attribute/relationship changes and by open incidents on c.
  * Two-root hypotheses {a, b} (a among the best singles) are scored the same way with a
- * prior penalty for a second independent failure; a candidate's score is the posterior
- * probability of the best hypothesis that contains it.
+ * prior penalty for a second independent failure; a candidate's score is its posterior
+ * marginal, summed over every hypothesis that contains it. Upper bounds on the score
+ * (convex in what is explained, falling with silent damage) rule candidates and pairs out
+ * early, which also tells the service how far the downstream walk must read.
  */
 import { USER_FACING_CLASSES } from '../../graph-schema/index.js';
 import type { IndexedSubgraph } from '../impact/index.js';
@@ -72,9 +74,9 @@ export interface RcaOptions {
    */
   margin: number;
   /**
-   * Also weigh pairs {a, b} where b explains nothing a does not (default true): "b failed
-   * too" is then carried by b's prior alone (a change on it), which is how a second root
-   * hidden inside the first one's footprint can still surface.
+   * Also weigh pairs {a, b} where b explains nothing a does not but has evidence of its
+   * own (default true): "b failed too" is then carried by b's prior alone (a change on
+   * it), which is how a second root hidden inside the first one's footprint can surface.
    */
   pairsWithoutGain: boolean;
   /** Strongest prior factor a change right before the first incident gives (default 30). */
@@ -85,7 +87,7 @@ export interface RcaOptions {
   incidentBoost: number;
   /**
    * Stop counting a candidate's damage after max(damageCap, damagePerObservation x
-   * observations) broken CIs (defaults 2 000 and 50): far beyond what the observations
+   * observations) broken CIs (defaults 2 000 and 10): far beyond what the observations
    * can be a sample of, so the exact figure no longer changes the ranking.
    */
   damageCap: number;
@@ -105,7 +107,7 @@ export const DEFAULT_RCA_OPTIONS: RcaOptions = {
   historyBoost: 4,
   incidentBoost: 3,
   damageCap: 2_000,
-  damagePerObservation: 50,
+  damagePerObservation: 10,
 };
 
 export interface RcaInput {
@@ -156,9 +158,8 @@ export interface RcaExploration {
 export interface RankedCandidate {
   ciId: string;
   /**
-   * Posterior probability (0..1) of the best explanation this CI is part of (alone, or
-   * with a second root). Not a sum over hypotheses: indistinguishable candidates would
-   * split it and rank below a lone, worse one.
+   * Posterior marginal (0..1): the probability that this CI failed, summed over every
+   * hypothesis it is part of (alone, or with a second root). 0 for a ruled-out candidate.
    */
   score: number;
   /** Log posterior of "this CI alone failed" (unnormalised). */
@@ -215,9 +216,10 @@ export function duration(ms: number): string {
   return `${Math.round(m / 1440)} days`;
 }
 
-function list(names: string[], max = 5): string {
-  if (names.length <= max) return names.join(', ');
-  return `${names.slice(0, max).join(', ')} and ${names.length - max} more`;
+/** The first `max` names, and how many more of `total`. */
+function list(names: string[], max = 5, total = names.length): string {
+  if (total <= max) return names.slice(0, max).join(', ');
+  return `${names.slice(0, max).join(', ')} and ${total - max} more`;
 }
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
@@ -540,7 +542,10 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
       if (ubLik(Math.min(nObs, a.explained.length + b.explained.length), Math.max(a.weight, b.weight)) + priors < floor) continue;
       let gained = 0;
       for (const ob of b.explained) if (!explainedMark[ob]) gained++;
-      if (gained === 0 && !o.pairsWithoutGain) continue;
+      // A second failure that explains nothing more is weighed only when it has evidence
+      // of its own (a change, recorded changes, open incidents): without, such pairs add
+      // the same small share to every candidate inside a's footprint and are left out.
+      if (gained === 0 && (!o.pairsWithoutGain || b.logPrior <= 0)) continue;
       const key = Math.min(ka, kb) * singles.length + Math.max(ka, kb);
       if (pairSeen.has(key)) continue;
       const explained = a.explained.length + gained;
@@ -656,18 +661,19 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
   return rows.map(({ s, k, score }): RankedCandidate => {
     const explains = Array.from(s.explained, (ob) => observations[ob]!.ciId);
     const evidence: string[] = [];
-    const observedNames = explains.map(name);
-    evidence.push(`explains ${s.dead ? 'at least ' : ''}${s.explained.length} of ${plural(nObs, 'failing CI')}: ${list(observedNames)}`);
+    // Names only for what the evidence shows (list() prints the first few and a count).
+    const observedNames = explains.slice(0, 5).map(name);
+    evidence.push(`explains ${s.dead ? 'at least ' : ''}${s.explained.length} of ${plural(nObs, 'failing CI')}: ${list(observedNames, 5, explains.length)}`);
     if (obsOf[s.node]! >= 0) {
       const incidents = observations[obsOf[s.node]!]!.incidentIds;
       evidence.push(incidents.length ? `is itself reported failing (${list(incidents, 3)})` : 'is itself observed failing');
     }
-    const silentNames = Array.from(s.silent, (i) => name(g.ids[i]!));
+    const silentNames = Array.from(s.silent.subarray(0, 4), (i) => name(g.ids[i]!));
     const bound = s.complete ? '' : 'at least ';
     evidence.push(
       s.silent.length === 0
         ? 'would break no user-facing CI that is not already reported'
-        : `would also have broken ${bound}${plural(s.silent.length, 'user-facing CI')} that report no incident: ${list(silentNames, 4)}`,
+        : `would also have broken ${bound}${plural(s.silent.length, 'user-facing CI')} that report no incident: ${list(silentNames, 4, s.silent.length)}`,
     );
     if (s.degradedObservations > 0) {
       evidence.push(`${plural(s.degradedObservations, 'of the failing CIs', 'of the failing CIs')} would only be DEGRADED by it (redundancy keeps enough members up)`);

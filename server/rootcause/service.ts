@@ -14,7 +14,7 @@ import { getIncidents, incidentsOfCIs } from '../incidents/index.js';
 import { changesOnCIsSince, type Change } from '../changes/index.js';
 import { createProblem, type Problem } from '../problems/index.js';
 import type { Actor } from '../itsm/index.js';
-import { rankRootCauses, type RcaChange, type RcaExploration, type RcaHistorySummary, type RcaIncident, type RcaNodeInfo, type RcaOptions } from './model.js';
+import { rankRootCauses, type RcaChange, type RcaHistorySummary, type RcaIncident, type RcaNodeInfo, type RcaOptions } from './model.js';
 import * as Q from './cypher.js';
 
 export const DEFAULT_MAX_DEPTH = 10;
@@ -63,12 +63,8 @@ export interface RootCauseResult {
   subgraphSize: number;
   complete: boolean;
   names: Map<string, string>;
-  /**
-   * Where the time went (ms): the upstream read, the evidence (changes, history, open
-   * incidents), the guided downstream walk (its model rounds included), the final
-   * ranking; and how many walk rounds were read.
-   */
-  timings: { upstream: number; evidence: number; walk: number; ranking: number; rounds: number };
+  /** Where the time went (ms): reading the subgraph, reading the evidence, ranking. */
+  timings: { subgraph: number; evidence: number; ranking: number };
 }
 
 export interface RootCauseOptions {
@@ -84,6 +80,7 @@ interface Fetched {
   relationships: SubgraphRelationship[];
   /** Providers per upstream CI, to bound candidates by depth. */
   providers: Map<string, string[]>;
+  unexpanded: Set<string>;
 }
 
 function readNode(row: Row, fetched: Fetched): string {
@@ -95,31 +92,42 @@ function readNode(row: Row, fetched: Fetched): string {
   return id;
 }
 
-function emptyFetched(): Fetched {
-  return { nodes: new Map(), cis: new Map(), relationships: [], providers: new Map() };
-}
-
-/** Adds rows of {id, class, name, minUp, members, providers} to the fetched subgraph; returns the new ids. */
-function addRows(fetched: Fetched, edges: Set<string>, rows: Row[], upstream: boolean): string[] {
-  const added: string[] = [];
-  for (const row of rows) {
-    const known = fetched.nodes.has(String(row.id));
+/** The upstream closure of the observations, then the downstream walk level by level. */
+async function fetchSubgraph(graph: Graph, observed: string[], at: number, budget: number): Promise<Fetched> {
+  const fetched: Fetched = { nodes: new Map(), cis: new Map(), relationships: [], providers: new Map(), unexpanded: new Set() };
+  const edges = new Set<string>();
+  const addEdge = (type: string, from: string, to: string) => {
+    const key = `${from}|${type}|${to}`;
+    if (edges.has(key)) return;
+    edges.add(key);
+    fetched.relationships.push({ type, from, to });
+  };
+  for (const row of await graph.read(Q.UPSTREAM, { ids: observed, at })) {
     const id = readNode(row, fetched);
-    if (!known) added.push(id);
     const providers = row.providers as [string, string][];
-    if (upstream) fetched.providers.set(id, providers.map(([, p]) => p));
-    for (const [type, p] of providers) {
-      const key = `${id}|${type}|${p}`;
-      if (edges.has(key)) continue;
-      edges.add(key);
-      fetched.relationships.push({ type, from: id, to: p });
-    }
+    fetched.providers.set(id, providers.map(([, p]) => p));
+    for (const [type, p] of providers) addEdge(type, id, p);
   }
-  return added;
+  let frontier = [...fetched.nodes.keys()];
+  const expanded = new Set<string>();
+  while (frontier.length > 0) {
+    if (fetched.nodes.size >= budget) {
+      for (const id of frontier) fetched.unexpanded.add(id);
+      break;
+    }
+    for (const id of frontier) expanded.add(id);
+    const next: string[] = [];
+    for (const row of await graph.read(Q.DEPENDENTS, { ids: frontier, at })) {
+      const known = fetched.nodes.has(String(row.id));
+      const id = readNode(row, fetched);
+      for (const [type, p] of row.providers as [string, string][]) addEdge(type, id, p);
+      if (!known && !expanded.has(id)) next.push(id);
+    }
+    frontier = next;
+  }
+  return fetched;
 }
 
-/** CIs a downstream walk reads per round at most (about; a round finishes the candidates it started). */
-const ROUND_BUDGET = 4_000;
 /** Upstream CIs within maxDepth hops of an observation (BFS along providers). */
 function candidatesWithin(fetched: Fetched, observed: string[], maxDepth: number): string[] {
   const depth = new Map<string, number>(observed.filter((id) => fetched.providers.has(id)).map((id) => [id, 0]));
@@ -193,11 +201,9 @@ export async function rankRootCause(graph: Graph, request: RootCauseRequest, opt
   const since = input.changesSince ?? referenceTime - DEFAULT_CHANGES_WINDOW;
 
   const started = performance.now();
-  const fetched = emptyFetched();
-  const edges = new Set<string>();
-  addRows(fetched, edges, await graph.read(Q.UPSTREAM, { ids: observed, at }), true);
+  const fetched = await fetchSubgraph(graph, observed, at, options.nodeBudget ?? DEFAULT_NODE_BUDGET);
+  const fetchedAt = performance.now();
   const candidates = candidatesWithin(fetched, observed, input.maxDepth ?? DEFAULT_MAX_DEPTH);
-  const upstreamAt = performance.now();
   const [total, implemented, history, open] = await Promise.all([
     userFacingTotal(graph),
     changesOnCIsSince(graph, candidates, since),
@@ -215,13 +221,12 @@ export async function rankRootCause(graph: Graph, request: RootCauseRequest, opt
     const others = list.filter((i) => !incidents.has(i.id) && i.openedAt >= since).map((i) => ({ id: i.id, openedAt: i.openedAt }));
     if (others.length) otherIncidents.set(ciId, others);
   }
-  const evidenceAt = performance.now();
 
-  // The downstream walk, guided by the model: each round reads the dependents of the CIs
-  // the most promising undecided candidates' failures reach, until every candidate is
-  // exact or ruled out (or the node budget is spent).
-  const modelInput = {
+  const evidenceAt = performance.now();
+  const ranked = rankRootCauses({
+    graph: indexSubgraph({ cis: [...fetched.cis.values()], relationships: fetched.relationships }, at),
     nodes: fetched.nodes,
+    unexpanded: fetched.unexpanded,
     observations: observed.map((ciId) => ({ ciId, incidentIds: byCI.get(ciId)! })),
     candidates,
     changes,
@@ -230,37 +235,6 @@ export async function rankRootCause(graph: Graph, request: RootCauseRequest, opt
     referenceTime,
     userFacingTotal: total,
     options: options.model,
-  };
-  const budget = options.nodeBudget ?? DEFAULT_NODE_BUDGET;
-  const expanded = new Set<string>();
-  const unexpandedNow = () => new Set([...fetched.nodes.keys()].filter((id) => !expanded.has(id)));
-  const exploration: RcaExploration = { decided: new Set(), best: Number.NEGATIVE_INFINITY, roundBudget: ROUND_BUDGET, expand: [] };
-  let withinBudget = true;
-  let rounds = 0;
-  for (;;) {
-    rankRootCauses({
-      ...modelInput,
-      graph: indexSubgraph({ cis: [...fetched.cis.values()], relationships: fetched.relationships }, at),
-      unexpanded: unexpandedNow(),
-      exploration,
-    });
-    const next = exploration.expand.filter((id) => !expanded.has(id));
-    if (next.length === 0) break;
-    if (fetched.nodes.size >= budget) {
-      withinBudget = false;
-      break;
-    }
-    for (const id of next) expanded.add(id);
-    addRows(fetched, edges, await graph.read(Q.DEPENDENTS, { ids: next, at }), false);
-    rounds++;
-  }
-  const walkedAt = performance.now();
-  const ranked = rankRootCauses({
-    ...modelInput,
-    graph: indexSubgraph({ cis: [...fetched.cis.values()], relationships: fetched.relationships }, at),
-    unexpanded: unexpandedNow(),
-    explored: withinBudget,
-    knownBest: exploration.best,
   });
   const limit = input.limit ?? DEFAULT_LIMIT;
   return {
@@ -277,15 +251,9 @@ export async function rankRootCause(graph: Graph, request: RootCauseRequest, opt
     referenceTime,
     candidateCount: ranked.length,
     subgraphSize: fetched.nodes.size,
-    complete: withinBudget,
+    complete: fetched.unexpanded.size === 0,
     names: new Map([...fetched.nodes].map(([id, n]) => [id, n.name])),
-    timings: {
-      upstream: upstreamAt - started,
-      evidence: evidenceAt - upstreamAt,
-      walk: walkedAt - evidenceAt,
-      ranking: performance.now() - walkedAt,
-      rounds,
-    },
+    timings: { subgraph: fetchedAt - started, evidence: evidenceAt - fetchedAt, ranking: performance.now() - evidenceAt },
   };
 }
 

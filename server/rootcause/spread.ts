@@ -113,15 +113,17 @@ export class Spreader {
             if (next === DOWN && stop?.mask[d]) stopped++;
             this.state[d] = next;
             work.push(d);
+            // Checked per dependent: a hub with 30 000 dependents stops as early as a chain.
+            if ((stop && stopped >= stop.limit) || broken.length >= cap) break;
           }
         }
-        if (stop && stopped >= stop.limit && work.length > 0) {
+        if (stop && stopped >= stop.limit) {
           complete = false;
           stoppedAtLimit = true;
           break;
         }
         if (broken.length >= cap) {
-          complete = work.length === 0;
+          complete = false;
           break;
         }
       }
