@@ -152,8 +152,9 @@ export async function startSamba(): Promise<SambaDC> {
         await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
         if (child.exitCode === null) child.kill('SIGKILL');
       }
-      // Samba's workers may still be flushing for a moment after the root process exits.
-      rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 300 });
+      // Samba's workers may still be flushing for a moment after the root process exits
+      // (longer on a loaded machine: a socket file came back after 3 s once).
+      rmSync(dir, { recursive: true, force: true, maxRetries: 40, retryDelay: 500 });
     },
   };
   return dc;
