@@ -38,6 +38,42 @@ describe('Spreader', () => {
     }
   });
 
+  it('agrees with the impact core for joint failures of two CIs (farms losing two members)', () => {
+    const types = ['DEPENDS_ON', 'RUNS_ON', 'HAS_MEMBER', 'HOSTED_ON'];
+    for (let seed = 1; seed <= 20; seed++) {
+      const rand = prng(100 + seed);
+      const n = 30;
+      const cis = Array.from({ length: n }, (_, i) => ({ id: `c${i}`, minUp: rand() < 0.4 ? 1 + Math.floor(rand() * 2) : null }));
+      const relationships: SubgraphRelationship[] = [];
+      for (let k = 0; k < 60; k++) {
+        relationships.push({ type: types[Math.floor(rand() * types.length)]!, from: `c${Math.floor(rand() * n)}`, to: `c${Math.floor(rand() * n)}` });
+      }
+      const g = indexSubgraph({ cis, relationships }, 0);
+      const spreader = new Spreader(g);
+      for (let k = 0; k < 20; k++) {
+        const a = Math.floor(rand() * n);
+        const b = Math.floor(rand() * n);
+        const expected = propagate(g, [`c${a}`, `c${b}`], 0);
+        const got = spreader.spread([a, b]);
+        const states = new Map<string, string>();
+        got.nodes.forEach((node, j) => {
+          if (node !== a && node !== b) states.set(g.ids[node]!, got.states[j] === 2 ? 'DOWN' : 'DEGRADED');
+        });
+        expect(states).toEqual(new Map([...expected.impacted].map(([id, st]) => [id, st.state])));
+      }
+    }
+  });
+
+  it('stops once enough masked CIs are DOWN, even inside a hub', () => {
+    const relationships = Array.from({ length: 100 }, (_, i) => ({ type: 'DEPENDS_ON', from: `d${i}`, to: 'hub' }));
+    const g = indexSubgraph({ cis: [{ id: 'hub' }], relationships }, 0);
+    const mask = new Uint8Array(g.ids.length).fill(1);
+    const s = new Spreader(g).spread(g.index.get('hub')!, Number.POSITIVE_INFINITY, { mask, limit: 10 });
+    expect(s.stopped).toBe(true);
+    expect(s.complete).toBe(false);
+    expect(s.nodes.length).toBeLessThanOrEqual(11);
+  });
+
   it('stops at the cap and says the result is a lower bound', () => {
     const relationships = Array.from({ length: 50 }, (_, i) => ({ type: 'DEPENDS_ON', from: `d${i}`, to: i === 0 ? 'root' : `d${i - 1}` }));
     const g = indexSubgraph({ cis: [{ id: 'root' }], relationships }, 0);
