@@ -18,9 +18,11 @@ describe('root-cause fault injection (small, seeded)', () => {
     const [result] = await evaluate(serviceRanker(graph), { sizes: [1_500], seeds: [7], trials: 16, variants: [1, 2] });
     const one = result!.variants.find((v) => v.variant === 1)!;
     const two = result!.variants.find((v) => v.variant === 2)!;
-    expect(one.equivalent.faultline.ac3).toBeGreaterThanOrEqual(0.5);
+    // Floors well below what this topology gives (in memory, 2026-11-27: AC@3 ≡ 0.88 for
+    // one root, both roots in the top 5 ≡ 0.50): they catch a broken ranking.
+    expect(one.equivalent.faultline.ac3).toBeGreaterThanOrEqual(0.6);
     expect(one.equivalent.faultline.ac3).toBeGreaterThan(one.equivalent.mostExplained.ac3);
     expect(one.equivalent.faultline.ac3).toBeGreaterThan(one.equivalent.mostUpstreamObserved.ac3);
-    expect(two.equivalent.faultline.ac5).toBeGreaterThanOrEqual(0.1);
+    expect(two.bothTop5!.equivalent).toBeGreaterThanOrEqual(0.25);
   });
 });
