@@ -288,8 +288,6 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
     lnBeta(explained + o.reportA, weight + o.reportB) - lnB0 + degraded * lnDegraded + (nObs - explained) * lnEta;
   const observedIncidents = new Set(observations.flatMap((ob) => ob.incidentIds));
 
-  const tick = process.env.RCA_PROFILE ? (label: string) => console.log(label, (performance.now() - t00).toFixed(1)) : () => {};
-  const t00 = performance.now();
   const spreader = new Spreader(g);
   const cap = Math.max(o.damageCap, o.damagePerObservation * nObs);
   // What counts against a candidate: user-facing CIs nobody reported.
@@ -370,7 +368,6 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
     candidates.push({ node, ciId, logPrior, changes, priorReasons });
   }
   if (candidates.length === 0) return [];
-  tick('priors');
   const maxPrior = Math.max(...candidates.map((c) => c.logPrior));
 
   const toSingle = (c: Candidate, s: Spread, dead: boolean): Single => {
@@ -476,7 +473,6 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
     if (!s.stopped) take(c, s);
     else pending.push({ c, s, ub: 0 });
   }
-  tick(`pass1 ${candidates.length} pending ${pending.length}`);
   for (const p of pending) p.ub = ubOf(p.c, damageOf(p.s));
   pending.sort((x, y) => y.ub - x.ub);
   for (const p of pending) {
@@ -508,13 +504,11 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
     return [];
   }
   if (singles.length === 0 && deadSingles.length === 0) return [];
-  tick(`pass2 singles ${singles.length} dead ${deadSingles.length}`);
 
   // Hypotheses: every single, and pairs {a, b} with a among the best singles and b any
   // single that explains something a does not. A pair whose bound is negligible against
   // the best hypothesis is skipped; when a and b degrade a common CI (two members of one
   // farm) the pair is propagated jointly, otherwise the union of the two is exact.
-  tick('before pairs');
   const post = (s: Single) => s.logLik + s.logPrior;
   const bySingle = [...singles].sort((x, y) => post(y) - post(x));
   const hypotheses: { members: number[]; logPost: number }[] = singles.map((_s, k) => ({ members: [k], logPost: post(singles[k]!) }));
@@ -524,7 +518,6 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
   const silentMark = new Float32Array(n);
   const degradedMark = new Uint8Array(n);
   const pairSeen = new Set<number>();
-  let jointCount = 0;
   const pairs: { members: number[]; logPost: number; explained: number }[] = [];
   const sharedPairs: { h: (typeof pairs)[number]; priors: number; unionWeight: number }[] = [];
   const bestPair = new Map<number, { partner: number; logPost: number; explained: number }>();
@@ -578,8 +571,6 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
     for (let k = 0; k < a.silent.length; k++) silentMark[a.silent[k]!] = 0;
     for (const i of a.softFarms) degradedMark[i] = 0;
   }
-  tick(`pairs ${hypotheses.length} joint ${jointCount}`);
-  tick(`pair loop ${pairs.length}`);
   // Pairs sharing a farm: jointly they break what the union breaks, some of it harder
   // (at best no observation left DEGRADED; the silent weight does not fall). Those that
   // can still matter are propagated jointly, stopping once they cannot.
@@ -591,7 +582,6 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
     }
     let limit = Math.ceil(unionWeight);
     while (limit < silentTotal && logLik(h.explained, 0, limit) + priors >= floor) limit = Math.ceil(limit * 1.25) + 1;
-    jointCount++;
     const s = spreader.spread([singles[h.members[0]!]!.node, singles[h.members[1]!]!.node], cap, { mask: silentMask, limit });
     if (s.stopped) {
       h.logPost = Math.min(h.logPost, floor - 1);
