@@ -640,6 +640,15 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
     const ny = name(sy.ciId);
     return nx < ny ? -1 : nx > ny ? 1 : sx.ciId < sy.ciId ? -1 : 1;
   });
+  // First place goes to the most probable explanation (MAP): the best-placed member of
+  // the likeliest hypothesis. A big root's look-alikes can outweigh it in marginal mass
+  // (each smaller one also pairs with noise), yet it alone explains the most; the rest
+  // follow by marginal so the top few still cover a second root.
+  const bestLogPost = hypotheses.reduce((m, h) => Math.max(m, h.logPost), Number.NEGATIVE_INFINITY);
+  const inBest = new Uint8Array(singles.length);
+  for (const h of hypotheses) if (h.logPost >= bestLogPost - 1e-9) for (const m of h.members) inBest[m] = 1;
+  const leader = order.findIndex((k) => inBest[k] === 1);
+  if (leader > 0) order.unshift(...order.splice(leader, 1));
 
   // Ruled-out candidates (posterior share below e^-margin) follow, best bound first; what
   // they explain and break is what was found before they were ruled out.
@@ -663,7 +672,7 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
     evidence.push(
       s.silent.length === 0
         ? 'would break no user-facing CI that is not already reported'
-        : `would also have broken ${bound}${plural(s.silent.length, 'user-facing CI')} that report no incident: ${list(silentNames, 4, s.silent.length)}`,
+        : `would also have broken ${bound}${plural(s.silent.length, 'user-facing CI')} that ${s.silent.length === 1 ? 'reports' : 'report'} no incident: ${list(silentNames, 4, s.silent.length)}`,
     );
     if (s.degradedObservations > 0) {
       evidence.push(`${plural(s.degradedObservations, 'of the failing CIs', 'of the failing CIs')} would only be DEGRADED by it (redundancy keeps enough members up)`);

@@ -17,6 +17,7 @@ import type { Actor } from '../itsm/index.js';
 import { rankRootCauses, type RcaChange, type RcaHistorySummary, type RcaIncident, type RcaNodeInfo, type RcaOptions } from './model.js';
 import * as Q from './cypher.js';
 
+const HISTORY_GRACE_MS = 10 * 60_000;
 export const DEFAULT_MAX_DEPTH = 10;
 export const DEFAULT_LIMIT = 10;
 export const DEFAULT_CHANGES_WINDOW = 7 * 24 * 3_600_000;
@@ -207,7 +208,9 @@ export async function rankRootCause(graph: Graph, request: RootCauseRequest, opt
   const [total, implemented, history, open] = await Promise.all([
     userFacingTotal(graph),
     changesOnCIsSince(graph, candidates, since),
-    historyOf(graph, candidates, since, Math.max(at, referenceTime)),
+    // Recorded changes count up to 10 min after the first incident (the same grace as
+    // for implemented changes): what changed after things broke did not break them.
+    historyOf(graph, candidates, since, referenceTime + HISTORY_GRACE_MS),
     incidentsOfCIs(graph, candidates, true),
   ]);
   const changeObjects = new Map<string, Change>();
