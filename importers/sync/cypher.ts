@@ -3,7 +3,12 @@
  * identifier property names come from the graph-schema catalogue only; values never
  * enter the text.
  */
-import { findClass, findRelationshipType, identifierProperty } from '../../graph-schema/index.js';
+import {
+  findClass,
+  findRelationshipType,
+  identifierProperty,
+  RELATIONSHIP_TYPES,
+} from '../../graph-schema/index.js';
 
 function label(cls: string): string {
   if (!findClass(cls)) throw new Error(`not a catalogue class: ${cls}`);
@@ -47,23 +52,26 @@ MATCH (n:CI {id: id})
 RETURN n.id AS id, n.provenance AS provenance
 `;
 
+/** Every catalogue relationship type: expansions skip the history links (:RECORDS). */
+const CI_TYPES = RELATIONSHIP_TYPES.map((t) => relType(t.name)).join('|');
+
 /**
  * Every open relationship this source+scope asserted before (it touches a CI of the
  * scope), each once: from a CI of the scope, or into one from a CI outside it. Streams
- * (no DISTINCT to buffer).
+ * (no DISTINCT to buffer). Only the scopes other than this one are returned.
  */
 export const SCOPE_RELATIONSHIPS = `
-MATCH (n:CI)-[r]->(m:CI)
+MATCH (n:CI)-[r:${CI_TYPES}]->(m:CI)
 WHERE $scopeKey IN n.syncScopes
   AND $scopeKey IN r.syncScopes
   AND r.validTo IS NULL
 RETURN r.id AS id, type(r) AS type, n.id AS from, m.id AS to, r.sources AS sources, [s IN r.syncScopes WHERE s <> $scopeKey] AS otherScopes, r.lastSeen AS lastSeen
 UNION ALL
-MATCH (n:CI)<-[r]-(m:CI)
+MATCH (n:CI)<-[r:${CI_TYPES}]-(m:CI)
 WHERE $scopeKey IN n.syncScopes
-  AND NOT $scopeKey IN coalesce(m.syncScopes, [])
   AND $scopeKey IN r.syncScopes
   AND r.validTo IS NULL
+  AND NOT $scopeKey IN coalesce(m.syncScopes, [])
 RETURN r.id AS id, type(r) AS type, m.id AS from, n.id AS to, r.sources AS sources, [s IN r.syncScopes WHERE s <> $scopeKey] AS otherScopes, r.lastSeen AS lastSeen
 `;
 
