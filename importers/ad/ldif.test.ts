@@ -1,6 +1,9 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { readLdif, type LdifItem } from './ldif.js';
+import { ldifFileEncoding, readLdif, type LdifItem } from './ldif.js';
 
 async function parse(text: string): Promise<LdifItem[]> {
   const out: LdifItem[] = [];
@@ -72,5 +75,30 @@ describe('LDIF reader', () => {
       '13: a record must start with ',
       'cn=ok,dc=corp',
     ]);
+  });
+
+  it('reads files written as UTF-16LE with a BOM (ldifde -u) and as UTF-8 with or without a BOM', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'faultline-ldif-'));
+    try {
+      const text = 'dn: CN=Zoë Müller,OU=Staff,DC=corp\r\ncn: Zoë Müller\r\n\r\ndn: CN=b,DC=corp\r\ncn: b\r\n';
+      const files = {
+        utf16: Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]),
+        utf8bom: Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(text, 'utf8')]),
+        utf8: Buffer.from(text, 'utf8'),
+      };
+      for (const [name, bytes] of Object.entries(files)) {
+        const path = join(dir, `${name}.ldif`);
+        writeFileSync(path, bytes);
+        expect(ldifFileEncoding(path)).toBe(name === 'utf16' ? 'utf16le' : 'utf8');
+        const items: LdifItem[] = [];
+        for await (const item of readLdif(path)) items.push(item);
+        expect(items.map((i) => i.kind)).toEqual(['entry', 'entry']);
+        const first = items[0] as Extract<LdifItem, { kind: 'entry' }>;
+        expect(first.entry.dn).toBe('CN=Zoë Müller,OU=Staff,DC=corp');
+        expect(first.entry.attributes.get('cn')).toEqual(['Zoë Müller']);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -6,7 +6,7 @@
  * values (`:<`) are rejected with their line number. The file is read line by line;
  * only the current entry is held in memory.
  */
-import { createReadStream } from 'node:fs';
+import { closeSync, createReadStream, openSync, readSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 
@@ -87,9 +87,25 @@ function toEntry(lines: LogicalLine[]): LdifEntry {
   return { dn, line: first.line, attributes };
 }
 
-/** Reads LDIF from a file path or a stream, yielding entries and per-record errors. */
+/**
+ * The text encoding of an LDIF file: UTF-16LE when it starts with that byte-order mark
+ * (what `ldifde -u` writes on Windows), UTF-8 otherwise (RFC 2849; a UTF-8 BOM is skipped
+ * after decoding).
+ */
+export function ldifFileEncoding(path: string): 'utf8' | 'utf16le' {
+  const fd = openSync(path, 'r');
+  try {
+    const head = Buffer.alloc(2);
+    const n = readSync(fd, head, 0, 2, 0);
+    return n === 2 && head[0] === 0xff && head[1] === 0xfe ? 'utf16le' : 'utf8';
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Reads LDIF from a file path or a (decoded) stream, yielding entries and per-record errors. */
 export async function* readLdif(input: string | Readable): AsyncGenerator<LdifItem> {
-  const stream = typeof input === 'string' ? createReadStream(input, { encoding: 'utf8' }) : input;
+  const stream = typeof input === 'string' ? createReadStream(input, { encoding: ldifFileEncoding(input) }) : input;
   const rl = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY });
   let lineNo = 0;
   let record: LogicalLine[] = [];
