@@ -262,6 +262,41 @@ describe('impact: cycles, hubs and bounds', () => {
   });
 });
 
+describe('impact: large reports in pieces', () => {
+  it('first keeps the head of each list; the state counts still count every impacted CI', async () => {
+    const t = topology()
+      .ci('m1', 'Server')
+      .ci('m2', 'Server')
+      .ci('c', 'Cluster', { minUp: 1 })
+      .ci('vm', 'VirtualMachine')
+      .ci('db', 'Database')
+      .ci('bs1', 'BusinessService', { criticality: 1 })
+      .ci('bs2', 'BusinessService', { criticality: 2 })
+      .rel('c', 'HAS_MEMBER', 'm1')
+      .rel('c', 'HAS_MEMBER', 'm2')
+      .rel('vm', 'HOSTED_ON', 'c')
+      .rel('bs1', 'DEPENDS_ON', 'vm')
+      .rel('bs2', 'DEPENDS_ON', 'vm')
+      .rel('bs2', 'DEPENDS_ON', 'db');
+    await t.load();
+    const q = `query($input: ImpactInput!, $first: Int) { impact(input: $input) {
+      totalCount downCount degradedCount
+      impacted(first: $first) { ci { name } state }
+      businessServices(first: $first) { ci { name } state }
+    } }`;
+    type R = { impact: { totalCount: number; downCount: number; degradedCount: number; impacted: { ci: { name: string }; state: string }[]; businessServices: { ci: { name: string } }[] } };
+    const all = (await api.ok<R>(q, { input: { ciIds: [t.id('m1'), t.id('db')] } })).impact;
+    expect(all.impacted.map((e) => `${e.ci.name} ${e.state}`)).toEqual(['bs2 DOWN', 'c DEGRADED', 'vm DEGRADED', 'bs1 DEGRADED']);
+    expect([all.totalCount, all.downCount, all.degradedCount]).toEqual([4, 1, 3]);
+    const head = (await api.ok<R>(q, { input: { ciIds: [t.id('m1'), t.id('db')] }, first: 1 })).impact;
+    expect(head.impacted.map((e) => e.ci.name)).toEqual(['bs2']);
+    expect(head.businessServices.map((e) => e.ci.name)).toEqual(['bs2']);
+    expect([head.totalCount, head.downCount, head.degradedCount]).toEqual([4, 1, 3]);
+    const bad = await api.request(q, { input: { ciIds: [t.id('m1')] }, first: -1 });
+    expect(bad.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+  });
+});
+
 describe('impact: retired CIs, closed relationships and time travel', () => {
   const T0 = DEFAULT_TIME; // everything exists from here
   const iso = (ms: number) => new Date(ms).toISOString();

@@ -1,4 +1,5 @@
 /** The impact part of the contract: ImpactInput, PathStep, ImpactedCI, ImpactReport, Query.impact. */
+import { BadUserInputError } from '../errors.js';
 import { builder } from '../graphql/builder.js';
 import { perRequest, type Context } from '../graphql/context.js';
 import { CIRef, ciLoader, type CI } from '../cis/index.js';
@@ -52,6 +53,13 @@ export const ImpactedCIRef = builder.objectRef<ImpactedEntry>('ImpactedCI').impl
   }),
 });
 
+/** The first `first` entries (all when null); a negative count is BAD_USER_INPUT. */
+function keepFirst<T>(list: T[], first: number | null | undefined): T[] {
+  if (first == null) return list;
+  if (first < 0) throw new BadUserInputError('first must be 0 or more', [{ path: ['first'], message: 'must be 0 or more' }]);
+  return list.slice(0, first);
+}
+
 /** The contract's ImpactReport; its backing value is an ImpactResult (computeImpact). */
 export const ImpactReportRef = builder.objectRef<ImpactResult>('ImpactReport').implement({
   fields: (t) => ({
@@ -63,19 +71,36 @@ export const ImpactReportRef = builder.objectRef<ImpactResult>('ImpactReport').i
     impacted: t.field({
       type: [ImpactedCIRef],
       nullable: false,
-      description: 'Impacted CIs, the sources excluded, ordered by depth then criticality.',
-      resolve: (r) => r.impacted,
+      description:
+        'Impacted CIs, the sources excluded, ordered by depth then criticality. `first` keeps the first N in that order (a hub can impact 100k+ CIs; totalCount, downCount and degradedCount still count all).',
+      args: { first: t.arg.int() },
+      resolve: (r, { first }) => keepFirst(r.impacted, first),
     }),
     businessServices: t.field({
       type: [ImpactedCIRef],
       nullable: false,
-      description: 'The impacted CIs of class BusinessService.',
-      resolve: (r, _a, ctx) => {
+      description: 'The impacted CIs of class BusinessService; `first` keeps the first N.',
+      args: { first: t.arg.int() },
+      resolve: (r, { first }, ctx) => {
         // Synchronous when every CI is known (Query.impact): no promise per impacted CI.
         const cis = r.impacted.map((e) => loadRequiredCI(ctx, e.ciId));
-        const pick = (all: CI[]) => r.impacted.filter((_e, i) => all[i]!.class === 'BusinessService');
+        const pick = (all: CI[]) => {
+          const services = r.impacted.filter((_e, i) => all[i]!.class === 'BusinessService');
+          return keepFirst(services, first);
+        };
         return cis.some((ci) => ci instanceof Promise) ? Promise.all(cis).then(pick) : pick(cis as CI[]);
       },
+    }),
+    downCount: t.int({
+      nullable: false,
+      description: 'Impacted CIs that go DOWN, at any depth.',
+      // Reports frozen before these counts existed hold only the list.
+      resolve: (r) => r.downCount ?? r.impacted.filter((e) => e.state === 'DOWN').length,
+    }),
+    degradedCount: t.int({
+      nullable: false,
+      description: 'Impacted CIs that are DEGRADED, at any depth.',
+      resolve: (r) => r.degradedCount ?? r.impacted.filter((e) => e.state === 'DEGRADED').length,
     }),
     totalCount: t.exposeInt('totalCount', {
       nullable: false,

@@ -21,7 +21,8 @@ export interface ImpactedEntry {
   ciId: string;
   state: ImpactState;
   depth: number;
-  path: ImpactPathStep[];
+  /** Computed on first read (a hub's report has 100k+ entries; most callers read few paths). */
+  readonly path: ImpactPathStep[];
 }
 
 export interface ImpactResult {
@@ -32,6 +33,9 @@ export interface ImpactResult {
   totalCount: number;
   /** True when impacted CIs exist beyond maxDepth. */
   truncated: boolean;
+  /** Impacted CIs by state, at any depth (downCount + degradedCount = totalCount). */
+  downCount: number;
+  degradedCount: number;
 }
 
 export const DEFAULT_MAX_DEPTH = 10;
@@ -93,6 +97,18 @@ async function fetchSubgraph(graph: Graph, ids: string[], at: number): Promise<F
   return { cis, nodes, relationships };
 }
 
+function lazyEntry(ciId: string, state: ImpactState, depth: number, pathOf: (id: string) => ImpactPathStep[]): ImpactedEntry {
+  let path: ImpactPathStep[] | undefined;
+  return {
+    ciId,
+    state,
+    depth,
+    get path() {
+      return (path ??= pathOf(ciId));
+    },
+  };
+}
+
 const byDepthCriticalityName = (cis: Map<string, CI>) => (a: ImpactedEntry, b: ImpactedEntry) => {
   if (a.depth !== b.depth) return a.depth - b.depth;
   const ca = cis.get(a.ciId)!;
@@ -119,13 +135,15 @@ export async function computeImpactDetails(graph: Graph, request: ImpactRequest)
 
   const propagation = propagate({ cis: sub.nodes, relationships: sub.relationships }, sourceIds, at);
   const impacted: ImpactedEntry[] = [];
+  let downCount = 0;
   for (const [ciId, { state, depth }] of propagation.impacted) {
-    if (depth <= maxDepth) impacted.push({ ciId, state, depth, path: propagation.path(ciId) });
+    if (state === 'DOWN') downCount++;
+    if (depth <= maxDepth) impacted.push(lazyEntry(ciId, state, depth, propagation.path));
   }
   impacted.sort(byDepthCriticalityName(sub.cis));
   const totalCount = propagation.impacted.size;
   return {
-    result: { sourceIds, impacted, totalCount, truncated: totalCount > impacted.length },
+    result: { sourceIds, impacted, totalCount, truncated: totalCount > impacted.length, downCount, degradedCount: totalCount - downCount },
     cis: sub.cis,
   };
 }

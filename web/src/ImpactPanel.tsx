@@ -2,6 +2,7 @@
 import { useState } from 'react';
 import type { CINode } from './model/graph.js';
 import { sortServices, type ImpactedCI, type ImpactReport } from './model/overlay.js';
+import { IMPACT_LIST_LIMIT } from './queries.js';
 
 interface Props {
   available: boolean;
@@ -103,8 +104,11 @@ export function ImpactPanel(props: Props) {
           <p role="status">
             {report.totalCount === 0
               ? 'Nothing else is impacted.'
-              : `${report.totalCount} CIs impacted: ${report.impacted.filter((i) => i.state === 'DOWN').length} down, ${report.impacted.filter((i) => i.state === 'DEGRADED').length} degraded.`}
+              : `${report.totalCount} CIs impacted: ${report.downCount} down, ${report.degradedCount} degraded.`}
             {report.truncated ? ' The result was cut at the depth limit.' : ''}
+            {report.impacted.length >= IMPACT_LIST_LIMIT && report.impacted.length < report.totalCount
+              ? ` The nearest ${report.impacted.length} are listed.`
+              : ''}
           </p>
           <h3>Business services</h3>
           {services.length === 0 && <p className="muted">No business service is impacted.</p>}

@@ -119,10 +119,16 @@ export async function loadDetails(request: Request, id: string, caps: Capabiliti
 
 const IMPACTED = `ci { ${CI_FIELDS} } state depth path { ci { ${CI_FIELDS} } relationship }`;
 
+/**
+ * Impacted CIs fetched per blast radius, nearest first: a hub can impact 100k+ CIs (hundreds
+ * of MB with paths); beyond the canvas budget only paths to business services are drawn anyway.
+ */
+export const IMPACT_LIST_LIMIT = 5000;
+
 export async function loadImpact(request: Request, ciIds: string[], at: number | null): Promise<ImpactReport> {
   const data = await request<{ impact: ImpactReport }>(
     `query Impact($input: ImpactInput!) {
-  impact(input: $input) { sources { ${CI_FIELDS} } impacted { ${IMPACTED} } businessServices { ${IMPACTED} } totalCount truncated }
+  impact(input: $input) { sources { ${CI_FIELDS} } impacted(first: ${IMPACT_LIST_LIMIT}) { ${IMPACTED} } businessServices { ${IMPACTED} } totalCount downCount degradedCount truncated }
 }`,
     { input: { ciIds, ...(at !== null ? { at: new Date(at).toISOString() } : {}) } },
   );

@@ -22,6 +22,8 @@ const report: ImpactReport = {
   ],
   businessServices: [],
   totalCount: 2,
+  downCount: 2,
+  degradedCount: 0,
   truncated: false,
 };
 

@@ -21,6 +21,9 @@ export interface ImpactReport {
   impacted: ImpactedCI[];
   businessServices: ImpactedCI[];
   totalCount: number;
+  /** Counts at any depth, whatever part of the list was fetched. */
+  downCount: number;
+  degradedCount: number;
   truncated: boolean;
 }
 
