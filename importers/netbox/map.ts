@@ -404,7 +404,20 @@ export class NetboxMapper {
 
   // ------------------------------------------------------------------ cables
 
+  /** Checks the cabling objects (terminations first, so a bad interface is reported once, not again by its cable). */
   private *checkPorts(): Generator<SourceItem> {
+    const types: Record<string, string> = { 'dcim.interface': 'dcim.interface', 'dcim.frontport': 'dcim.frontport', 'dcim.rearport': 'dcim.rearport' };
+    for (const [pk, f] of this.table('dcim.cabletermination')) {
+      this.begin();
+      this.fk('cable', f.cable, 'dcim.cable');
+      const type = Array.isArray(f.termination_type) ? f.termination_type.join('.') : String(f.termination_type ?? '');
+      if (types[type]) this.fk('termination_id', f.termination_id, type);
+      const bad = this.rejected('dcim.cabletermination', pk, undefined);
+      if (bad) {
+        this.table('dcim.cabletermination').delete(pk);
+        yield bad;
+      }
+    }
     for (const [model, field, target] of [
       ['dcim.interface', 'device', 'dcim.device'],
       ['dcim.frontport', 'device', 'dcim.device'],
@@ -419,18 +432,6 @@ export class NetboxMapper {
           this.table(model).delete(pk);
           yield bad;
         }
-      }
-    }
-    const types: Record<string, string> = { 'dcim.interface': 'dcim.interface', 'dcim.frontport': 'dcim.frontport', 'dcim.rearport': 'dcim.rearport' };
-    for (const [pk, f] of this.table('dcim.cabletermination')) {
-      this.begin();
-      this.fk('cable', f.cable, 'dcim.cable');
-      const type = Array.isArray(f.termination_type) ? f.termination_type.join('.') : String(f.termination_type ?? '');
-      if (types[type]) this.fk('termination_id', f.termination_id, type);
-      const bad = this.rejected('dcim.cabletermination', pk, undefined);
-      if (bad) {
-        this.table('dcim.cabletermination').delete(pk);
-        yield bad;
       }
     }
   }
