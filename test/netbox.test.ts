@@ -221,6 +221,18 @@ describe('NetBox on the demo dump, changed', () => {
     expect(await ciByHostname('dmi01-akron-rtr01')).not.toBeNull();
   });
 
+  it('fails a run on a cut-off dump and withdraws nothing', async () => {
+    await sync(DUMP);
+    const file = join(dir, 'cut.json');
+    const text = readFileSync(DUMP, 'utf8');
+    writeFileSync(file, text.slice(0, Math.floor(text.length / 2)));
+    const report = await sync(file);
+    expect(report.status).toBe('FAILED');
+    expect(report.error).toMatch(/cut\.json: not a dumpdata JSON array: the file ends inside an element/);
+    expect(report.counts).toMatchObject({ retired: 0, withdrawn: 0, created: 0 });
+    expect(await countByClass()).toEqual({ Location: 137, Cluster: 32, NetworkDevice: 39, VirtualMachine: 180 });
+  });
+
   it('reconciles with an AD computer (by hostname) and a manual server (by serial): one CI, two sources', async () => {
     // The directory first: esx01's computer account.
     const dn = 'CN=ESX01,OU=Servers,DC=example,DC=net';
