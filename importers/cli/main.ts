@@ -9,9 +9,10 @@ import type { Graph } from '../../server/db/index.js';
 import { AD_SOURCE, ldapRecords, ldapScope, ldifRecords, ldifScope, type LdapOptions } from '../ad/index.js';
 import { runSync, type PrecedenceRule, type SourceItem, type SyncReport } from '../sync/index.js';
 import { connectForImport } from './connect.js';
+import { registerInventory } from './inventory.js';
 import { progressView } from './progress.js';
 
-interface CommonOptions {
+export interface CommonOptions {
   scope?: string;
   dryRun?: boolean;
   force?: boolean;
@@ -77,14 +78,14 @@ function summary(report: SyncReport): string {
   return lines.join('\n');
 }
 
-async function execute(items: AsyncIterable<SourceItem>, scope: string, common: CommonOptions): Promise<number> {
+export async function execute(items: AsyncIterable<SourceItem>, scope: string, common: CommonOptions, source = AD_SOURCE): Promise<number> {
   const precedence = loadPrecedence(common.precedence);
   let graph: Graph | undefined;
   const view = progressView();
   try {
     graph = await connectForImport();
     const report = await runSync(graph, items, {
-      source: AD_SOURCE,
+      source,
       scope: common.scope ?? scope,
       dryRun: common.dryRun ?? false,
       force: common.force ?? false,
@@ -113,7 +114,7 @@ function readPassword(opts: { passwordEnv?: string; passwordFile?: string }): st
   return undefined;
 }
 
-function withCommon(cmd: Command): Command {
+export function withCommon(cmd: Command): Command {
   return cmd
     .option('--scope <scope>', 'what this run covers; withdrawal is per source+scope (default: derived from the input)')
     .option('--dry-run', 'write nothing; report what would change')
@@ -176,6 +177,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     if (ldap.insecureSkipVerify) process.stderr.write('warning: --insecure-skip-verify: the server certificate is NOT verified\n');
     setExit(await execute(ldapRecords(ldap), ldapScope(ldap), opts));
   });
+  registerInventory(imp, setExit, { withCommon, execute });
   return program;
 }
 
