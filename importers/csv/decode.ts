@@ -43,7 +43,7 @@ export function decodeText(bytes: Uint8Array): DecodedText {
   } catch {
     if (encoding !== 'utf-8' || bom) throw new Error(`the file starts with a ${encoding} byte order mark but is not valid ${encoding}`);
     encoding = 'windows-1252';
-    raw = new TextDecoder('windows-1252').decode(body);
+    raw = decodeWindows1252(body);
   }
   return { text: raw.replace(/\r\n?/g, '\n'), encoding, bom, lineEndings: lineEndingsOf(raw) };
 }
@@ -64,4 +64,24 @@ export function describeDecoding(d: Pick<DecodedText, 'encoding' | 'bom' | 'line
       ? 'windows-1252 (the bytes are not valid UTF-8)'
       : `${d.encoding.toUpperCase()}${d.bom ? ' with BOM' : ''}`;
   return `${enc}, ${d.lineEndings === 'none' ? 'one line' : `${d.lineEndings} line endings`}`;
+}
+
+/**
+ * windows-1252 → text. Node's TextDecoder('windows-1252') decodes 0x80-0x9F as the C1
+ * controls (latin-1), not as the code page's €, ‚, ƒ, „, …, ™; this table does what the
+ * WHATWG Encoding Standard says (the five unassigned bytes stay U+0081, U+008D, ...).
+ */
+const CP1252_80_9F = [
+  0x20ac, 0x81, 0x201a, 0x192, 0x201e, 0x2026, 0x2020, 0x2021, 0x2c6, 0x2030, 0x160, 0x2039, 0x152, 0x8d, 0x17d, 0x8f,
+  0x90, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014, 0x2dc, 0x2122, 0x161, 0x203a, 0x153, 0x9d, 0x17e, 0x178,
+];
+
+export function decodeWindows1252(bytes: Uint8Array): string {
+  const parts: string[] = [];
+  const CHUNK = 8192;
+  for (let at = 0; at < bytes.length; at += CHUNK) {
+    const codes = Array.from(bytes.subarray(at, at + CHUNK), (b) => (b >= 0x80 && b <= 0x9f ? CP1252_80_9F[b - 0x80]! : b));
+    parts.push(String.fromCharCode(...codes));
+  }
+  return parts.join('');
 }

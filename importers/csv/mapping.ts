@@ -179,7 +179,7 @@ export function compileMapping(input: unknown, where = 'mapping'): Mapping {
       return { type: r.type, direction: r.direction, targets };
     }
     const [selfEnd, otherEnd] = r.direction === 'out' ? [type.from, type.to] : [type.to, type.from];
-    const known = classes.filter((c) => c !== SKIP);
+    const known = classes.filter((c) => c !== SKIP && findClass(c));
     if (known.length && !known.some((c) => selfEnd.includes(c))) {
       issues.push({
         field: `${field}.type`,

@@ -6,7 +6,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { parse } from 'csv-parse';
+import { parse, type Options } from 'csv-parse';
 import { decodeText, describeDecoding, type DecodedText } from './decode.js';
 
 /** A cell lookup that fails when a duplicated column holds different values in this row. */
@@ -100,44 +100,72 @@ export async function* parseCsv(
   name: string,
   options: Pick<ReadOptions, 'delimiter'> = {},
 ): AsyncGenerator<{ kind: 'header'; header: Header; cells: string[] } | RowItem> {
-  const parser = parse({
+  // Records and parse errors in file order: both callbacks run synchronously while a
+  // chunk is parsed, into one queue drained after every chunk.
+  type Parsed = { ok: true; cells: string[]; start: number; end: number } | { ok: false; start: number; reason: string };
+  const queue: Parsed[] = [];
+  let lastEnd = 0;
+  const csvOptions: Options = {
     delimiter: options.delimiter ?? ',',
     record_delimiter: '\n',
-    info: true,
     raw: true,
     relax_column_count: true,
     skip_records_with_error: true,
+    // With `raw`, a record arrives as {record, raw}.
+    on_record: (rec, context) => {
+      const { record: cells, raw } = rec as unknown as { record: string[]; raw: string | undefined };
+      const text = raw ?? context.raw ?? '';
+      const inner = text.endsWith('\n') ? text.slice(0, -1) : text;
+      const start = context.lines - (inner.match(/\n/g)?.length ?? 0);
+      queue.push({ ok: true, cells, start, end: context.lines });
+      lastEnd = context.lines;
+      return null;
+    },
+    on_skip: (err) => {
+      const through = (err as { lines?: number } | undefined)?.lines;
+      const reason = (err?.message ?? 'unreadable record').replace(/ at line \d+$/, '');
+      queue.push({ ok: false, start: lastEnd + 1, reason: `${reason}${through ? ` (through line ${through})` : ''}` });
+      if (through) lastEnd = through;
+      return undefined;
+    },
+  };
+  const parser = parse(csvOptions);
+  const done = new Promise<void>((resolve, reject) => {
+    parser.on('error', reject);
+    parser.on('end', resolve);
   });
-  const skipped: { line: number; reason: string }[] = [];
-  let lastEnd = 0;
-  parser.on('skip', (err: Error & { lines?: number }) => {
-    skipped.push({ line: lastEnd + 1, reason: `${err.message.replace(/ at line \d+$/, '')} (through line ${err.lines ?? '?'})` });
-  });
-  parser.end(decoded.text);
+  parser.resume();
   let header: Header | undefined;
-  for await (const item of parser as AsyncIterable<{ record: string[]; raw: string; info: { lines: number } }>) {
-    while (skipped.length) {
-      const s = skipped.shift()!;
-      yield { kind: 'error', origin: `${name}:${s.line}`, reason: s.reason };
+  let width = 0;
+  const CHUNK = 1 << 16;
+  const chunks = Math.ceil(decoded.text.length / CHUNK);
+  for (let c = 0; c <= chunks; c++) {
+    if (c < chunks) parser.write(decoded.text.slice(c * CHUNK, (c + 1) * CHUNK));
+    else {
+      parser.end();
+      await done;
     }
-    const inner = item.raw.endsWith('\n') ? item.raw.slice(0, -1) : item.raw;
-    const start = item.info.lines - (inner.match(/\n/g)?.length ?? 0);
-    lastEnd = item.info.lines;
-    const cells = item.record;
-    if (cells.every((c) => c.trim() === '')) continue;
-    if (!header) {
-      header = readHeader(cells);
-      yield { kind: 'header', header, cells };
-      continue;
+    while (queue.length) {
+      const item = queue.shift()!;
+      if (!item.ok) {
+        yield { kind: 'error', origin: `${name}:${item.start}`, reason: item.reason };
+        continue;
+      }
+      const { cells, start } = item;
+      if (cells.every((c) => c.trim() === '')) continue;
+      if (!header) {
+        header = readHeader(cells);
+        width = cells.length;
+        yield { kind: 'header', header, cells };
+        continue;
+      }
+      if (cells.length > width && cells.slice(width).some((c) => c.trim() !== '')) {
+        yield { kind: 'error', origin: `${name}:${start}`, reason: `${cells.length} fields, the header has ${width}` };
+        continue;
+      }
+      yield { kind: 'row', row: csvRow(`${name}:${start}`, header, cells) };
     }
-    const width = Math.max(...[...header.positions.values()].flat(), ...header.blanks.map((b) => b - 1)) + 1;
-    if (cells.length > width && cells.slice(width).some((c) => c.trim() !== '')) {
-      yield { kind: 'error', origin: `${name}:${start}`, reason: `${cells.length} fields, the header has ${width}` };
-      continue;
-    }
-    yield { kind: 'row', row: csvRow(`${name}:${start}`, header, cells) };
   }
-  for (const s of skipped) yield { kind: 'error', origin: `${name}:${s.line}`, reason: s.reason };
 }
 
 /** Reads a CSV file: decoded (BOM, UTF-8 or windows-1252), header checked, rows with their lines. */
