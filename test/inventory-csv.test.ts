@@ -3,14 +3,14 @@
  * CSV with quoted multi-line fields (Snipe-IT's licences sample, read in place) under a
  * mapping file, and JSON and cp1252/CR-only files written to a temp dir.
  */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compileMapping, csvRecords, jsonRecords, type MappingInput } from '../importers/csv/index.js';
 import { runSync } from '../importers/sync/index.js';
 import type { Graph } from '../server/db/index.js';
+import { runImportCli as cli } from './helpers/cli.js';
 import { closeTestGraph, testGraph, wipe } from './helpers/neo4j.js';
 
 const LICENSES = '../shared/fixtures/third-party/snipe-it-sample-csvs/sample_csvs/licenses-sample.csv';
@@ -42,14 +42,6 @@ const syncCsv = (file: string, mapping: MappingInput, scope: string) =>
 
 async function count(cypher: string): Promise<number> {
   return Number((await graph.read(cypher))[0]!.c);
-}
-
-function cli(...args: string[]) {
-  const { uri, user, password } = inject('neo4j');
-  return spawnSync(process.execPath, ['importers/cli/bin.js', 'import', ...args], {
-    encoding: 'utf8',
-    env: { ...process.env, NEO4J_URI: uri, NEO4J_USER: user, NEO4J_PASSWORD: password },
-  });
 }
 
 beforeAll(async () => {

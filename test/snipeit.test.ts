@@ -4,15 +4,15 @@
  * and the `faultline import snipeit` CLI, against the test Neo4j. Files derived from them
  * for a removal or a bad row are written to a temp dir.
  */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { snipeitRecords, type SnipeitKind } from '../importers/snipeit/index.js';
 import { runSync } from '../importers/sync/index.js';
 import { createCI, getCI } from '../server/cis/service.js';
 import type { Graph } from '../server/db/index.js';
+import { runImportCli as cli } from './helpers/cli.js';
 import { closeTestGraph, testGraph, wipe } from './helpers/neo4j.js';
 
 const DIR = '../shared/fixtures/third-party/snipe-it-sample-csvs/sample_csvs';
@@ -27,14 +27,6 @@ const sync = (kind: SnipeitKind, file: string, scope: string, extra: { dryRun?: 
 async function count(cypher: string, params: Record<string, unknown> = {}): Promise<number> {
   const rows = await graph.read(cypher, params);
   return Number(rows[0]!.c);
-}
-
-function cli(...args: string[]) {
-  const { uri, user, password } = inject('neo4j');
-  return spawnSync(process.execPath, ['importers/cli/bin.js', 'import', ...args], {
-    encoding: 'utf8',
-    env: { ...process.env, NEO4J_URI: uri, NEO4J_USER: user, NEO4J_PASSWORD: password },
-  });
 }
 
 beforeAll(async () => {

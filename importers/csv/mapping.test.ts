@@ -144,3 +144,12 @@ describe('a row through a mapping', () => {
     expect(item.kind === 'record' && item.record.name).toBe('A-1');
   });
 });
+
+describe('the documented example', () => {
+  it('docs/inventory.md: the full mapping example is valid', async () => {
+    const { readFileSync } = await import('node:fs');
+    const doc = readFileSync(new URL('../../docs/inventory.md', import.meta.url), 'utf8');
+    const example = /```json\n([\s\S]*?)\n```/.exec(doc)![1]!;
+    expect(() => compileMapping(JSON.parse(example), 'docs/inventory.md')).not.toThrow();
+  });
+});
