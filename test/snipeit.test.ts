@@ -178,6 +178,36 @@ describe('Snipe-IT sample exports into the graph', () => {
     expect(again.counts).toMatchObject({ created: 0, updated: 0, unchanged: 200 });
   });
 
+  it('cross-source: an asset with a Hostname custom field is the directory computer of that name', async () => {
+    const ad = await runSync(
+      graph,
+      (async function* () {
+        yield {
+          kind: 'record' as const,
+          record: {
+            class: 'Computer',
+            key: 'guid-ws-042',
+            name: 'WS-042',
+            attributes: { objectGUID: '0b0e5d1a-7d1c-4a53-9a38-0d9c1a2b3c4d', hostname: 'ws-042', os: 'Windows 11' },
+            matchClasses: ['Server', 'VirtualMachine'],
+            origin: 'test',
+          },
+        };
+      })(),
+      { source: 'ad', scope: 'test-ad' },
+    );
+    expect(ad.counts.created).toBe(1);
+    const file = join(tmp, 'assets-hostname.csv');
+    writeFileSync(file, 'Asset Tag,Name,Category,Serial,Hostname,Manufacturer\r\nLT-42,Dana laptop,Laptops,PF-42,WS-042,Lenovo\r\n');
+    const report = await sync('assets', file, 'assets:hostname');
+    expect(report.counts).toMatchObject({ read: 1, created: 0, updated: 1, conflicts: 0 });
+    const rows = await graph.read("MATCH (c:Computer {key_hostname: 'ws-042'}) RETURN c.name AS name, c.sources AS sources, c.attributes AS a");
+    expect(rows.length).toBe(1);
+    expect(rows[0]!.name).toBe('WS-042'); // the directory named it first
+    expect([...(rows[0]!.sources as string[])].sort()).toEqual(['ad', 'snipeit']);
+    expect(JSON.parse(String(rows[0]!.a))).toMatchObject({ os: 'Windows 11', serialNumber: 'PF-42', assetTag: 'LT-42', manufacturer: 'Lenovo' });
+  });
+
   it('the CLI: faultline import snipeit, encoding in the output, dry run and real run', () => {
     const blanks = join(DIR, 'assets-sample-BLANKS.csv');
     const dry = cli('snipeit', 'assets', blanks, '--dry-run', '--scope', 'assets:blanks');
