@@ -59,6 +59,14 @@ describe('CSV rows and their physical lines', () => {
     ]);
   });
 
+  it('keeps a quote inside an unquoted field as a literal quote', async () => {
+    const out = await rows('Name,Model\nA,Macbook Pro 13"\nB,"x"\n');
+    expect(out.map((r) => [r.origin, r.row?.get('Model')])).toEqual([
+      ['f.csv:2', 'Macbook Pro 13"'],
+      ['f.csv:3', 'x'],
+    ]);
+  });
+
   it('duplicate header columns: one value when the copies agree, an error when they differ', async () => {
     const out = await rows('Category,Name,category\nLaptop,A,Laptop\nLaptop,B,\nLaptop,C,Server\n');
     expect(out[0]!.row!.get('Category')).toBe('Laptop');

@@ -110,6 +110,8 @@ export async function* parseCsv(
     record_delimiter: '\n',
     raw: true,
     relax_column_count: true,
+    // A quote inside an unquoted field (Macbook 13") is a literal quote, not an error.
+    relax_quotes: true,
     skip_records_with_error: true,
     // With `raw`, a record arrives as {record, raw}.
     on_record: (rec, context) => {
