@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { checkHeader, mapRow } from './map.js';
 import { compileMapping, MappingError, type MappingInput } from './mapping.js';
-import { readHeader, type Row } from './read.js';
+import { parseCsv, readHeader, type Row } from './read.js';
 
 const base: MappingInput = {
   source: 'finance',
@@ -137,6 +137,18 @@ describe('a row through a mapping', () => {
       reason: 'class: column "Category" value "Toaster" is in neither class.map nor class.rules, and there is no class.default',
     });
     expect(mapRow(m, row({ ...good, Category: 'printer' }))).toMatchObject({ kind: 'skipped' });
+  });
+
+  it('rejects a row whose duplicated column copies disagree, naming the field and the columns', async () => {
+    const text = 'Category,Asset Tag,Name,Cost,Bought,Category\nLaptop,A-1,a,1,1/1/24,Laptop\nLaptop,A-2,b,1,1/1/24,Server\n';
+    const items = [];
+    for await (const item of parseCsv({ text }, 'd.csv')) if (item.kind === 'row') items.push(mapRow(m, item.row));
+    expect(items[0]).toMatchObject({ kind: 'record', record: { class: 'Computer', key: 'A-1' } });
+    expect(items[1]).toEqual({
+      kind: 'rejected',
+      origin: 'd.csv:3',
+      reason: 'class: column "Category" appears 2 times (columns 1, 6) with different values: "Laptop", "Server"',
+    });
   });
 
   it('names a row without a name after its key', () => {
