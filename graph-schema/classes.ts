@@ -158,7 +158,7 @@ export const CI_CLASSES: readonly CIClassDef[] = [
   defineClass(
     'Computer',
     'A workstation or a directory computer account.',
-    ['objectGUID', 'serialNumber', 'fqdn', 'hostname', 'sAMAccountName', 'distinguishedName'],
+    ['objectGUID', 'serialNumber', 'fqdn', 'hostname', 'sAMAccountName', 'distinguishedName', 'assetTag'],
     { ...hostish, ...directory, dNSHostName: z.string().optional(), enabled: z.boolean().optional() },
   ),
   defineClass(

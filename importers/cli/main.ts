@@ -10,6 +10,7 @@ import { AD_SOURCE, ldapRecords, ldapScope, ldifRecords, ldifScope, type LdapOpt
 import { runSync, type PrecedenceRule, type SourceItem, type SyncReport } from '../sync/index.js';
 import { connectForImport } from './connect.js';
 import { registerNetbox } from './netbox.js';
+import { registerInventory } from './inventory.js';
 import { progressView } from './progress.js';
 
 export interface CommonOptions {
@@ -178,6 +179,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     setExit(await execute(ldapRecords(ldap), ldapScope(ldap), opts));
   });
   registerNetbox(imp, setExit, { withCommon, execute });
+  registerInventory(imp, setExit, { withCommon, execute });
   return program;
 }
 
