@@ -135,6 +135,23 @@ describe('change lifecycle, risk and approval snapshot', () => {
     expect(none.change).toEqual({ impactDrift: null, approvedImpact: null });
   });
 
+  it('Change.impact is exactly impact(ciIds: targets), in the change\'s own target order', async () => {
+    const a = await ci(graph, 'Database', 'db-a');
+    const b = await ci(graph, 'Database', 'db-b');
+    const app = await ci(graph, 'Application', 'app');
+    await rel(graph, 'DEPENDS_ON', app, a);
+    await rel(graph, 'DEPENDS_ON', app, b);
+    const targets = [a, b].sort().reverse(); // not in id order
+    const c = await change('Migrate both', targets, W(1, 2));
+    const REPORT = 'sources { id } impacted { ci { id } state depth path { ci { id } relationship } } totalCount';
+    const data = await api.ok<{ change: { impact: unknown }; impact: { sources: { id: string }[] } }>(
+      `query($id: ID!, $input: ImpactInput!) { change(id: $id) { impact { ${REPORT} } } impact(input: $input) { ${REPORT} } }`,
+      { id: c.id, input: { ciIds: targets } },
+    );
+    expect(data.impact.sources.map((x) => x.id)).toEqual(targets);
+    expect(data.change.impact).toEqual(data.impact);
+  });
+
   it('writes nothing on bad input: end before or at start, empty targets, unknown CI, unknown status', async () => {
     const s = await ci(graph, 'Server', 's');
     const cases = [

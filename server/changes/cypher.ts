@@ -3,7 +3,7 @@
 export const CHANGE_FIELDS = `
 c {.id, .number, .title, .description, .status, .plannedStart, .plannedEnd, .createdAt, .updatedAt, .createdBy, .transitions,
    .authorizedBy, .authorizedAt, .approvedSnapshot, .implementedAt, .reviewOutcome, .reviewNote, .closedAt} AS change,
-[(c)-[:TARGETS]->(t:CI) | t.id] AS targets`;
+COLLECT { MATCH (c)-[r:TARGETS]->(t:CI) RETURN t.id ORDER BY r.position, t.id } AS targets`;
 
 /** Statuses in which a change no longer takes part in collisions. */
 export const INACTIVE_STATUSES = ['CLOSED', 'REJECTED', 'CANCELLED'];
@@ -25,9 +25,9 @@ export const CREATE_CHANGE = `
 CREATE (c:Change)
 SET c = $props
 WITH c
-UNWIND $ciIds AS ciId
-MATCH (t:CI {id: ciId})
-CREATE (c)-[:TARGETS]->(t)
+UNWIND range(0, size($ciIds) - 1) AS position
+MATCH (t:CI {id: $ciIds[position]})
+CREATE (c)-[:TARGETS {position: position}]->(t)
 WITH DISTINCT c
 RETURN ${CHANGE_FIELDS}
 `;

@@ -230,8 +230,11 @@ export async function changesOnCIsSince(graph: Graph, ciIds: readonly string[], 
 export type ImpactCache = Map<string, Promise<ImpactDetails>>;
 
 export function impactOfTargets(graph: Graph, targets: readonly string[], cache: ImpactCache = new Map()): Promise<ImpactDetails> {
-  const ciIds = [...new Set(targets)].sort();
-  const key = ciIds.join(',');
+  // Evaluated in the change's own target order, so `Change.impact` is exactly
+  // `impact(ciIds: targets)` (sources listed, and ties between equally near targets
+  // broken, the same way); the cache key ignores the order.
+  const ciIds = [...new Set(targets)];
+  const key = [...ciIds].sort().join(',');
   let hit = cache.get(key);
   if (!hit) {
     hit = computeImpactDetails(graph, { ciIds, maxDepth: DEFAULT_MAX_DEPTH });
