@@ -130,6 +130,30 @@ describe('sync engine', () => {
     expect(report.rejections.find((r) => r.origin === 'row 3')?.reason).toMatch(/enabled/);
   });
 
+  it('keeps, as it is, the CI of an object the adapter rejected with its identifiers: no update, no withdrawal', async () => {
+    await sync([group, ...users(3)]);
+    const rejectedU2: SourceItem = {
+      kind: 'rejected',
+      origin: 'row 2',
+      reason: 'lastLogon: not a date',
+      identifiers: { sAMAccountName: 'USER2', notAnIdentifier: 'x' },
+    };
+    const second = await sync([group, user(1), rejectedU2, user(3)]);
+    expect(second.status).toBe('SUCCEEDED');
+    expect(second.counts).toMatchObject({ rejected: 1, retired: 0, withdrawn: 0, unchanged: 3, relationshipsClosed: 0 });
+    const u2 = await ciBySam('user2');
+    expect(u2?.status).toBe('ACTIVE');
+    const [{ open }] = (await graph.read(
+      'MATCH (:CI {key_sAMAccountName: "user2"})-[r:MEMBER_OF]->() WHERE r.validTo IS NULL RETURN count(r) AS open',
+    )) as [{ open: number }];
+    expect(open).toBe(1);
+    // Gone from the source for real: withdrawn on the next full run (1 of 4: past the guard).
+    const third = await sync([group, user(1), user(3)], { force: true });
+    expect(third.status).toBe('SUCCEEDED');
+    expect(third.counts).toMatchObject({ retired: 1, relationshipsClosed: 1 });
+    expect((await ciBySam('user2'))?.status).toBe('RETIRED');
+  });
+
   it('reports a record whose identifiers point at two CIs as a conflict and merges nothing', async () => {
     await sync([group, user(1), user(2)]);
     const mixed = { ...user(1), attributes: { sAMAccountName: 'user1', email: 'x@example.com' } };

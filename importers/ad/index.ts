@@ -17,7 +17,9 @@ export async function* ldifRecords(files: string[]): AsyncGenerator<SourceItem> 
     const name = basename(file);
     for await (const item of readLdif(file)) {
       if (item.kind === 'error') {
-        yield { kind: 'rejected', origin: `${name}:${item.line}`, reason: item.reason };
+        // The directory still holds the object: its CI (by DN) is kept, not withdrawn.
+        const dn = item.dn ? normalizeDN(item.dn) : '';
+        yield { kind: 'rejected', origin: `${name}:${item.line}`, reason: item.reason, ...(dn ? { identifiers: { distinguishedName: dn } } : {}) };
         continue;
       }
       const { entry } = item;

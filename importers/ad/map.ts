@@ -68,7 +68,12 @@ export function mapEntry(entry: DirectoryEntry): SourceItem {
   if (!dn) return { kind: 'rejected', origin: entry.origin, reason: 'entry has an empty DN' };
   const guid = guidOf(entry);
   if ((entry.attributes.has('objectguid') || entry.attributes.has('entryuuid')) && !guid) {
-    return { kind: 'rejected', origin: entry.origin, reason: `${dn}: objectGUID/entryUUID is not a GUID` };
+    return {
+      kind: 'rejected',
+      origin: entry.origin,
+      reason: `${dn}: objectGUID/entryUUID is not a GUID`,
+      identifiers: { distinguishedName: dn },
+    };
   }
   const attributes: Record<string, unknown> = {
     objectGUID: guid,

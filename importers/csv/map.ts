@@ -2,6 +2,7 @@
  * A row + a validated mapping → a sync record (or a rejection naming the line, the field
  * and the reason, or a skip for a class value mapped to "skip").
  */
+import { findClass } from '../../graph-schema/index.js';
 import type { RecordReference, SourceItem } from '../sync/index.js';
 import { ConversionError, convert, isBlank } from './convert.js';
 import { columnsOf, SKIP, type ColumnRef, type Mapping } from './mapping.js';
@@ -117,7 +118,12 @@ export function mapRow(mapping: Mapping, row: Row): SourceItem {
       break;
     }
   }
-  if (problems.length) return { kind: 'rejected', origin: row.origin, reason: problems.join('; ') };
+  if (problems.length) {
+    // The identifiers that did convert name the CI the file still lists: the engine keeps
+    // it as it is rather than withdrawing it.
+    const identifiers = Object.fromEntries((findClass(cls)?.identifiers ?? []).filter((a) => attributes[a] !== undefined).map((a) => [a, attributes[a]]));
+    return { kind: 'rejected', origin: row.origin, reason: problems.join('; '), ...(Object.keys(identifiers).length ? { identifiers } : {}) };
+  }
   return {
     kind: 'record',
     record: {

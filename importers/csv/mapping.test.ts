@@ -130,6 +130,8 @@ describe('a row through a mapping', () => {
       origin: 'f.csv:9',
       reason:
         'purchaseCost (column "Cost"): "cheap" is not a number; purchased (column "Bought"): "13/45/23" is not a date (mdy); cpuCores (column "Cores"): "2.5" is not a whole number',
+      // What did convert identifies the CI the file still lists: the engine keeps it.
+      identifiers: { serialNumber: 'SN1', assetTag: 'A-1' },
     });
     expect(mapRow(m, row({ ...good, 'Asset Tag': ' ' }))).toMatchObject({ kind: 'rejected', reason: 'key: column "Asset Tag" is blank' });
     expect(mapRow(m, row({ ...good, Category: 'Toaster' }))).toMatchObject({

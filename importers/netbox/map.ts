@@ -204,14 +204,19 @@ export class NetboxMapper {
     this.problems.length = 0;
   }
 
-  /** A rejection for the object when a foreign key dangled. */
-  private rejected(model: string, pk: Pk, name: unknown): SourceItem | null {
+  /**
+   * A rejection for the object when a foreign key dangled. `identifiers` (what identifies
+   * its CI, read before the bad field) let the engine keep that CI as it is instead of
+   * withdrawing it: NetBox still holds the object.
+   */
+  private rejected(model: string, pk: Pk, name: unknown, identifiers?: Fields): SourceItem | null {
     if (!this.problems.length) return null;
     this.stats.rejected++;
     return {
       kind: 'rejected',
       origin: `${recordKey(model, pk)}${str(name) ? ` (${str(name)})` : ''}`,
       reason: `${model} ${pk}: ${[...new Set(this.problems)].join('; ')}`,
+      ...(identifiers ? { identifiers } : {}),
     };
   }
 
@@ -261,7 +266,7 @@ export class NetboxMapper {
         if (!within('location', 'dcim.location')) within('site', 'dcim.site');
         this.fk('site', f.site, 'dcim.site');
       }
-      const bad = this.rejected(model, pk, f.name);
+      const bad = this.rejected(model, pk, f.name, { locationId: attributes.locationId });
       if (bad) {
         yield bad;
         continue;
@@ -305,7 +310,7 @@ export class NetboxMapper {
         minUp: minUp === undefined || minUp === null || minUp === '' ? undefined : Number(minUp),
       };
       const place = this.placement({ site: f.site });
-      const bad = this.rejected(model, pk, f.name);
+      const bad = this.rejected(model, pk, f.name, { clusterId: attributes.clusterId });
       if (bad) {
         yield bad;
         continue;
@@ -356,7 +361,13 @@ export class NetboxMapper {
     if (f.cluster !== undefined && this.fk('cluster', f.cluster, 'virtualization.cluster')) {
       references.push({ type: 'HAS_MEMBER', target: { key: recordKey('virtualization.cluster', f.cluster as Pk) }, direction: 'in' });
     }
-    const bad = this.rejected(model, pk, f.name);
+    const deviceName = str(f.name)?.toLowerCase();
+    const bad = this.rejected(model, pk, f.name, {
+      serialNumber: attributes.serialNumber,
+      assetTag: attributes.assetTag,
+      fqdn: deviceName?.includes('.') ? deviceName : undefined,
+      hostname: deviceName?.split('.')[0],
+    });
     if (bad) return bad;
 
     const resolved = roleRow ? this.resolveRole({ slug: str(roleRow.slug), name: str(roleRow.name) }) : null;
@@ -560,7 +571,7 @@ export class NetboxMapper {
         const host = devices.get(f.device as Pk);
         if (host && hostedOn.to.includes(host.record.class)) references.push({ type: 'HOSTED_ON', target: { key: host.record.key } });
       }
-      const bad = this.rejected(model, pk, f.name);
+      const bad = this.rejected(model, pk, f.name, { fqdn: attributes.fqdn, hostname: attributes.hostname });
       if (bad) {
         yield bad;
         continue;

@@ -27,6 +27,7 @@ import {
   checkEndpoints,
   findClass,
   findRelationshipType,
+  IDENTIFIER_ATTRIBUTES,
   identifierProperties,
   normalizeIdentifier,
   searchText,
@@ -242,6 +243,8 @@ export class SyncRun {
   private readonly ciIndex = new Map<string, number>();
   /** CIs this run must not withdraw though it plans nothing for them (conflicts, rejected records). */
   private readonly seen = new Set<string>();
+  /** Identifiers of objects the adapter rejected (see keepRejected). */
+  private readonly rejectedKeys = new WeakMap<SourceRecord, [string, string][]>();
   private planned = 0;
 
   // The plan, spooled.
@@ -356,8 +359,11 @@ export class SyncRun {
       planning.catch(() => {});
     };
     for await (const item of items) {
-      if (item.kind === 'rejected') this.reject(item.origin, item.reason);
-      else if (item.kind === 'skipped') this.counts.skipped++;
+      if (item.kind === 'rejected') {
+        this.reject(item.origin, item.reason);
+        const keep = this.keepRejected(item.origin, item.identifiers);
+        if (keep) batch.push(keep);
+      } else if (item.kind === 'skipped') this.counts.skipped++;
       else {
         this.counts.read++;
         batch.push(item.record);
@@ -373,7 +379,30 @@ export class SyncRun {
     this.progress('read');
   }
 
+  /**
+   * A rejected object's CI is identified but not planned, so a full run does not withdraw
+   * what the source still reports. Only catalogue identifier attributes are used.
+   */
+  private keepRejected(origin: string, identifiers: Record<string, unknown> | undefined): SourceRecord | null {
+    const keys: [string, string][] = [];
+    for (const [attr, value] of Object.entries(identifiers ?? {})) {
+      const normalized = normalizeIdentifier(value);
+      if (IDENTIFIER_ATTRIBUTES.includes(attr) && normalized !== null) keys.push([attr, normalized]);
+    }
+    if (keys.length === 0) return null;
+    const rec: SourceRecord = { class: '', key: '', name: '', attributes: {}, origin };
+    this.rejectedKeys.set(rec, keys);
+    return rec;
+  }
+
   private check(rec: SourceRecord): Checked | null {
+    const kept = this.rejectedKeys.get(rec);
+    if (kept) {
+      const ordinal = this.origins.length;
+      this.origins.push(rec.origin);
+      this.ordinalCi.push(-1);
+      return { rec, ordinal, attrs: {}, keys: kept, protectOnly: true };
+    }
     const cls = findClass(rec.class);
     if (!cls) {
       this.reject(rec.origin, `unknown class "${rec.class}"`);
@@ -712,6 +741,9 @@ export class SyncRun {
         ]);
         return;
       }
+      // A CI kept as it is (its record was rejected, or in conflict) keeps its
+      // relationships as they are: the source still reports the object.
+      if (this.seen.has(rel.from) || this.seen.has(rel.to)) return;
       const syncScopes = rel.syncScopes.filter((s) => s !== this.scopeKey);
       const sources = sourcesAfterWithdrawal(rel.sources, syncScopes, source);
       if (sources.length === 0) {

@@ -38,8 +38,13 @@ export interface SourceRecord {
 
 export type SourceItem =
   | { kind: 'record'; record: SourceRecord }
-  /** A record the adapter could not map; the run goes on and reports it. */
-  | { kind: 'rejected'; origin: string; reason: string }
+  /**
+   * A record the adapter could not map; the run goes on and reports it. `identifiers`
+   * (attribute → value, e.g. the serial number read before a bad field) name the CI the
+   * source still reports: the engine keeps that CI as it is — never updated from a bad
+   * record, never withdrawn as if the source had dropped it.
+   */
+  | { kind: 'rejected'; origin: string; reason: string; identifiers?: Record<string, unknown> }
   /** An object outside what the adapter maps (a printer queue, a contact). */
   | { kind: 'skipped'; origin: string; reason: string };
 
