@@ -9,8 +9,8 @@
  * through ITSM incidents and changes and the root-cause service, end to end.
  */
 import { rankRootCauses, type RcaChange } from '../../server/rootcause/model.js';
-import { generateCMDB } from '../generator/index.js';
-import { drawScenario, HOUR, prng, signature, topology, upstream, type Scenario, type Topology } from './faults.js';
+import { generateCMDB, type GeneratedCMDB } from '../generator/index.js';
+import { canDrawRoots, drawScenario, HOUR, prng, signature, topology, upstream, type Scenario, type Topology } from './faults.js';
 
 export interface Ranker {
   /** Prepares a topology (load it, index it); called once per topology. */
@@ -20,14 +20,33 @@ export interface Ranker {
   close?(): Promise<void>;
 }
 
+/** A topology given to the evaluation instead of generating one (a real graph). */
+export interface TopologySource {
+  /** Table row: topologies of one group are pooled. */
+  group: string;
+  /** For progress lines (the graph's name). */
+  label: string;
+  /** Seeds the scenario draws (with `size`). */
+  seed: number;
+  size: number;
+  data: GeneratedCMDB;
+  /** Roots are drawn uniformly among these CIs (default: the generator's layer-first draw). */
+  rootPool?: readonly string[];
+}
+
 export interface EvalConfig {
+  /** Generated topologies: every size with every seed (ignored when `topologies` is given). */
   sizes: number[];
   seeds: number[];
+  /** Given topologies (e.g. test/topologies/microdep.ts) instead of generated ones. */
+  topologies?: TopologySource[];
   /** Scenarios per topology and variant. */
   trials: number;
   variants: (1 | 2)[];
   reportRate?: number;
   noiseRate?: number;
+  /** Decoy changes per scenario (default 4). */
+  decoys?: number;
 }
 
 export interface MethodStats {
@@ -129,98 +148,113 @@ function stats(rs: number[]): MethodStats {
 }
 
 export interface TopologyResult {
+  /** Set for given topologies: the table pools results by group. */
+  group?: string;
   size: number;
   seed: number;
   cis: number;
   variants: VariantResult[];
 }
 
+/** The topologies to evaluate, each built when its turn comes (a 10k-CI generated graph is not small). */
+function* sources(config: EvalConfig): Generator<Omit<TopologySource, 'group'> & { group?: string }> {
+  if (config.topologies) {
+    yield* config.topologies;
+    return;
+  }
+  for (const size of config.sizes) {
+    for (const seed of config.seeds) yield { size, seed, label: `size ${size} seed ${seed}`, data: generateCMDB({ n: size, seed }) };
+  }
+}
+
 export async function evaluate(ranker: Ranker, config: EvalConfig, log: (line: string) => void = () => {}): Promise<TopologyResult[]> {
   const results: TopologyResult[] = [];
-  for (const size of config.sizes) {
-    for (const seed of config.seeds) {
-      const data = generateCMDB({ n: size, seed });
-      const t = topology(data, Date.now());
-      await ranker.prepare(t);
-      const variants: VariantResult[] = [];
-      for (const variant of config.variants) {
-        const rand = prng(seed * 1000 + variant * 7 + size);
-        const per: Record<'strict' | 'equivalent', Record<Method, number[]>> = {
-          strict: { faultline: [], mostExplained: [], mostUpstreamObserved: [] },
-          equivalent: { faultline: [], mostExplained: [], mostUpstreamObserved: [] },
+  for (const source of sources(config)) {
+    const { size, seed, data, rootPool } = source;
+    const t = topology(data, Date.now());
+    await ranker.prepare(t);
+    const variants: VariantResult[] = [];
+    for (const variant of config.variants) {
+      if (rootPool && !canDrawRoots(t, rootPool, variant)) {
+        log(`${source.label}: no ${variant} root(s) with distinct footprints; skipped`);
+        continue;
+      }
+      const rand = prng(seed * 1000 + variant * 7 + size);
+      const per: Record<'strict' | 'equivalent', Record<Method, number[]>> = {
+        strict: { faultline: [], mostExplained: [], mostUpstreamObserved: [] },
+        equivalent: { faultline: [], mostExplained: [], mostUpstreamObserved: [] },
+      };
+      const latencies: number[] = [];
+      const observationCounts: number[] = [];
+      const byLayer = new Map<string, { n: number; ac1: number }>();
+      let ties = 0;
+      let redrawn = 0;
+      const both = { strict: 0, equivalent: 0 };
+      const separable = { n: 0, both: 0 };
+      for (let trial = 0; trial < config.trials; trial++) {
+        let scenario: Scenario | null = null;
+        while (!scenario) {
+          scenario = drawScenario(t, rand, { roots: variant, reportRate: config.reportRate ?? 0.3, noiseRate: config.noiseRate ?? 0.2, rootPool, decoys: config.decoys });
+          if (!scenario && ++redrawn > 1000 * config.trials) throw new Error(`${source.label}: cannot draw a ${variant}-root scenario`);
+        }
+        observationCounts.push(scenario.observed.length);
+        const t0 = Date.now() - 2 * HOUR;
+        const { ranked, ms } = await ranker.rank(t, scenario, t0);
+        latencies.push(ms);
+        const lists: Record<Method, string[]> = {
+          faultline: ranked,
+          mostExplained: mostExplained(t, scenario, rand),
+          mostUpstreamObserved: mostUpstreamObserved(t, scenario, rand),
         };
-        const latencies: number[] = [];
-        const observationCounts: number[] = [];
-        const byLayer = new Map<string, { n: number; ac1: number }>();
-        let ties = 0;
-        let redrawn = 0;
-        const both = { strict: 0, equivalent: 0 };
-        const separable = { n: 0, both: 0 };
-        for (let trial = 0; trial < config.trials; trial++) {
-          let scenario: Scenario | null = null;
-          while (!scenario) {
-            scenario = drawScenario(t, rand, { roots: variant, reportRate: config.reportRate ?? 0.3, noiseRate: config.noiseRate ?? 0.2 });
-            if (!scenario) redrawn++;
-          }
-          observationCounts.push(scenario.observed.length);
-          const t0 = Date.now() - 2 * HOUR;
-          const { ranked, ms } = await ranker.rank(t, scenario, t0);
-          latencies.push(ms);
-          const lists: Record<Method, string[]> = {
-            faultline: ranked,
-            mostExplained: mostExplained(t, scenario, rand),
-            mostUpstreamObserved: mostUpstreamObserved(t, scenario, rand),
-          };
-          const sigs = scenario.roots.map((r) => signature(t, [r]));
-          // Ties: another candidate (upstream of the observations) indistinguishable from a root.
-          const candidates = upstream(t, scenario.observed);
-          if (
-            candidates.some((c) => !scenario.roots.includes(c) && sigs.includes(signature(t, [c])))
-          ) {
-            ties++;
-          }
-          for (const method of METHODS) {
-            const r = scenario.roots.map((root, k) => ranks(t, lists[method], root, sigs[k]!));
-            // One root: its rank; two roots: the worse of the two.
-            per.strict[method].push(Math.max(...r.map((x) => x.strict)));
-            per.equivalent[method].push(Math.max(...r.map((x) => x.equivalent)));
-            if (method === 'faultline') {
-              if (variant === 2) {
-                if (r.every((x) => x.strict <= 5)) both.strict++;
-                if (r.every((x) => x.equivalent <= 5)) both.equivalent++;
-                if (separableRoots(t, scenario)) {
-                  separable.n++;
-                  if (r.every((x) => x.equivalent <= 5)) separable.both++;
-                }
-              } else {
-                const layer = scenario.rootLayers[0]!;
-                const entry = byLayer.get(layer) ?? { n: 0, ac1: 0 };
-                entry.n++;
-                if (r[0]!.equivalent === 1) entry.ac1++;
-                byLayer.set(layer, entry);
+        const sigs = scenario.roots.map((r) => signature(t, [r]));
+        // Ties: another candidate (upstream of the observations) indistinguishable from a root.
+        const candidates = upstream(t, scenario.observed);
+        if (
+          candidates.some((c) => !scenario.roots.includes(c) && sigs.includes(signature(t, [c])))
+        ) {
+          ties++;
+        }
+        for (const method of METHODS) {
+          const r = scenario.roots.map((root, k) => ranks(t, lists[method], root, sigs[k]!));
+          // One root: its rank; two roots: the worse of the two.
+          per.strict[method].push(Math.max(...r.map((x) => x.strict)));
+          per.equivalent[method].push(Math.max(...r.map((x) => x.equivalent)));
+          if (method === 'faultline') {
+            if (variant === 2) {
+              if (r.every((x) => x.strict <= 5)) both.strict++;
+              if (r.every((x) => x.equivalent <= 5)) both.equivalent++;
+              if (separableRoots(t, scenario)) {
+                separable.n++;
+                if (r.every((x) => x.equivalent <= 5)) separable.both++;
               }
+            } else {
+              const layer = scenario.rootLayers[0]!;
+              const entry = byLayer.get(layer) ?? { n: 0, ac1: 0 };
+              entry.n++;
+              if (r[0]!.equivalent === 1) entry.ac1++;
+              byLayer.set(layer, entry);
             }
           }
         }
-        latencies.sort((a, b) => a - b);
-        const n = config.trials;
-        variants.push({
-          variant,
-          trials: n,
-          redrawn,
-          tieRate: ties / n,
-          strict: Object.fromEntries(METHODS.map((m) => [m, stats(per.strict[m])])) as Record<Method, MethodStats>,
-          equivalent: Object.fromEntries(METHODS.map((m) => [m, stats(per.equivalent[m])])) as Record<Method, MethodStats>,
-          latencyMs: { p50: nearestRank(latencies, 0.5), p95: nearestRank(latencies, 0.95), max: latencies.at(-1) ?? Number.NaN },
-          observations: { mean: observationCounts.reduce((a, b) => a + b, 0) / n, max: Math.max(...observationCounts) },
-          bothTop5: variant === 2 ? { strict: both.strict / n, equivalent: both.equivalent / n } : undefined,
-          separable: variant === 2 ? { share: separable.n / n, bothTop5Equivalent: separable.n ? separable.both / separable.n : Number.NaN } : undefined,
-          byLayer,
-        });
-        log(`size ${size} seed ${seed} ${variant} root(s): ${n} trials done`);
       }
-      results.push({ size, seed, cis: data.cis.length, variants });
+      latencies.sort((a, b) => a - b);
+      const n = config.trials;
+      variants.push({
+        variant,
+        trials: n,
+        redrawn,
+        tieRate: ties / n,
+        strict: Object.fromEntries(METHODS.map((m) => [m, stats(per.strict[m])])) as Record<Method, MethodStats>,
+        equivalent: Object.fromEntries(METHODS.map((m) => [m, stats(per.equivalent[m])])) as Record<Method, MethodStats>,
+        latencyMs: { p50: nearestRank(latencies, 0.5), p95: nearestRank(latencies, 0.95), max: latencies.at(-1) ?? Number.NaN },
+        observations: { mean: observationCounts.reduce((a, b) => a + b, 0) / n, max: Math.max(...observationCounts) },
+        bothTop5: variant === 2 ? { strict: both.strict / n, equivalent: both.equivalent / n } : undefined,
+        separable: variant === 2 ? { share: separable.n / n, bothTop5Equivalent: separable.n ? separable.both / separable.n : Number.NaN } : undefined,
+        byLayer,
+      });
+      log(`${source.label} ${variant} root(s): ${n} trials done`);
     }
+    results.push({ group: source.group, size, seed, cis: data.cis.length, variants });
   }
   await ranker.close?.();
   return results;

@@ -138,18 +138,43 @@ export interface ScenarioOptions {
   roots: 1 | 2;
   reportRate: number;
   noiseRate: number;
+  /**
+   * Pick each root uniformly among these CIs instead of a layer first (real topologies,
+   * where layers are a handful of CI roles, not the generator's 19 layers).
+   */
+  rootPool?: readonly string[];
+  /** Decoy changes per scenario, half anywhere, half near misses (default 4: two and two). */
+  decoys?: number;
+}
+
+/** Whether `roots` distinct-footprint roots that break a user-facing CI can be drawn from the pool. */
+export function canDrawRoots(t: Topology, pool: readonly string[], roots: number): boolean {
+  const seen = new Set<string>();
+  for (const id of pool) {
+    if (downUserFacing(t, [id]).length === 0) continue;
+    seen.add(signature(t, [id]));
+    if (seen.size >= roots) return true;
+  }
+  return false;
 }
 
 /** One scenario; null when the drawn roots break no user-facing CI (drawn again by the caller). */
 export function drawScenario(t: Topology, rand: () => number, options: ScenarioOptions): Scenario | null {
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
-  const layers = ROOT_LAYERS.filter((l) => t.data.byLayer[l].length > 0);
+  const layers = options.rootPool ? [] : ROOT_LAYERS.filter((l) => t.data.byLayer[l].length > 0);
   const roots: string[] = [];
   const rootLayers: Layer[] = [];
   const signatures: string[] = [];
   for (let r = 0; r < options.roots; r++) {
-    const layer = pick(layers);
-    const root = pick(t.data.byLayer[layer]);
+    let layer: Layer;
+    let root: string;
+    if (options.rootPool) {
+      root = pick(options.rootPool);
+      layer = t.data.cis.find((c) => c.id === root)!.layer;
+    } else {
+      layer = pick(layers);
+      root = pick(t.data.byLayer[layer]);
+    }
     if (downUserFacing(t, [root]).length === 0) return null;
     const sig = signature(t, [root]);
     if (roots.includes(root) || signatures.includes(sig)) return null;
@@ -179,8 +204,10 @@ export function drawScenario(t: Topology, rand: () => number, options: ScenarioO
   // Decoys: two anywhere, two upstream of what is observed (near misses), all recent.
   const near = upstream(t, [...observed, ...noise]).filter((id) => !roots.includes(id));
   const all = t.graph.ids;
-  for (let k = 0; k < 4; k++) {
-    const pool = k < 2 ? all : near;
+  const decoys = options.decoys ?? 4;
+  for (let k = 0; k < decoys; k++) {
+    const pool = k < decoys / 2 ? all : near;
+    if (pool.length === 0) continue; // a tiny real graph: nothing upstream but the roots
     const id = pick(pool);
     if (roots.includes(id)) continue;
     changes.push({ ciId: id, before: 5 * MINUTE + rand() * 6 * HOUR, decoy: true });

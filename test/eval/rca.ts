@@ -4,6 +4,11 @@
  * (issue 6). Prints a Markdown table; --write puts it under "## Root cause" in
  * bench/RESULTS.md (replacing that section only).
  *
+ * `--topology microdep`: the same protocol on the 20 real MicroDepGraph topologies
+ * (test/eval/real-topologies.ts) instead of generated ones; --trials / --service-trials
+ * are then per graph (defaults 30 / 10); --write is refused (record that table by hand).
+ * `--decoys N` changes the number of decoy changes per scenario (default 4), a diagnostic.
+ *
  * memory: the model on the whole generated graph in memory (many trials, no database).
  * service: end to end, Neo4j + ITSM records + the root-cause service (a Neo4j of its
  * own is started unless NEO4J_URI is set; with NEO4J_URI it refuses without
@@ -16,6 +21,7 @@ import { migrate } from '../../graph-schema/index.js';
 import { Graph, createDriver } from '../../server/db/index.js';
 import { startLocalNeo4j, type LocalNeo4j } from '../../neo4j-local/index.js';
 import { evaluate, memoryRanker, type EvalConfig } from './evaluate.js';
+import { microdepTopologies } from './real-topologies.js';
 import { serviceRanker } from './service-ranker.js';
 import { markdownTable } from './table.js';
 
@@ -26,6 +32,13 @@ const value = (name: string) => {
 };
 const numbers = (s: string | undefined, fallback: number[]) => (s ? s.split(',').map((x) => Number(x.replace(/_/g, ''))) : fallback);
 const mode = value('--mode') ?? 'both';
+const topologyKind = value('--topology') ?? 'generator';
+if (topologyKind !== 'generator' && topologyKind !== 'microdep') throw new Error(`--topology: generator or microdep, not ${topologyKind}`);
+const real = topologyKind === 'microdep' ? microdepTopologies() : undefined;
+if (real && args.includes('--write')) throw new Error('--write replaces the generator table; record the microdep table by hand');
+/** --decoys N: decoy changes per scenario (default 4; a diagnostic, the protocol uses 4). */
+const decoys = () => (value('--decoys') === undefined ? undefined : Number(value('--decoys')));
+const realLabel = real ? `; topologies: ${real[0]!.group}` : '';
 
 const sections: string[] = [];
 const log = (line: string) => console.error(`  ${line}`);
@@ -34,12 +47,15 @@ if (mode === 'memory' || mode === 'both') {
   const config: EvalConfig = {
     sizes: numbers(value('--sizes'), [2_000, 10_000]),
     seeds: numbers(value('--seeds'), [1, 2, 3]),
-    trials: Number(value('--trials') ?? 60),
+    trials: Number(value('--trials') ?? (real ? 30 : 60)),
     variants: [1, 2],
+    topologies: real,
+    decoys: decoys(),
   };
-  console.error(`memory: sizes ${config.sizes.join(',')}, seeds ${config.seeds.join(',')}, ${config.trials} trials per topology and variant`);
+  if (real) console.error(`memory: ${real[0]!.group}, ${config.trials} trials per graph and variant`);
+  else console.error(`memory: sizes ${config.sizes.join(',')}, seeds ${config.seeds.join(',')}, ${config.trials} trials per topology and variant`);
   const results = await evaluate(memoryRanker(), config, log);
-  sections.push(markdownTable(results, 'in memory (the model on the whole generated graph; latency = ranking only)'));
+  sections.push(markdownTable(results, `in memory (the model on the whole ${real ? '' : 'generated '}graph; latency = ranking only)${realLabel}`));
   console.log(sections.at(-1));
 }
 
@@ -47,8 +63,10 @@ if (mode === 'service' || mode === 'both') {
   const config: EvalConfig = {
     sizes: numbers(value('--service-sizes'), [2_000]),
     seeds: numbers(value('--service-seeds'), [1, 2]),
-    trials: Number(value('--service-trials') ?? 30),
+    trials: Number(value('--service-trials') ?? (real ? 10 : 30)),
     variants: [1, 2],
+    topologies: real,
+    decoys: decoys(),
   };
   let local: LocalNeo4j | undefined;
   let home: string | undefined;
@@ -63,9 +81,10 @@ if (mode === 'service' || mode === 'both') {
   }
   try {
     await migrate((cypher, params) => graph.runAutoCommit(cypher, params ?? {}));
-    console.error(`service: sizes ${config.sizes.join(',')}, seeds ${config.seeds.join(',')}, ${config.trials} trials per topology and variant`);
+    if (real) console.error(`service: ${real[0]!.group}, ${config.trials} trials per graph and variant`);
+    else console.error(`service: sizes ${config.sizes.join(',')}, seeds ${config.seeds.join(',')}, ${config.trials} trials per topology and variant`);
     const results = await evaluate(serviceRanker(graph), config, log);
-    sections.push(markdownTable(results, 'end to end (Neo4j, incidents and changes through the ITSM services, the root-cause service; latency = rankRootCause)'));
+    sections.push(markdownTable(results, `end to end (Neo4j, incidents and changes through the ITSM services, the root-cause service; latency = rankRootCause)${realLabel}`));
     console.log(sections.at(-1));
   } finally {
     await graph.driver.close();

@@ -38,14 +38,17 @@ export function markdownTable(results: TopologyResult[], mode: string): string {
       );
     }
   };
-  const sizes = [...new Set(results.map((r) => r.size))];
+  // Generated topologies: one row per size; given ones (real graphs): one row per group.
+  const keyOf = (r: TopologyResult) => r.group ?? `n=${r.size.toLocaleString('en')}`;
+  const keys = [...new Set(results.map(keyOf))];
   for (const variant of [1, 2] as const) {
     if (pool(results, variant).length === 0) continue;
-    for (const size of sizes) {
-      const seeds = results.filter((r) => r.size === size).map((r) => r.seed);
-      add(`n=${size.toLocaleString('en')} (seeds ${seeds.join(',')})`, pool(results, variant, [size]), variant);
+    for (const key of keys) {
+      const rs = results.filter((r) => keyOf(r) === key);
+      const vs = rs.flatMap((r) => r.variants.filter((v) => v.variant === variant));
+      if (vs.length > 0) add(rs[0]!.group ?? `${key} (seeds ${rs.map((r) => r.seed).join(',')})`, vs, variant);
     }
-    if (sizes.length > 1) add('all', pool(results, variant), variant);
+    if (keys.length > 1) add('all', pool(results, variant), variant);
   }
   lines.push(`Mode: ${mode}. ≡ = up to equivalence (a candidate breaking exactly the same user-facing CIs, same states, as the true root). Two roots: a trial's rank is the worse of the two roots' ranks. ties = share of trials where some other candidate is indistinguishable from a root.`);
   lines.push('');
