@@ -9,13 +9,7 @@ import { z } from 'zod';
 import { CI_CLASS_NAMES } from '../../graph-schema/index.js';
 import { csvRecords, fileScope, jsonRecords, loadMapping } from '../csv/index.js';
 import { SNIPEIT_KINDS, SNIPEIT_SOURCE, snipeitRecords, snipeitScope, type SnipeitKind } from '../snipeit/index.js';
-import type { SourceItem } from '../sync/index.js';
-import type { CommonOptions } from './main.js';
-
-export interface SharedCli {
-  withCommon: (cmd: Command) => Command;
-  execute: (items: AsyncIterable<SourceItem>, scope: string, common: CommonOptions, source?: string) => Promise<number>;
-}
+import type { CommonOptions, SharedCli } from './main.js';
 
 const notice = (message: string) => process.stderr.write(`${message}\n`);
 

@@ -23,6 +23,12 @@ export interface CommonOptions {
   lastSeenHours: number;
 }
 
+/** What main.ts hands the commands registered from other files (they must not import it: loading it runs the CLI). */
+export interface SharedCli {
+  withCommon: (cmd: Command) => Command;
+  execute: (items: AsyncIterable<SourceItem>, scope: string, common: CommonOptions, source?: string) => Promise<number>;
+}
+
 const precedenceSchema = z.array(
   z.object({ class: z.string().optional(), field: z.string().min(1), order: z.array(z.string().min(1)).min(1) }),
 );

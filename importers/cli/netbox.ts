@@ -6,13 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { NETBOX_SOURCE, netboxRecords, netboxScope, roleOverrideSchema, type NetboxStats, type RoleOverrides } from '../netbox/index.js';
-import type { SourceItem } from '../sync/index.js';
-import type { CommonOptions } from './main.js';
-
-interface Shared {
-  withCommon: (cmd: Command) => Command;
-  execute: (items: AsyncIterable<SourceItem>, scope: string, common: CommonOptions, source?: string) => Promise<number>;
-}
+import type { CommonOptions, SharedCli } from './main.js';
 
 /** `--role-map` is inline JSON (`{"camera":"skip","*":"Server"}`) or a JSON file. */
 export function loadRoleMap(value: string | undefined): RoleOverrides {
@@ -48,7 +42,7 @@ export function netboxSummary(s: NetboxStats): string {
   ].join('\n');
 }
 
-export function registerNetbox(imp: Command, setExit: (code: number) => void, shared: Shared): void {
+export function registerNetbox(imp: Command, setExit: (code: number) => void, shared: SharedCli): void {
   shared
     .withCommon(
       imp
