@@ -10,7 +10,7 @@ import { createIncident } from '../server/incidents/index.js';
 import { rankRootCause } from '../server/rootcause/index.js';
 import { UPSTREAM } from '../server/rootcause/cypher.js';
 import { generateCMDB, loadCMDB } from '../test/generator/index.js';
-import { HOUR, MINUTE, ROOT_LAYERS, prng, topology } from '../test/eval/faults.js';
+import { HOUR, MINUTE, ROOT_LAYERS, prng, shuffle, topology } from '../test/eval/faults.js';
 import { wipeAll } from '../test/eval/service-ranker.js';
 import { benchGraph, fmt, quantile, type BenchOptions } from './options.js';
 
@@ -33,7 +33,7 @@ async function runScale(graph: Graph, n: number, smoke: boolean) {
     const spread = t.spreader.spread(t.graph.index.get(root)!);
     const down = Array.from(spread.nodes).filter((i, k) => t.userFacing[i] && spread.states[k] === 2).map((i) => t.graph.ids[i]!);
     if (down.length < 40) continue;
-    const observed = [...down].sort(() => rand() - 0.5).slice(0, 40);
+    const observed = shuffle(down, rand).slice(0, 40);
     const touched = new Set(spread.nodes);
     // Noise from what the failure leaves untouched; a near-global failure leaves too little.
     const untouched = t.userFacingIds.filter((id) => !touched.has(t.graph.index.get(id)!));
