@@ -1,5 +1,5 @@
 /** Cypher for root-cause analysis: named, parameterised, one clause per line. */
-import { PROPAGATING_TYPES, USER_FACING_CLASSES } from '../../graph-schema/index.js';
+import { CI_CLASS_NAMES, PROPAGATING_TYPES } from '../../graph-schema/index.js';
 
 /** Propagating relationship types from the graph-schema catalogue (not user values). */
 const TYPES = PROPAGATING_TYPES.join('|');
@@ -47,11 +47,11 @@ RETURN y.id AS id, y.class AS class, y.name AS name, y.minUp AS minUp,
   providers
 `;
 
-/** User-facing CIs in the graph, from the label counts (O(1) each); sets the noise rate. */
-export const USER_FACING_COUNT = `
-${USER_FACING_CLASSES.map((c) => `CALL () { MATCH (c:${c}) RETURN count(c) AS n${c} }`).join('\n')}
-RETURN ${USER_FACING_CLASSES.map((c) => `n${c}`).join(' + ') || '0'} AS n
-`;
+/**
+ * CIs per class in the graph, from the label counts (O(1) each): the class prior and the
+ * noise rate (user-facing CIs). Class names come from the graph-schema catalogue.
+ */
+export const CLASS_COUNTS = CI_CLASS_NAMES.map((c) => `CALL () { MATCH (c:${c}) RETURN count(c) AS n }\nRETURN '${c}' AS class, n`).join('\nUNION ALL\n');
 
 /**
  * Recorded attribute and relationship changes on each CI (a relationship's history

@@ -44,6 +44,18 @@ function rank(observed: string[], candidates: string[], extra: Partial<RcaInput>
 }
 
 describe('rankRootCauses', () => {
+  it('spreads the prior over classes: of two indistinguishable failures, the one of a rare class leads', () => {
+    // host-5 and app-5 break exactly the same user-facing CIs (app-5, svc-5).
+    const plain = rank(['svc-5'], ['host-5', 'app-5']);
+    expect(plain.map((c) => c.ciId)).toEqual(['app-5', 'host-5']); // tie: the smaller failure first
+    const classCounts = new Map([['Server', 20], ['Application', 4_000], ['ApplicationService', 3_000]]);
+    const classed = rank(['svc-5'], ['host-5', 'app-5'], { classCounts });
+    expect(classed.map((c) => c.ciId)).toEqual(['host-5', 'app-5']);
+    // Relative to a uniform prior over CIs, each is weighed N / (K |class|).
+    expect(classed[0]!.logScore - plain[1]!.logScore).toBeCloseTo(Math.log(7_020 / (3 * 20)), 6);
+    expect(rank(['svc-5'], ['host-5', 'app-5'], { classCounts, options: { classPrior: false } }).map((c) => c.ciId)).toEqual(['app-5', 'host-5']);
+  });
+
   it('prefers the database that explains three services over the site that would break ten', () => {
     const r = rank(['svc-0', 'svc-1', 'svc-2'], ['site', 'db', 'host-0', 'app-0', 'svc-0']);
     expect(r[0]!.ciId).toBe('db');

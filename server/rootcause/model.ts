@@ -86,6 +86,12 @@ export interface RcaOptions {
   /** Prior factor of open incidents on the candidate itself (default 3). */
   incidentBoost: number;
   /**
+   * Spread the prior over classes, then over the CIs of a class (default true; needs
+   * `classCounts`): a core switch, one of 4, is a likelier origin than an application,
+   * one of 4 000. Relative to a uniform prior over CIs, c's factor is N / (K |class(c)|).
+   */
+  classPrior: boolean;
+  /**
    * Stop counting a candidate's damage after max(damageCap, damagePerObservation x
    * observations) broken CIs (defaults 2 000 and 10): far beyond what the observations
    * can be a sample of, so the exact figure no longer changes the ranking.
@@ -106,6 +112,7 @@ export const DEFAULT_RCA_OPTIONS: RcaOptions = {
   changeBoost: 30,
   historyBoost: 4,
   incidentBoost: 3,
+  classPrior: true,
   damageCap: 2_000,
   damagePerObservation: 10,
 };
@@ -128,6 +135,11 @@ export interface RcaInput {
   referenceTime: number;
   /** User-facing CIs in the whole graph (sets the noise rate). */
   userFacingTotal: number;
+  /**
+   * CIs per class in the whole graph: the prior spreads an outage's origin evenly over
+   * classes, not over CIs (`classPrior`). Without it every CI is equally likely.
+   */
+  classCounts?: ReadonlyMap<string, number>;
   options?: Partial<RcaOptions>;
   /**
    * The subgraph was read by exploration rounds to completion: a candidate whose spread
@@ -331,11 +343,23 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
   }
   const candidates: Candidate[] = [];
   const seen = new Set<number>();
+  const classCounts = o.classPrior ? input.classCounts : undefined;
+  let ciTotal = 0;
+  let classTotal = 0;
+  for (const count of classCounts?.values() ?? []) {
+    if (count <= 0) continue;
+    ciTotal += count;
+    classTotal++;
+  }
+  const classLogPrior = (cls: string | undefined) => {
+    const count = cls === undefined ? undefined : classCounts?.get(cls);
+    return count && count > 0 ? Math.log(ciTotal / (classTotal * count)) : 0;
+  };
   for (const ciId of input.candidates) {
     const node = g.index.get(ciId);
     if (node === undefined || seen.has(node) || !g.active[node] || reach[node] === 0) continue;
     seen.add(node);
-    let logPrior = 0;
+    let logPrior = classLogPrior(input.nodes.get(ciId)?.class);
     const priorReasons: string[] = [];
     const changes = [...(input.changes?.get(ciId) ?? [])].sort((a, b) => b.implementedAt - a.implementedAt);
     let bestChange = 1;

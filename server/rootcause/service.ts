@@ -7,6 +7,7 @@
  * candidates; the pure model (model.ts) does the rest in memory.
  */
 import { z } from 'zod';
+import { USER_FACING_CLASSES } from '../../graph-schema/index.js';
 import type { Graph, Row } from '../db/index.js';
 import { BadUserInputError, NotFoundError, parseInput } from '../errors.js';
 import { indexSubgraph, type SubgraphCI, type SubgraphRelationship } from '../impact/index.js';
@@ -147,9 +148,8 @@ function candidatesWithin(fetched: Fetched, observed: string[], maxDepth: number
   return queue;
 }
 
-async function userFacingTotal(graph: Graph): Promise<number> {
-  const [row] = await graph.read(Q.USER_FACING_COUNT);
-  return Number(row?.n ?? 0);
+async function classCounts(graph: Graph): Promise<Map<string, number>> {
+  return new Map((await graph.read(Q.CLASS_COUNTS)).map((row) => [String(row.class), Number(row.n)]));
 }
 
 async function historyOf(graph: Graph, ids: string[], since: number, until: number): Promise<Map<string, RcaHistorySummary>> {
@@ -205,8 +205,8 @@ export async function rankRootCause(graph: Graph, request: RootCauseRequest, opt
   const fetched = await fetchSubgraph(graph, observed, at, options.nodeBudget ?? DEFAULT_NODE_BUDGET);
   const fetchedAt = performance.now();
   const candidates = candidatesWithin(fetched, observed, input.maxDepth ?? DEFAULT_MAX_DEPTH);
-  const [total, implemented, history, open] = await Promise.all([
-    userFacingTotal(graph),
+  const [counts, implemented, history, open] = await Promise.all([
+    classCounts(graph),
     changesOnCIsSince(graph, candidates, since),
     // Recorded changes count up to 10 min after the first incident (the same grace as
     // for implemented changes): what changed after things broke did not break them.
@@ -236,7 +236,8 @@ export async function rankRootCause(graph: Graph, request: RootCauseRequest, opt
     history,
     otherIncidents,
     referenceTime,
-    userFacingTotal: total,
+    userFacingTotal: USER_FACING_CLASSES.reduce((sum, c) => sum + (counts.get(c) ?? 0), 0),
+    classCounts: counts,
     options: options.model,
   });
   const limit = input.limit ?? DEFAULT_LIMIT;

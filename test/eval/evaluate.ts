@@ -8,8 +8,9 @@
  * trials, fast); test/eval/service-ranker.ts loads the topology into Neo4j and goes
  * through ITSM incidents and changes and the root-cause service, end to end.
  */
-import { rankRootCauses, type RcaChange } from '../../server/rootcause/model.js';
+import { rankRootCauses, type RcaChange, type RcaOptions } from '../../server/rootcause/model.js';
 import { generateCMDB, type GeneratedCMDB } from '../generator/index.js';
+import { oracleRanking, type OracleForget } from './oracle.js';
 import { canDrawRoots, drawScenario, HOUR, prng, signature, topology, upstream, type Scenario, type Topology } from './faults.js';
 
 export interface Ranker {
@@ -47,6 +48,8 @@ export interface EvalConfig {
   noiseRate?: number;
   /** Decoy changes per scenario (default 4). */
   decoys?: number;
+  /** What the ceiling ranking forgets of the protocol (oracle.ts; a diagnostic). */
+  oracleForget?: ReadonlySet<OracleForget>;
 }
 
 export interface MethodStats {
@@ -78,7 +81,8 @@ export interface VariantResult {
   byLayer: Map<string, { n: number; ac1: number }>;
 }
 
-export const METHODS = ['faultline', 'mostExplained', 'mostUpstreamObserved'] as const;
+/** `protocolOracle`: the ceiling (oracle.ts), one root only. */
+export const METHODS = ['faultline', 'mostExplained', 'mostUpstreamObserved', 'protocolOracle'] as const;
 export type Method = (typeof METHODS)[number];
 
 const nearestRank = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] ?? Number.NaN;
@@ -138,7 +142,8 @@ function ranks(t: Topology, candidates: string[], root: string, rootSignature: s
 }
 
 function stats(rs: number[]): MethodStats {
-  const n = rs.length || 1;
+  if (rs.length === 0) return { ac1: Number.NaN, ac3: Number.NaN, ac5: Number.NaN, meanRank: Number.NaN };
+  const n = rs.length;
   return {
     ac1: rs.filter((r) => r <= 1).length / n,
     ac3: rs.filter((r) => r <= 3).length / n,
@@ -174,6 +179,7 @@ export async function evaluate(ranker: Ranker, config: EvalConfig, log: (line: s
     const t = topology(data, Date.now());
     await ranker.prepare(t);
     const variants: VariantResult[] = [];
+    const poolSet = rootPool ? new Set(rootPool) : undefined;
     for (const variant of config.variants) {
       if (rootPool && !canDrawRoots(t, rootPool, variant)) {
         log(`${source.label}: no ${variant} root(s) with distinct footprints; skipped`);
@@ -181,8 +187,8 @@ export async function evaluate(ranker: Ranker, config: EvalConfig, log: (line: s
       }
       const rand = prng(seed * 1000 + variant * 7 + size);
       const per: Record<'strict' | 'equivalent', Record<Method, number[]>> = {
-        strict: { faultline: [], mostExplained: [], mostUpstreamObserved: [] },
-        equivalent: { faultline: [], mostExplained: [], mostUpstreamObserved: [] },
+        strict: { faultline: [], mostExplained: [], mostUpstreamObserved: [], protocolOracle: [] },
+        equivalent: { faultline: [], mostExplained: [], mostUpstreamObserved: [], protocolOracle: [] },
       };
       const latencies: number[] = [];
       const observationCounts: number[] = [];
@@ -205,6 +211,10 @@ export async function evaluate(ranker: Ranker, config: EvalConfig, log: (line: s
           faultline: ranked,
           mostExplained: mostExplained(t, scenario, rand),
           mostUpstreamObserved: mostUpstreamObserved(t, scenario, rand),
+          protocolOracle:
+            variant === 1
+              ? oracleRanking(t, scenario, { reportRate: config.reportRate ?? 0.3, noiseRate: config.noiseRate ?? 0.2, forget: config.oracleForget }, prng(seed * 7919 + trial), poolSet)
+              : [],
         };
         const sigs = scenario.roots.map((r) => signature(t, [r]));
         // Ties: another candidate (upstream of the observations) indistinguishable from a root.
@@ -215,6 +225,7 @@ export async function evaluate(ranker: Ranker, config: EvalConfig, log: (line: s
           ties++;
         }
         for (const method of METHODS) {
+          if (method === 'protocolOracle' && lists.protocolOracle.length === 0) continue;
           const r = scenario.roots.map((root, k) => ranks(t, lists[method], root, sigs[k]!));
           // One root: its rank; two roots: the worse of the two.
           per.strict[method].push(Math.max(...r.map((x) => x.strict)));
@@ -260,8 +271,20 @@ export async function evaluate(ranker: Ranker, config: EvalConfig, log: (line: s
   return results;
 }
 
-/** The model on the whole generated graph, in memory: no database, the same scoring. */
-export function memoryRanker(): Ranker {
+const classCountCache = new WeakMap<Topology, Map<string, number>>();
+/** CIs per class in a topology (what the service reads from the label counts). */
+export function classCountsOf(t: Topology): Map<string, number> {
+  let counts = classCountCache.get(t);
+  if (!counts) {
+    counts = new Map();
+    for (const cls of t.classes.values()) counts.set(cls, (counts.get(cls) ?? 0) + 1);
+    classCountCache.set(t, counts);
+  }
+  return counts;
+}
+
+/** The model on the whole generated graph, in memory: no database, the same scoring (`options`: a diagnostic override of the defaults). */
+export function memoryRanker(options?: Partial<RcaOptions>): Ranker {
   const nodesOf = new WeakMap<Topology, Map<string, { class: string; name: string }>>();
   return {
     async prepare(t) {
@@ -283,6 +306,8 @@ export function memoryRanker(): Ranker {
         changes,
         referenceTime: t0,
         userFacingTotal: t.userFacingIds.length,
+        classCounts: classCountsOf(t),
+        options,
       });
       return { ranked: ranked.map((c) => c.ciId), ms: performance.now() - start };
     },

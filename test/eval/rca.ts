@@ -8,6 +8,8 @@
  * (test/eval/real-topologies.ts) instead of generated ones; --trials / --service-trials
  * are then per graph (defaults 30 / 10); --write is refused (record that table by hand).
  * `--decoys N` changes the number of decoy changes per scenario (default 4), a diagnostic.
+ * `--options JSON` overrides model options in memory mode; `--oracle-forget a,b` makes the
+ * ceiling ranking (oracle.ts) forget parts of the protocol. Both are diagnostics.
  *
  * memory: the model on the whole generated graph in memory (many trials, no database).
  * service: end to end, Neo4j + ITSM records + the root-cause service (a Neo4j of its
@@ -22,6 +24,7 @@ import { Graph, createDriver } from '../../server/db/index.js';
 import { startLocalNeo4j, type LocalNeo4j } from '../../neo4j-local/index.js';
 import { evaluate, memoryRanker, type EvalConfig } from './evaluate.js';
 import { microdepTopologies } from './real-topologies.js';
+import { ORACLE_FORGETS, type OracleForget } from './oracle.js';
 import { serviceRanker } from './service-ranker.js';
 import { markdownTable } from './table.js';
 
@@ -38,6 +41,16 @@ const real = topologyKind === 'microdep' ? microdepTopologies() : undefined;
 if (real && args.includes('--write')) throw new Error('--write replaces the generator table; record the microdep table by hand');
 /** --decoys N: decoy changes per scenario (default 4; a diagnostic, the protocol uses 4). */
 const decoys = () => (value('--decoys') === undefined ? undefined : Number(value('--decoys')));
+/** --options JSON: override model options in memory mode (a diagnostic; the defaults are the method). */
+const modelOptions = value('--options') === undefined ? undefined : (JSON.parse(value('--options')!) as Record<string, number | boolean>);
+/** --oracle-forget a,b: what the ceiling ranking forgets of the protocol (test/eval/oracle.ts; a diagnostic). */
+const oracleForget = (() => {
+  const list = value('--oracle-forget');
+  if (list === undefined) return undefined;
+  const names = list.split(',').filter(Boolean);
+  for (const n of names) if (!(ORACLE_FORGETS as readonly string[]).includes(n)) throw new Error(`--oracle-forget: one of ${ORACLE_FORGETS.join(', ')}, not ${n}`);
+  return new Set(names as OracleForget[]);
+})();
 const realLabel = real ? `; topologies: ${real[0]!.group}` : '';
 
 const sections: string[] = [];
@@ -51,10 +64,11 @@ if (mode === 'memory' || mode === 'both') {
     variants: [1, 2],
     topologies: real,
     decoys: decoys(),
+    oracleForget,
   };
   if (real) console.error(`memory: ${real[0]!.group}, ${config.trials} trials per graph and variant`);
   else console.error(`memory: sizes ${config.sizes.join(',')}, seeds ${config.seeds.join(',')}, ${config.trials} trials per topology and variant`);
-  const results = await evaluate(memoryRanker(), config, log);
+  const results = await evaluate(memoryRanker(modelOptions), config, log);
   sections.push(markdownTable(results, `in memory (the model on the whole ${real ? '' : 'generated '}graph; latency = ranking only)${realLabel}`));
   console.log(sections.at(-1));
 }

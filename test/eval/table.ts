@@ -5,6 +5,7 @@ const LABEL: Record<Method, string> = {
   faultline: 'Faultline',
   mostExplained: 'baseline: most observations explained',
   mostUpstreamObserved: 'baseline: most upstream observed CI',
+  protocolOracle: 'ceiling: Bayes ranking that knows the protocol',
 };
 
 const f2 = (x: number) => x.toFixed(2);
@@ -30,6 +31,7 @@ export function markdownTable(results: TopologyResult[], mode: string): string {
     const trials = vs.reduce((a, v) => a + v.trials, 0);
     for (const m of METHODS) {
       const s = (k: 'ac1' | 'ac3' | 'ac5' | 'meanRank', eq: boolean) => weighted(vs, (v) => (eq ? v.equivalent : v.strict)[m][k]);
+      if (Number.isNaN(s('ac1', false))) continue;
       const lat = m === 'faultline' ? [ms(Math.max(...vs.map((v) => v.latencyMs.p50))), ms(Math.max(...vs.map((v) => v.latencyMs.p95)))] : ['', ''];
       rows.push(
         `| ${m === 'faultline' ? label : ''} | ${m === 'faultline' ? variant : ''} | ${m === 'faultline' ? trials : ''} | ${m === 'faultline' ? f2(weighted(vs, (v) => v.tieRate)) : ''} | ${
