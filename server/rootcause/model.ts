@@ -310,9 +310,14 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
 
   // Reach: how many observations lie downstream of each node (an upper bound on what
   // its failure explains; redundancy can only lower it). One upstream walk per observation.
-  const providersOf: number[][] = Array.from({ length: n }, () => []);
+  // Providers in compressed rows: node x's are provTarget[provStart[x] .. provStart[x + 1]).
+  const provStart = new Int32Array(n + 1);
+  for (const deps of g.dependents) for (const d of deps) provStart[d.ci + 1]!++;
+  for (let i = 0; i < n; i++) provStart[i + 1]! += provStart[i]!;
+  const provTarget = new Int32Array(provStart[n]!);
+  const fill = provStart.slice(0, n);
   g.dependents.forEach((deps, p) => {
-    for (const d of deps) providersOf[d.ci]!.push(p);
+    for (const d of deps) provTarget[fill[d.ci]!++] = p;
   });
   const reach = new Int32Array(n);
   const stamp = new Int32Array(n);
@@ -324,7 +329,8 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
     while (stack.length > 0) {
       const x = stack.pop()!;
       reach[x]!++;
-      for (const p of providersOf[x]!) {
+      for (let e = provStart[x]!; e < provStart[x + 1]!; e++) {
+        const p = provTarget[e]!;
         if (stamp[p] !== k + 1) {
           stamp[p] = k + 1;
           stack.push(p);
@@ -491,11 +497,20 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
     if (single.explained.length === 0) return;
     singles.push(single);
   };
-  for (const c of candidates) {
+  // Those that reach few observations first (mostly small and exact, they set the
+  // cutoff early); once there is a cutoff, one spread decides a candidate: exact, or
+  // stopped at the damage that rules it out.
+  const spreadOrder = exploration ? candidates : [...candidates].sort((x, y) => reach[x.node]! - reach[y.node]! || g.dependents[x.node]!.length - g.dependents[y.node]!.length);
+  for (const c of spreadOrder) {
     if (exploration?.decided.has(c.ciId)) continue;
-    const s = spreader.spread(c.node, cap, { mask: silentMask, limit: Math.max(1, reach[c.node]!) });
+    const ruledOutAt = exploration || !Number.isFinite(best) ? Number.POSITIVE_INFINITY : damageLimit(c, best - o.margin);
+    const limit = Math.max(1, reach[c.node]!, Number.isFinite(ruledOutAt) ? ruledOutAt : 0);
+    const s = spreader.spread(c.node, cap, { mask: silentMask, limit });
     if (!s.stopped) take(c, s);
-    else pending.push({ c, s, ub: 0 });
+    else if (damageOf(s) >= ruledOutAt) {
+      const single = toSingle(c, s, true);
+      if (single.explained.length > 0) deadSingles.push({ single, ub: ubOf(c, ruledOutAt) });
+    } else pending.push({ c, s, ub: 0 });
   }
   for (const p of pending) p.ub = ubOf(p.c, damageOf(p.s));
   pending.sort((x, y) => y.ub - x.ub);

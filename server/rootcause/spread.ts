@@ -47,9 +47,34 @@ export class Spreader {
   private readonly touched: Int32Array;
   private readonly mark: Uint8Array;
   private readonly failedMark: Uint8Array;
+  /** Dependents in compressed rows (CSR): node p's are depTarget[depStart[p] .. depStart[p + 1]). */
+  private readonly depStart: Int32Array;
+  private readonly depTarget: Int32Array;
+  private readonly depMember: Uint8Array;
+  private readonly minUp: Float64Array;
+  private readonly members: Float64Array;
+  private readonly active: Uint8Array;
 
-  constructor(private readonly g: IndexedSubgraph) {
+  constructor(g: IndexedSubgraph) {
     const n = g.ids.length;
+    let edges = 0;
+    for (const deps of g.dependents) edges += deps.length;
+    this.depStart = new Int32Array(n + 1);
+    this.depTarget = new Int32Array(edges);
+    this.depMember = new Uint8Array(edges);
+    let e = 0;
+    for (let p = 0; p < n; p++) {
+      this.depStart[p] = e;
+      for (const dep of g.dependents[p] ?? []) {
+        this.depTarget[e] = dep.ci;
+        this.depMember[e] = dep.member ? 1 : 0;
+        e++;
+      }
+    }
+    this.depStart[n] = e;
+    this.minUp = g.minUp;
+    this.members = g.members;
+    this.active = g.active;
     this.state = new Uint8Array(n);
     this.sent = new Uint8Array(n);
     this.downMembers = new Float64Array(n);
@@ -65,7 +90,7 @@ export class Spreader {
    * the impact rule sees it); stops after `cap` broken nodes or at `stop`.
    */
   spread(failed: number | readonly number[], cap = Number.POSITIVE_INFINITY, stop?: SpreadStop): Spread {
-    const g = this.g;
+    const { depStart, depTarget, depMember, minUp, members, active } = this;
     let touchedCount = 0;
     const touch = (i: number) => {
       if (!this.mark[i]) {
@@ -73,7 +98,7 @@ export class Spreader {
         this.touched[touchedCount++] = i;
       }
     };
-    const roots = (typeof failed === 'number' ? [failed] : failed).filter((f) => g.active[f]);
+    const roots = (typeof failed === 'number' ? [failed] : failed).filter((f) => active[f]);
     const broken: number[] = [];
     let complete = true;
     let stopped = 0;
@@ -95,10 +120,11 @@ export class Spreader {
         const now = this.state[p]!;
         if (before === now) continue;
         this.sent[p] = now;
-        for (const dep of g.dependents[p]!) {
-          const d = dep.ci;
+        const end = depStart[p + 1]!;
+        for (let e = depStart[p]!; e < end; e++) {
+          const d = depTarget[e]!;
           touch(d);
-          if (dep.member) {
+          if (depMember[e]) {
             if (before < DEGRADED && now >= DEGRADED) this.impactedMembers[d]!++;
             if (before < DOWN && now >= DOWN) this.downMembers[d]!++;
           } else if (now > this.worstOther[d]!) {
@@ -106,7 +132,7 @@ export class Spreader {
           }
           if (this.failedMark[d]) continue;
           const fromMembers =
-            this.impactedMembers[d]! > 0 ? (g.members[d]! - this.downMembers[d]! < g.minUp[d]! ? DOWN : DEGRADED) : NONE;
+            this.impactedMembers[d]! > 0 ? (members[d]! - this.downMembers[d]! < minUp[d]! ? DOWN : DEGRADED) : NONE;
           const next = Math.max(this.worstOther[d]!, fromMembers);
           if (next > this.state[d]!) {
             if (this.state[d] === NONE) broken.push(d);
