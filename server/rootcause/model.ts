@@ -679,13 +679,15 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
     const ny = name(sy.ciId);
     return nx < ny ? -1 : nx > ny ? 1 : sx.ciId < sy.ciId ? -1 : 1;
   });
-  // First place goes to the most probable explanation (MAP): the best-placed member of
-  // the likeliest hypothesis. A big root's look-alikes can outweigh it in marginal mass
-  // (each smaller one also pairs with noise), yet it alone explains the most; the rest
-  // follow by marginal so the top few still cover a second root.
-  const bestLogPost = hypotheses.reduce((m, h) => Math.max(m, h.logPost), Number.NEGATIVE_INFINITY);
+  // First place goes to the most probable single explanation: the best-placed member of
+  // the likeliest one-CI hypothesis. A big root's look-alikes can outweigh it in marginal
+  // mass (each smaller one also pairs with noise), and a pair's best member is often one
+  // that pairs with noise, yet the root alone explains the most; the rest follow by
+  // marginal so the top few still cover a second root.
+  const leaders = hypotheses.filter((h) => h.members.length === 1);
+  const bestLogPost = leaders.reduce((m, h) => Math.max(m, h.logPost), Number.NEGATIVE_INFINITY);
   const inBest = new Uint8Array(singles.length);
-  for (const h of hypotheses) if (h.logPost >= bestLogPost - 1e-9) for (const m of h.members) inBest[m] = 1;
+  for (const h of leaders) if (h.logPost >= bestLogPost - 1e-9) for (const m of h.members) inBest[m] = 1;
   const leader = order.findIndex((k) => inBest[k] === 1);
   if (leader > 0) order.unshift(...order.splice(leader, 1));
 
