@@ -256,6 +256,8 @@ interface Single {
   brokenCount: number;
   degradedObservations: number;
   logPrior: number;
+  /** The part of logPrior that is evidence (changes, recorded changes, open incidents), not the class. */
+  evidencePrior: number;
   logLik: number;
   changes: RcaChange[];
   priorReasons: string[];
@@ -344,6 +346,7 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
     node: number;
     ciId: string;
     logPrior: number;
+    evidencePrior: number;
     changes: RcaChange[];
     priorReasons: string[];
   }
@@ -365,7 +368,8 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
     const node = g.index.get(ciId);
     if (node === undefined || seen.has(node) || !g.active[node] || reach[node] === 0) continue;
     seen.add(node);
-    let logPrior = classLogPrior(input.nodes.get(ciId)?.class);
+    const classPart = classLogPrior(input.nodes.get(ciId)?.class);
+    let logPrior = classPart;
     const priorReasons: string[] = [];
     const changes = [...(input.changes?.get(ciId) ?? [])].sort((a, b) => b.implementedAt - a.implementedAt);
     let bestChange = 1;
@@ -395,7 +399,7 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
       logPrior += Math.log(o.incidentBoost);
       priorReasons.push(`${plural(others.length, 'other open incident')} on it: ${list(others.map((i) => i.id), 3)}`);
     }
-    candidates.push({ node, ciId, logPrior, changes, priorReasons });
+    candidates.push({ node, ciId, logPrior, evidencePrior: logPrior - classPart, changes, priorReasons });
   }
   if (candidates.length === 0) return [];
   const maxPrior = Math.max(...candidates.map((c) => c.logPrior));
@@ -437,6 +441,7 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
       brokenCount: s.nodes.length,
       degradedObservations,
       logPrior: c.logPrior,
+      evidencePrior: c.evidencePrior,
       logLik: logLik(explained.length, degradedObservations, weight),
       changes: c.changes,
       priorReasons: c.priorReasons,
@@ -577,7 +582,7 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
       // A second failure that explains nothing more is weighed only when it has evidence
       // of its own (a change, recorded changes, open incidents): without, such pairs add
       // the same small share to every candidate inside a's footprint and are left out.
-      if (gained === 0 && (!o.pairsWithoutGain || b.logPrior <= 0)) continue;
+      if (gained === 0 && (!o.pairsWithoutGain || b.evidencePrior <= 0)) continue;
       const key = Math.min(ka, kb) * singles.length + Math.max(ka, kb);
       if (pairSeen.has(key)) continue;
       const explained = a.explained.length + gained;
