@@ -11,6 +11,8 @@
 import { changeFactor, lnGamma } from '../../server/rootcause/model.js';
 import { HOUR, MINUTE, upstream, type Scenario, type Topology } from './faults.js';
 
+/** How many picks the scenario's noise draw makes at most (faults.ts). */
+const NOISE_PICKS = 1000;
 const lnChoose = (n: number, k: number) => lnGamma(n + 1) - lnGamma(k + 1) - lnGamma(n - k + 1);
 
 /**
@@ -93,11 +95,27 @@ export function oracleRanking(t: Topology, s: Scenario, protocol: OracleProtocol
     let noise: number;
     if (forget.has('noise-eta')) noise = unexplained * Math.log((protocol.noiseRate * observed.size) / ufTotal);
     else {
+      // The target is floor(rate x reports + U); the draw gives up after 1 000 picks over
+      // every user-facing CI, so a small pool of untouched ones may leave it short: the
+      // distinct pool CIs found in 1 000 picks are about Poisson with mean m.
       const expected = take * protocol.noiseRate;
       const low = Math.floor(expected);
-      const p = unexplained === low ? 1 - (expected - low) : unexplained === low + 1 ? expected - low : 0;
       const pool = ufTotal - touchedUserFacing;
-      if (p === 0 || unexplained > pool) return impossible();
+      const m = pool * (1 - (1 - 1 / ufTotal) ** NOISE_PICKS);
+      const reached = (target: number) => {
+        if (unexplained > target) return 0;
+        // P(X = k) for k short of the target, P(X >= target) at it (X ~ Poisson(m)).
+        let term = Math.exp(-m);
+        let below = 0;
+        for (let k = 0; k < target; k++) {
+          if (k === unexplained) return term;
+          below += term;
+          term *= m / (k + 1);
+        }
+        return Math.max(0, 1 - below);
+      };
+      const p = (1 - (expected - low)) * reached(low) + (expected - low) * reached(low + 1);
+      if (!(p > 0) || unexplained > pool) return impossible();
       noise = Math.log(p) - lnChoose(pool, unexplained);
     }
 
