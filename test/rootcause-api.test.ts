@@ -198,4 +198,19 @@ describe('rootCause', () => {
     );
     expect(denied.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
   });
+
+  it('names the chosen CI in the problem title even when the analysis did not rank it', async () => {
+    const f = await farm(graph, 'named-');
+    // A VM on the farm: read by the downstream walk (which reads no names of CIs that are
+    // not user-facing), but not upstream of the failing application, so not a candidate.
+    const vm = await ci(graph, 'VirtualMachine', 'named-vm');
+    await rel(graph, 'HOSTED_ON', vm, f.cluster);
+    const inc = await incident([f.app], Date.now() - 10 * MINUTE);
+    const res = await api.ok<{ createProblemFromRootCause: { title: string; description: string } }>(
+      `mutation($input: CreateProblemFromRootCauseInput!) { createProblemFromRootCause(input: $input) { title description } }`,
+      { input: { ciId: vm, incidentIds: [inc] } },
+    );
+    expect(res.createProblemFromRootCause.title).toBe('Root cause: named-vm');
+    expect(res.createProblemFromRootCause.description).toContain('named-vm was chosen as root cause; the analysis did not rank it');
+  });
 });

@@ -7,6 +7,13 @@ const TYPES = PROPAGATING_TYPES.join('|');
 const VALID_AT = (r: string) => `(${r}.validFrom IS NULL OR ${r}.validFrom <= $at) AND (${r}.validTo IS NULL OR ${r}.validTo > $at)`;
 const ACTIVE_AT = (n: string) => `(${n}.createdAt IS NULL OR ${n}.createdAt <= $at) AND (${n}.retiredAt IS NULL OR ${n}.retiredAt > $at)`;
 
+/** The names of some CIs. */
+export const CI_NAMES = `
+UNWIND $ids AS id
+MATCH (c:CI {id: id})
+RETURN c.id AS id, c.name AS name
+`;
+
 /** Which of the given CI ids exist. */
 export const EXISTING_CIS = `
 UNWIND $ids AS id
@@ -35,6 +42,7 @@ RETURN x.id AS id, x.class AS class, x.name AS name, x.minUp AS minUp,
 /**
  * One level of the downstream walk: the dependents of the frontier CIs (incoming
  * propagating relationships valid at $at), each with the frontier CIs it depends on.
+ * Names only for the classes in $named (user-facing: the only walk CIs evidence names).
  */
 export const DEPENDENTS = `
 UNWIND $ids AS id
@@ -42,7 +50,7 @@ MATCH (:CI {id: id})<-[e:${TYPES}]-(y:CI)
 WHERE ${VALID_AT('e')}
   AND ${ACTIVE_AT('y')}
 WITH y, collect([type(e), id]) AS providers
-RETURN y.id AS id, y.class AS class, y.name AS name, y.minUp AS minUp,
+RETURN y.id AS id, y.class AS class, CASE WHEN y.class IN $named THEN y.name END AS name, y.minUp AS minUp,
   COUNT { MATCH (y)-[m:HAS_MEMBER]->(p:CI) WHERE ${VALID_AT('m')} AND ${ACTIVE_AT('p')} RETURN DISTINCT p } AS members,
   providers
 `;

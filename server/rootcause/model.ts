@@ -147,6 +147,8 @@ export interface RcaInput {
    * budget cut).
    */
   explored?: boolean;
+  /** Build evidence in words only for the first this many candidates (default all): a service returns a few. */
+  describeFirst?: number;
   /** A log posterior some single candidate is known to reach (found while exploring). */
   knownBest?: number;
   /**
@@ -703,9 +705,14 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
     ...order.map((k) => ({ s: singles[k]!, k, score: marginal[k]! })),
     ...deadSingles.map((d) => ({ s: d.single, k: -1, score: 0 })),
   ];
-  return rows.map(({ s, k, score }): RankedCandidate => {
+  const described = input.describeFirst ?? Number.POSITIVE_INFINITY;
+  return rows.map(({ s, k, score }, position): RankedCandidate => {
     const explains = Array.from(s.explained, (ob) => observations[ob]!.ciId);
     const evidence: string[] = [];
+    const pair = k >= 0 ? bestPair.get(k) : undefined;
+    const partner = pair && pair.logPost > post(s) ? singles[pair.partner]!.ciId : null;
+    const row = { ciId: s.ciId, score, logScore: post(s), explains, unobservedDamage: s.weight, damageExact: s.complete, brokenCount: s.brokenCount, changes: s.changes, evidence, partner };
+    if (position >= described) return row;
     // Names only for what the evidence shows (list() prints the first few and a count).
     const observedNames = explains.slice(0, 5).map(name);
     evidence.push(`explains ${s.dead ? 'at least ' : ''}${s.explained.length} of ${plural(nObs, 'failing CI')}: ${list(observedNames, 5, explains.length)}`);
@@ -726,25 +733,11 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
     if (s.dead) evidence.push('ruled out: it would break far more than is reported, whatever else it explains');
     else if (s.explained.length < nObs) evidence.push(`leaves ${plural(nObs - s.explained.length, 'failing CI')} unexplained`);
     evidence.push(...s.priorReasons);
-    const pair = k >= 0 ? bestPair.get(k) : undefined;
-    let partner: string | null = null;
-    if (pair && pair.logPost > post(s)) {
-      partner = singles[pair.partner]!.ciId;
+    if (pair && partner) {
       evidence.push(
         `together with ${name(partner)} as a second, independent failure it explains ${pair.explained} of ${plural(nObs, 'failing CI')}`,
       );
     }
-    return {
-      ciId: s.ciId,
-      score,
-      logScore: post(s),
-      explains,
-      unobservedDamage: s.weight,
-      damageExact: s.complete,
-      brokenCount: s.brokenCount,
-      changes: s.changes,
-      evidence,
-      partner,
-    };
+    return row;
   });
 }

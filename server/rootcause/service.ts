@@ -64,6 +64,7 @@ export interface RootCauseResult {
   /** CIs read for the analysis, and whether the downstream walk read all it needed. */
   subgraphSize: number;
   complete: boolean;
+  /** Names of the candidates and of the user-facing CIs read (the walk reads no other names). */
   names: Map<string, string>;
   /** Where the time went (ms): reading the subgraph, reading the evidence, ranking. */
   timings: { subgraph: number; evidence: number; ranking: number };
@@ -119,7 +120,7 @@ async function fetchSubgraph(graph: Graph, observed: string[], at: number, budge
     }
     for (const id of frontier) expanded.add(id);
     const next: string[] = [];
-    for (const row of await graph.read(Q.DEPENDENTS, { ids: frontier, at })) {
+    for (const row of await graph.read(Q.DEPENDENTS, { ids: frontier, at, named: USER_FACING_CLASSES })) {
       const known = fetched.nodes.has(String(row.id));
       const id = readNode(row, fetched);
       for (const [type, p] of row.providers as [string, string][]) addEdge(type, id, p);
@@ -239,6 +240,7 @@ export async function rankRootCause(graph: Graph, request: RootCauseRequest, opt
     userFacingTotal: USER_FACING_CLASSES.reduce((sum, c) => sum + (counts.get(c) ?? 0), 0),
     classCounts: counts,
     options: options.model,
+    describeFirst: input.limit ?? DEFAULT_LIMIT,
   });
   const limit = input.limit ?? DEFAULT_LIMIT;
   return {
@@ -256,7 +258,7 @@ export async function rankRootCause(graph: Graph, request: RootCauseRequest, opt
     candidateCount: ranked.length,
     subgraphSize: fetched.nodes.size,
     complete: fetched.unexpanded.size === 0,
-    names: new Map([...fetched.nodes].map(([id, n]) => [id, n.name])),
+    names: new Map([...fetched.nodes].filter(([id, n]) => n.name !== id).map(([id, n]) => [id, n.name])),
     timings: { subgraph: fetchedAt - started, evidence: evidenceAt - fetchedAt, ranking: performance.now() - evidenceAt },
   };
 }
@@ -276,7 +278,9 @@ export async function createProblemFromCandidate(graph: Graph, raw: ProblemFromC
   const input = parseInput(problemFromCandidateSchema, raw);
   const analysis = await rankRootCause(graph, { incidentIds: input.incidentIds, limit: 500 });
   const candidate = analysis.candidates.find((c) => c.ciId === input.ciId);
-  const name = analysis.names.get(input.ciId) ?? input.ciId;
+  // The walk reads names of user-facing CIs only; any other CI's name is read here.
+  const [named] = analysis.names.has(input.ciId) ? [] : await graph.read(Q.CI_NAMES, { ids: [input.ciId] });
+  const name = analysis.names.get(input.ciId) ?? (named?.name ? String(named.name) : input.ciId);
   const description = candidate
     ? [`Root-cause analysis ranked ${name} #${analysis.candidates.indexOf(candidate) + 1} of ${analysis.candidateCount} (score ${candidate.score.toFixed(3)}):`, ...candidate.evidence.map((e) => `- ${e}`)].join('\n')
     : `${name} was chosen as root cause; the analysis did not rank it among the candidates explaining these incidents.`;
