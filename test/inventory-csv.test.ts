@@ -11,7 +11,7 @@ import { compileMapping, csvRecords, jsonRecords, type MappingInput } from '../i
 import { runSync } from '../importers/sync/index.js';
 import type { Graph } from '../server/db/index.js';
 import { runImportCli as cli } from './helpers/cli.js';
-import { closeTestGraph, testGraph, wipe } from './helpers/neo4j.js';
+import { closeTestGraph, countOf, testGraph, wipe } from './helpers/neo4j.js';
 
 const LICENSES = '../shared/fixtures/third-party/snipe-it-sample-csvs/sample_csvs/licenses-sample.csv';
 const tmp = mkdtempSync(join(tmpdir(), 'inventory-csv-test-'));
@@ -40,9 +40,7 @@ let graph: Graph;
 const syncCsv = (file: string, mapping: MappingInput, scope: string) =>
   runSync(graph, csvRecords(file, compileMapping(mapping)), { source: mapping.source ?? 'csv', scope });
 
-async function count(cypher: string): Promise<number> {
-  return Number((await graph.read(cypher))[0]!.c);
-}
+const count = (cypher: string) => countOf(graph, cypher);
 
 beforeAll(async () => {
   graph = await testGraph();

@@ -13,7 +13,7 @@ import { runSync } from '../importers/sync/index.js';
 import { createCI, getCI } from '../server/cis/service.js';
 import type { Graph } from '../server/db/index.js';
 import { runImportCli as cli } from './helpers/cli.js';
-import { closeTestGraph, testGraph, wipe } from './helpers/neo4j.js';
+import { closeTestGraph, countOf, testGraph, wipe } from './helpers/neo4j.js';
 
 const DIR = '../shared/fixtures/third-party/snipe-it-sample-csvs/sample_csvs';
 const ASSETS = join(DIR, 'assets-sample.csv');
@@ -24,10 +24,7 @@ let graph: Graph;
 const sync = (kind: SnipeitKind, file: string, scope: string, extra: { dryRun?: boolean; force?: boolean } = {}) =>
   runSync(graph, snipeitRecords(kind, file), { source: 'snipeit', scope, ...extra });
 
-async function count(cypher: string, params: Record<string, unknown> = {}): Promise<number> {
-  const rows = await graph.read(cypher, params);
-  return Number(rows[0]!.c);
-}
+const count = (cypher: string) => countOf(graph, cypher);
 
 beforeAll(async () => {
   graph = await testGraph();

@@ -24,6 +24,12 @@ CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS
 `);
 }
 
+/** The number a counting query returns as `c`. */
+export async function countOf(graph: Graph, cypher: string, params: Record<string, unknown> = {}): Promise<number> {
+  const rows = await graph.read(cypher, params);
+  return Number(rows[0]!.c);
+}
+
 export async function closeTestGraph(): Promise<void> {
   await shared?.driver.close();
   shared = undefined;
