@@ -271,18 +271,6 @@ export async function evaluate(ranker: Ranker, config: EvalConfig, log: (line: s
   return results;
 }
 
-const classCountCache = new WeakMap<Topology, Map<string, number>>();
-/** CIs per class in a topology (what the service reads from the label counts). */
-export function classCountsOf(t: Topology): Map<string, number> {
-  let counts = classCountCache.get(t);
-  if (!counts) {
-    counts = new Map();
-    for (const cls of t.classes.values()) counts.set(cls, (counts.get(cls) ?? 0) + 1);
-    classCountCache.set(t, counts);
-  }
-  return counts;
-}
-
 /** The model on the whole generated graph, in memory: no database, the same scoring (`options`: a diagnostic override of the defaults). */
 export function memoryRanker(options?: Partial<RcaOptions>): Ranker {
   const nodesOf = new WeakMap<Topology, Map<string, { class: string; name: string }>>();
@@ -306,7 +294,7 @@ export function memoryRanker(options?: Partial<RcaOptions>): Ranker {
         changes,
         referenceTime: t0,
         userFacingTotal: t.userFacingIds.length,
-        classCounts: classCountsOf(t),
+        classCounts: t.classCounts,
         options,
       });
       return { ranked: ranked.map((c) => c.ciId), ms: performance.now() - start };

@@ -42,6 +42,10 @@ export interface Topology {
   userFacing: Uint8Array;
   userFacingIds: string[];
   classes: Map<string, string>;
+  /** CIs per class (what the service reads from the label counts). */
+  classCounts: Map<string, number>;
+  /** The generator layer of each CI. */
+  layers: Map<string, Layer>;
   names: Map<string, string>;
   /** Providers per node index (upstream along propagating arrows). */
   providers: number[][];
@@ -84,6 +88,8 @@ export function topology(data: GeneratedCMDB, at: number): Topology {
   );
   const uf = new Set(USER_FACING_CLASSES);
   const classes = new Map(data.cis.map((c) => [c.id, c.class]));
+  const classCounts = new Map<string, number>();
+  for (const cls of classes.values()) classCounts.set(cls, (classCounts.get(cls) ?? 0) + 1);
   const names = new Map(data.cis.map((c) => [c.id, c.name]));
   const userFacing = new Uint8Array(graph.ids.length);
   graph.ids.forEach((id, i) => {
@@ -98,6 +104,8 @@ export function topology(data: GeneratedCMDB, at: number): Topology {
     userFacing,
     userFacingIds: graph.ids.filter((_id, i) => userFacing[i]),
     classes,
+    classCounts,
+    layers: new Map(data.cis.map((c) => [c.id, c.layer])),
     names,
     providers,
   };

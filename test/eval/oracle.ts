@@ -43,11 +43,6 @@ export interface OracleProtocol {
  */
 export function oracleRanking(t: Topology, s: Scenario, protocol: OracleProtocol, rand: () => number, rootPool?: ReadonlySet<string>): string[] {
   const forget = protocol.forget ?? new Set<OracleForget>();
-  const layerOf = new Map<string, string>();
-  for (const ci of t.data.cis) layerOf.set(ci.id, ci.layer);
-  const layerSize = new Map(Object.entries(t.data.byLayer).map(([l, ids]) => [l, ids.length]));
-  const classSize = new Map<string, number>();
-  for (const c of t.classes.values()) classSize.set(c, (classSize.get(c) ?? 0) + 1);
   const observed = new Set(s.observed.map((id) => t.graph.index.get(id)!));
   const ufTotal = t.userFacingIds.length;
   const candidates = upstream(t, s.observed);
@@ -83,8 +78,8 @@ export function oracleRanking(t: Topology, s: Scenario, protocol: OracleProtocol
     let prior: number;
     if (rootPool) prior = rootPool.has(id) ? 0 : Number.NEGATIVE_INFINITY;
     else if (forget.has('prior-uniform')) prior = 0;
-    else if (forget.has('prior-class')) prior = -Math.log(classSize.get(t.classes.get(id)!)!);
-    else prior = -Math.log(layerSize.get(layerOf.get(id) ?? '') ?? 1);
+    else if (forget.has('prior-class')) prior = -Math.log(t.classCounts.get(t.classes.get(id)!)!);
+    else prior = -Math.log(t.data.byLayer[t.layers.get(id)!]?.length || 1);
 
     const take = Math.max(1, Math.round(down * protocol.reportRate));
     let reports: number;
