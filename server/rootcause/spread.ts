@@ -154,8 +154,13 @@ export class Spreader {
         }
       }
     }
-    const nodes = Int32Array.from(broken);
-    const states = Uint8Array.from(broken, (i) => this.state[i]!);
+    // Plain loops: typed-array from() with a map function is many times slower in V8.
+    const nodes = new Int32Array(broken.length);
+    const states = new Uint8Array(broken.length);
+    for (let k = 0; k < broken.length; k++) {
+      nodes[k] = broken[k]!;
+      states[k] = this.state[broken[k]!]!;
+    }
     const softFarms: number[] = [];
     for (let k = 0; k < touchedCount; k++) {
       const i = this.touched[k]!;
