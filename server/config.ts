@@ -32,6 +32,8 @@ export const configSchema = z
     FAULTLINE_MAX_COMPLEXITY: z.coerce.number().int().min(100).default(200_000),
     FAULTLINE_WEB_DIST: z.string().min(1).default('web/dist'),
     FAULTLINE_GRAPHIQL: bool.default(true),
+    FAULTLINE_TOPOLOGY_CACHE: bool.default(true),
+    FAULTLINE_TOPOLOGY_MAX_AGE: z.coerce.number().int().min(0).default(600),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .superRefine((c, ctx) => {

@@ -6,6 +6,7 @@ import { ConfigError, loadConfig } from './config.js';
 import { connectGraph } from './db/index.js';
 import { ensureAdminToken } from './auth/index.js';
 import { createApp } from './app.js';
+import { topologyCache } from './topology/index.js';
 import { createLogger } from './log.js';
 import { ensureWebBuilt } from './web-build.js';
 import { slaTargetsFromEnv, SlaConfigError } from './itsm/sla.js';
@@ -37,6 +38,16 @@ if (authEnabled) {
 }
 
 ensureWebBuilt(config.FAULTLINE_WEB_DIST, say);
+
+// Root cause keeps the propagating graph in memory, checked against the graph's state on every use.
+const topology = topologyCache(connection.graph);
+topology.settings = { enabled: config.FAULTLINE_TOPOLOGY_CACHE, maxAgeMs: config.FAULTLINE_TOPOLOGY_MAX_AGE * 1000 };
+if (topology.settings.enabled) {
+  topology.refresh().then(
+    (p) => say(`topology projection loaded: ${p.graph.ids.length} CIs in ${Math.round(p.loadMs)} ms`),
+    (error: unknown) => log.warn({ err: error }, 'topology projection not loaded; root cause reads Neo4j until it is'),
+  );
+}
 
 const { server } = createApp({
   graph: connection.graph,

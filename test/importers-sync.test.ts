@@ -10,6 +10,7 @@ import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { createCI, getCI, updateCI } from '../server/cis/service.js';
 import type { Graph } from '../server/db/index.js';
 import { runSync, type SourceItem, type SourceRecord, type SyncOptions } from '../importers/sync/index.js';
+import { readTopologyState } from '../server/topology/index.js';
 import { testApi } from './helpers/api.js';
 import { closeTestGraph, testGraph, wipe } from './helpers/neo4j.js';
 
@@ -52,11 +53,16 @@ afterAll(closeTestGraph);
 
 describe('sync engine', () => {
   it('creates, then a second identical run changes nothing and says so', async () => {
+    const before = (await readTopologyState(graph)).version;
     const first = await sync([group, ...users(5)]);
     expect(first.status).toBe('SUCCEEDED');
     expect(first.counts).toMatchObject({ created: 6, updated: 0, unchanged: 0, relationshipsCreated: 5 });
+    // Writes raise the topology version (projections reload); a run that changes nothing does not.
+    const afterFirst = (await readTopologyState(graph)).version;
+    expect(afterFirst).not.toBe(before);
     const second = await sync([group, ...users(5)]);
     expect(second.counts).toMatchObject({ created: 0, updated: 0, unchanged: 6, retired: 0, relationshipsCreated: 0, relationshipsUnchanged: 5 });
+    expect((await readTopologyState(graph)).version).toBe(afterFirst);
     const [{ history }] = (await graph.read('MATCH (h:HistoryEntry) RETURN count(h) AS history')) as [{ history: number }];
     expect(history).toBe(11); // 6 CIs + 5 relationships created, nothing after
     const rel = await graph.read('MATCH ()-[r:MEMBER_OF]->() RETURN r.sources AS sources, r.lastSeen AS lastSeen LIMIT 1');

@@ -34,6 +34,7 @@ import {
 } from '../../graph-schema/index.js';
 import type { Graph, Row, Tx } from '../../server/db/index.js';
 import { recordHistory, type HistoryChange } from '../../server/history/index.js';
+import { topologyWrite } from '../../server/topology/index.js';
 import * as Q from './cypher.js';
 import { acquireLock, heartbeat, releaseLock } from './lock.js';
 import { reconcile, RETIRED_BY_SYNC, type CIState, type FieldChange, type Provenance } from './reconcile.js';
@@ -850,7 +851,8 @@ export class SyncRun {
   // ---------------------------------------------------------------- apply
 
   private async batchWrite(work: (tx: Tx) => Promise<void>, count: number) {
-    await this.graph.writeTx(work);
+    // A batch that writes CIs or relationships raises the topology version; provenance touches (count 0) do not.
+    await (count > 0 ? topologyWrite(this.graph, work) : this.graph.writeTx(work));
     this.written += count;
     // The lock's heartbeat: often enough that it never looks stale, not once per batch.
     const staleMs = this.options.staleLockMs ?? 10 * 60_000;

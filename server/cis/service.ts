@@ -21,6 +21,7 @@ import type { Graph, Row, Tx } from '../db/index.js';
 import { int } from '../db/index.js';
 import { BadUserInputError, ConflictError, NotFoundError, parseInput, zodIssues } from '../errors.js';
 import { recordHistory, type HistoryChange } from '../history/index.js';
+import { topologyWrite } from '../topology/index.js';
 import * as Q from './cypher.js';
 
 export interface CI {
@@ -348,7 +349,7 @@ export async function createCI(graph: Graph, raw: CreateCIInput, author: Author)
       { source: author.source, at: now },
     ]),
   );
-  return graph.writeTx(async (tx) => {
+  return topologyWrite(graph, async (tx) => {
     await checkIdentifiersFree(tx, ci.class, attributes, ci.id);
     const res = await tx.run(Q.CREATE_CI, { class: ci.class, props: nodeProperties(ci, provenance) });
     const created = decodeCI(res.records[0]!.get('ci'));
@@ -370,7 +371,7 @@ const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b)
 export async function updateCI(graph: Graph, raw: UpdateCIInput, author: Author): Promise<CI> {
   const input = parseInput(updateCIInput, raw);
   const now = Date.now();
-  return graph.writeTx(async (tx) => {
+  return topologyWrite(graph, async (tx) => {
     await tx.run(Q.LOCK_CI, { id: input.id });
     const res = await tx.run(Q.CI_PROPERTIES, { id: input.id });
     const stored = res.records[0]?.get('props') as Row | undefined;
@@ -444,7 +445,7 @@ async function retireInTx(tx: Tx, id: string, now: number, changes: HistoryChang
 /** Retires a CI: status RETIRED, its open relationships closed; nothing is deleted. */
 export async function retireCI(graph: Graph, id: string, author: Author): Promise<CI> {
   const now = Date.now();
-  return graph.writeTx(async (tx) => {
+  return topologyWrite(graph, async (tx) => {
     await tx.run(Q.LOCK_CI, { id });
     const res = await tx.run(Q.CIS_BY_IDS, { ids: [id] });
     const row = res.records[0];
@@ -472,7 +473,7 @@ export async function createRelationship(graph: Graph, raw: CreateRelationshipIn
     ]);
   }
   const now = Date.now();
-  return graph.writeTx(async (tx) => {
+  return topologyWrite(graph, async (tx) => {
     // One relationship creation per dependent at a time: the duplicate check below holds.
     await tx.run(Q.LOCK_CI, { id: input.fromId });
     const res = await tx.run(Q.CIS_BY_IDS, { ids: [input.fromId, input.toId] });
@@ -517,7 +518,7 @@ export async function createRelationship(graph: Graph, raw: CreateRelationshipIn
 /** Closes a relationship (validTo = now); it stays as history. Closing twice is a no-op. */
 export async function removeRelationship(graph: Graph, id: string, author: Author): Promise<Relationship> {
   const now = Date.now();
-  return graph.writeTx(async (tx) => {
+  return topologyWrite(graph, async (tx) => {
     const res = await tx.run(Q.RELATIONSHIP_BY_ID, { id });
     const row = res.records[0];
     if (!row) throw new NotFoundError(`No relationship with id "${id}"`, { field: 'id' });

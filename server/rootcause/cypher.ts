@@ -1,5 +1,5 @@
 /** Cypher for root-cause analysis: named, parameterised, one clause per line. */
-import { CI_CLASS_NAMES, PROPAGATING_TYPES } from '../../graph-schema/index.js';
+import { PROPAGATING_TYPES } from '../../graph-schema/index.js';
 
 /** Propagating relationship types from the graph-schema catalogue (not user values). */
 const TYPES = PROPAGATING_TYPES.join('|');
@@ -54,12 +54,6 @@ RETURN y.id AS id, y.class AS class, CASE WHEN y.class IN $named THEN y.name END
   COUNT { MATCH (y)-[m:HAS_MEMBER]->(p:CI) WHERE ${VALID_AT('m')} AND ${ACTIVE_AT('p')} RETURN DISTINCT p } AS members,
   providers
 `;
-
-/**
- * CIs per class in the graph, from the label counts (O(1) each): the class prior and the
- * noise rate (user-facing CIs). Class names come from the graph-schema catalogue.
- */
-export const CLASS_COUNTS = CI_CLASS_NAMES.map((c) => `CALL () { MATCH (c:${c}) RETURN count(c) AS n }\nRETURN '${c}' AS class, n`).join('\nUNION ALL\n');
 
 /**
  * Recorded attribute and relationship changes on each CI (a relationship's history

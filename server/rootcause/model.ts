@@ -141,32 +141,13 @@ export interface RcaInput {
    */
   classCounts?: ReadonlyMap<string, number>;
   options?: Partial<RcaOptions>;
-  /**
-   * The subgraph was read by exploration rounds to completion: a candidate whose spread
-   * reaches a CI whose dependents were not read was ruled out there (not an exploration
-   * budget cut).
-   */
-  explored?: boolean;
   /** Build evidence in words only for the first this many candidates (default all): a service returns a few. */
   describeFirst?: number;
-  /** A log posterior some single candidate is known to reach (found while exploring). */
-  knownBest?: number;
   /**
-   * Exploring a subgraph read step by step (the service): rank nothing, only say which
-   * unexpanded CIs the undecided candidates need read next.
+   * The graph prepared once for many rankings (prepareRcaGraph on the same graph and
+   * nodes): a whole-graph projection saves rebuilding it per request.
    */
-  exploration?: RcaExploration;
-}
-
-export interface RcaExploration {
-  /** Candidates already exact or ruled out in an earlier round (skipped; read and updated). */
-  decided: Set<string>;
-  /** Best exact single log posterior so far (read and updated). */
-  best: number;
-  /** CIs to read next at most about this many per round. */
-  roundBudget: number;
-  /** Out: the unexpanded CIs to read the dependents of next, most promising candidates first; empty when done. */
-  expand: string[];
+  prepared?: RcaGraph;
 }
 
 export interface RankedCandidate {
@@ -246,9 +227,9 @@ interface Single {
   explained: Int32Array;
   /** 2 = the observation is DOWN, 1 = only DEGRADED, aligned with explained. */
   explainedState: Uint8Array;
-  /** Silent user-facing broken nodes and their weights (for pair overlaps). */
+  /** Silent user-facing broken nodes and their states, 2 = DOWN, 1 = DEGRADED (for pair overlaps). */
   silent: Int32Array;
-  silentWeight: Float32Array;
+  silentState: Uint8Array;
   /** Farms it hits without taking them down (a shared one calls for a joint propagation of a pair). */
   softFarms: Int32Array;
   weight: number;
@@ -273,17 +254,50 @@ export function changeFactor(gap: number, boost: number): number {
   return 1 + (boost - 1) * Math.exp(-g / (3 * 60 * MINUTE)) + 0.5 * Math.exp(-g / (48 * 60 * MINUTE));
 }
 
+/**
+ * What a ranking needs of a graph beyond the graph itself, independent of the
+ * observations: built once per graph, reused by every ranking on it.
+ */
+export interface RcaGraph {
+  readonly graph: IndexedSubgraph;
+  readonly spreader: Spreader;
+  /** 1 for CIs of a user-facing class (the ones users report). */
+  readonly userFacing: Uint8Array;
+  /** Providers in compressed rows: node x's are provTarget[provStart[x] .. provStart[x + 1]). */
+  readonly provStart: Int32Array;
+  readonly provTarget: Int32Array;
+}
+
+export function prepareRcaGraph(g: IndexedSubgraph, nodes: ReadonlyMap<string, RcaNodeInfo>): RcaGraph {
+  const n = g.ids.length;
+  const userFacingClasses = new Set(USER_FACING_CLASSES);
+  const userFacing = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    const info = nodes.get(g.ids[i]!);
+    if (info && userFacingClasses.has(info.class)) userFacing[i] = 1;
+  }
+  const provStart = new Int32Array(n + 1);
+  for (const deps of g.dependents) for (const d of deps) provStart[d.ci + 1]!++;
+  for (let i = 0; i < n; i++) provStart[i + 1]! += provStart[i]!;
+  const provTarget = new Int32Array(provStart[n]!);
+  const fill = provStart.slice(0, n);
+  g.dependents.forEach((deps, p) => {
+    for (const d of deps) provTarget[fill[d.ci]!++] = p;
+  });
+  return { graph: g, spreader: new Spreader(g), userFacing, provStart, provTarget };
+}
+
 export function rankRootCauses(input: RcaInput): RankedCandidate[] {
   const o: RcaOptions = { ...DEFAULT_RCA_OPTIONS, ...input.options };
   const g = input.graph;
   const n = g.ids.length;
-  const userFacingClasses = new Set(USER_FACING_CLASSES);
-  const userFacing = new Uint8Array(n);
+  const prepared = input.prepared ?? prepareRcaGraph(g, input.nodes);
+  if (prepared.graph !== g) throw new Error('rankRootCauses: `prepared` was made for another graph');
+  const { userFacing, spreader, provStart, provTarget } = prepared;
   const unexpanded = new Uint8Array(n);
-  for (let i = 0; i < n; i++) {
-    const info = input.nodes.get(g.ids[i]!);
-    if (info && userFacingClasses.has(info.class)) userFacing[i] = 1;
-    if (input.unexpanded?.has(g.ids[i]!)) unexpanded[i] = 1;
+  for (const id of input.unexpanded ?? []) {
+    const i = g.index.get(id);
+    if (i !== undefined) unexpanded[i] = 1;
   }
   const name = (id: string) => input.nodes.get(id)?.name ?? id;
 
@@ -304,7 +318,6 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
     lnBeta(explained + o.reportA, weight + o.reportB) - lnB0 + degraded * lnDegraded + (nObs - explained) * lnEta;
   const observedIncidents = new Set(observations.flatMap((ob) => ob.incidentIds));
 
-  const spreader = new Spreader(g);
   const cap = Math.max(o.damageCap, o.damagePerObservation * nObs);
   // What counts against a candidate: user-facing CIs nobody reported.
   const silentMask = new Uint8Array(n);
@@ -314,15 +327,6 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
 
   // Reach: how many observations lie downstream of each node (an upper bound on what
   // its failure explains; redundancy can only lower it). One upstream walk per observation.
-  // Providers in compressed rows: node x's are provTarget[provStart[x] .. provStart[x + 1]).
-  const provStart = new Int32Array(n + 1);
-  for (const deps of g.dependents) for (const d of deps) provStart[d.ci + 1]!++;
-  for (let i = 0; i < n; i++) provStart[i + 1]! += provStart[i]!;
-  const provTarget = new Int32Array(provStart[n]!);
-  const fill = provStart.slice(0, n);
-  g.dependents.forEach((deps, p) => {
-    for (const d of deps) provTarget[fill[d.ci]!++] = p;
-  });
   const reach = new Int32Array(n);
   const stamp = new Int32Array(n);
   for (let k = 0; k < nObs; k++) {
@@ -410,8 +414,10 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
     const explained: number[] = [];
     const explainedState: number[] = [];
     const silent: number[] = [];
-    const silentWeight: number[] = [];
-    let weight = 0;
+    const silentState: number[] = [];
+    // Counted, not summed: the weight is then the same whatever order the spread met CIs in.
+    let silentDown = 0;
+    let silentDegraded = 0;
     let complete = s.complete;
     let degradedObservations = 0;
     for (let k = 0; k < s.nodes.length; k++) {
@@ -423,19 +429,20 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
         explainedState.push(s.states[k]!);
         if (!down) degradedObservations++;
       } else if (userFacing[i]) {
-        const w = down ? 1 : o.degradedRatio;
         silent.push(i);
-        silentWeight.push(w);
-        weight += w;
+        silentState.push(s.states[k]!);
+        if (down) silentDown++;
+        else silentDegraded++;
       }
     }
+    const weight = silentDown + o.degradedRatio * silentDegraded;
     return {
       node: c.node,
       ciId: c.ciId,
       explained: Int32Array.from(explained),
       explainedState: Uint8Array.from(explainedState),
       silent: Int32Array.from(silent),
-      silentWeight: Float32Array.from(silentWeight),
+      silentState: Uint8Array.from(silentState),
       softFarms: s.softFarms,
       weight,
       complete,
@@ -482,35 +489,20 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
     for (let k = 0; k < s.nodes.length; k++) if (s.states[k] === 2 && silentMask[s.nodes[k]!]) w++;
     return w;
   };
-  const exploration = input.exploration;
-  let best = Math.max(input.knownBest ?? Number.NEGATIVE_INFINITY, exploration?.best ?? Number.NEGATIVE_INFINITY);
-  /** Exploring: undecided candidates (their spread reached CIs whose dependents are not read yet). */
-  const needs: { ub: number; nodes: number[] }[] = [];
+  let best = Number.NEGATIVE_INFINITY;
   const pending: { c: Candidate; s: Spread; ub: number }[] = [];
   const take = (c: Candidate, s: Spread) => {
     const single = toSingle(c, s, false);
-    if (input.explored && s.complete && !single.complete) {
-      // The exploration stopped reading below it: it was ruled out there.
-      single.dead = true;
-      if (single.explained.length > 0) deadSingles.push({ single, ub: ubOf(c, damageOf(s)) });
-      return;
-    }
     if (single.complete) best = Math.max(best, single.logLik + single.logPrior);
-    if (exploration) {
-      const open = s.complete ? Array.from(s.nodes).filter((i) => unexpanded[i]) : [];
-      if (open.length > 0) needs.push({ ub: ubOf(c, damageOf(s)), nodes: open });
-      else exploration.decided.add(c.ciId);
-    }
     if (single.explained.length === 0) return;
     singles.push(single);
   };
   // Those that reach few observations first (mostly small and exact, they set the
   // cutoff early); once there is a cutoff, one spread decides a candidate: exact, or
   // stopped at the damage that rules it out.
-  const spreadOrder = exploration ? candidates : [...candidates].sort((x, y) => reach[x.node]! - reach[y.node]! || g.dependents[x.node]!.length - g.dependents[y.node]!.length);
+  const spreadOrder = [...candidates].sort((x, y) => reach[x.node]! - reach[y.node]! || g.dependents[x.node]!.length - g.dependents[y.node]!.length);
   for (const c of spreadOrder) {
-    if (exploration?.decided.has(c.ciId)) continue;
-    const ruledOutAt = exploration || !Number.isFinite(best) ? Number.POSITIVE_INFINITY : damageLimit(c, best - o.margin);
+    const ruledOutAt = !Number.isFinite(best) ? Number.POSITIVE_INFINITY : damageLimit(c, best - o.margin);
     const limit = Math.max(1, reach[c.node]!, Number.isFinite(ruledOutAt) ? ruledOutAt : 0);
     const s = spreader.spread(c.node, cap, { mask: silentMask, limit });
     if (!s.stopped) take(c, s);
@@ -533,21 +525,8 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
       }
       limit = damageOf(s);
     }
-    exploration?.decided.add(p.c.ciId);
     const single = toSingle(p.c, s, true);
     if (single.explained.length > 0) deadSingles.push({ single, ub: ubOf(p.c, limit) });
-  }
-  if (exploration) {
-    // The most promising undecided candidates first, until the round's budget is spent.
-    exploration.best = best;
-    needs.sort((x, y) => y.ub - x.ub);
-    const chosen = new Set<number>();
-    for (const need of needs) {
-      if (chosen.size >= exploration.roundBudget) break;
-      for (const i of need.nodes) chosen.add(i);
-    }
-    exploration.expand = [...chosen].map((i) => g.ids[i]!);
-    return [];
   }
   if (singles.length === 0 && deadSingles.length === 0) return [];
 
@@ -561,7 +540,7 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
   let bestAll = bySingle.length > 0 ? post(bySingle[0]!) : Number.NEGATIVE_INFINITY;
   const indexOf = new Map(singles.map((s, k) => [s, k]));
   const explainedMark = new Uint8Array(nObs);
-  const silentMark = new Float32Array(n);
+  const silentMark = new Uint8Array(n);
   const degradedMark = new Uint8Array(n);
   const pairSeen = new Set<number>();
   const pairs: { members: number[]; logPost: number; explained: number }[] = [];
@@ -571,7 +550,7 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
     if (post(a) + maxPrior + o.secondRootLogPrior < bestAll - o.margin) break;
     const ka = indexOf.get(a)!;
     a.explained.forEach((ob, k) => (explainedMark[ob] = a.explainedState[k]!));
-    for (let k = 0; k < a.silent.length; k++) silentMark[a.silent[k]!] = a.silentWeight[k]!;
+    for (let k = 0; k < a.silent.length; k++) silentMark[a.silent[k]!] = a.silentState[k]!;
     for (const i of a.softFarms) degradedMark[i] = 1;
     for (let kb = 0; kb < singles.length; kb++) {
       const b = singles[kb]!;
@@ -604,8 +583,15 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
           if (b.explainedState[k] === 1) newlyDegraded++;
         } else if (explainedMark[ob] === 1 && b.explainedState[k] === 2) upgraded++;
       });
-      let overlap = 0;
-      for (let k = 0; k < b.silent.length; k++) overlap += Math.min(silentMark[b.silent[k]!]!, b.silentWeight[k]!);
+      // A CI both break weighs as the lesser of its two states.
+      let bothDown = 0;
+      let bothDegraded = 0;
+      for (let k = 0; k < b.silent.length; k++) {
+        const shared = Math.min(silentMark[b.silent[k]!]!, b.silentState[k]!);
+        if (shared === 2) bothDown++;
+        else if (shared === 1) bothDegraded++;
+      }
+      const overlap = bothDown + o.degradedRatio * bothDegraded;
       const unionWeight = a.weight + b.weight - overlap;
       const degraded = a.degradedObservations - upgraded + newlyDegraded;
       const h = { members: [ka, kb], logPost: logLik(explained, degraded, unionWeight) + priors, explained };
@@ -635,16 +621,20 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
     }
     let e = 0;
     let d = 0;
-    let w = 0;
+    let silentDown = 0;
+    let silentDegraded = 0;
     for (let k = 0; k < s.nodes.length; k++) {
       const i = s.nodes[k]!;
       const down = s.states[k] === 2;
       if (obsOf[i]! >= 0) {
         e++;
         if (!down) d++;
-      } else if (userFacing[i]) w += down ? 1 : o.degradedRatio;
+      } else if (userFacing[i]) {
+        if (down) silentDown++;
+        else silentDegraded++;
+      }
     }
-    h.logPost = logLik(e, d, w) + priors;
+    h.logPost = logLik(e, d, silentDown + o.degradedRatio * silentDegraded) + priors;
     bestAll = Math.max(bestAll, h.logPost);
   }
   for (const h of pairs) {
@@ -674,10 +664,11 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
   order.sort((x, y) => {
     const mx = marginal[x]!;
     const my = marginal[y]!;
-    if (Math.abs(mx - my) > 1e-12 * Math.max(mx, my)) return my - mx;
+    // Within rounding, equal: a sum's last bits depend on the order it was added in.
+    if (Math.abs(mx - my) > 1e-9 * Math.max(mx, my)) return my - mx;
     const sx = singles[x]!;
     const sy = singles[y]!;
-    if (post(sx) !== post(sy)) return post(sy) - post(sx);
+    if (Math.abs(post(sx) - post(sy)) > 1e-9) return post(sy) - post(sx);
     const ox = obsOf[sx.node]! >= 0 ? 1 : 0;
     const oy = obsOf[sy.node]! >= 0 ? 1 : 0;
     if (ox !== oy) return oy - ox;
@@ -707,7 +698,8 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
   ];
   const described = input.describeFirst ?? Number.POSITIVE_INFINITY;
   return rows.map(({ s, k, score }, position): RankedCandidate => {
-    const explains = Array.from(s.explained, (ob) => observations[ob]!.ciId);
+    // In the order the observations were given (incidents' CIs first), whatever order the spread found them in.
+    const explains = Array.from(Int32Array.from(s.explained).sort(), (ob) => observations[ob]!.ciId);
     const evidence: string[] = [];
     const pair = k >= 0 ? bestPair.get(k) : undefined;
     const partner = pair && pair.logPost > post(s) ? singles[pair.partner]!.ciId : null;
@@ -720,7 +712,10 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
       const incidents = observations[obsOf[s.node]!]!.incidentIds;
       evidence.push(incidents.length ? `is itself reported failing (${list(incidents, 3)})` : 'is itself observed failing');
     }
-    const silentNames = Array.from(s.silent.subarray(0, 4), (i) => name(g.ids[i]!));
+    // The first few by name: the same whichever way the graph was read.
+    const silentNames = Array.from(s.silent, (i) => name(g.ids[i]!))
+      .sort()
+      .slice(0, 4);
     const bound = s.complete ? '' : 'at least ';
     evidence.push(
       s.silent.length === 0

@@ -10,12 +10,22 @@ import { z } from 'zod';
 import { USER_FACING_CLASSES } from '../../graph-schema/index.js';
 import type { Graph, Row } from '../db/index.js';
 import { BadUserInputError, NotFoundError, parseInput } from '../errors.js';
-import { indexSubgraph, type SubgraphCI, type SubgraphRelationship } from '../impact/index.js';
+import { indexSubgraph, type IndexedSubgraph, type SubgraphCI, type SubgraphRelationship } from '../impact/index.js';
 import { getIncidents, incidentsOfCIs } from '../incidents/index.js';
 import { changesOnCIsSince, type Change } from '../changes/index.js';
 import { createProblem, type Problem } from '../problems/index.js';
 import type { Actor } from '../itsm/index.js';
-import { rankRootCauses, type RcaChange, type RcaHistorySummary, type RcaIncident, type RcaNodeInfo, type RcaOptions } from './model.js';
+import { topologyCache, type TopologyProjection } from '../topology/index.js';
+import {
+  prepareRcaGraph,
+  rankRootCauses,
+  type RcaChange,
+  type RcaGraph,
+  type RcaHistorySummary,
+  type RcaIncident,
+  type RcaNodeInfo,
+  type RcaOptions,
+} from './model.js';
 import * as Q from './cypher.js';
 
 const HISTORY_GRACE_MS = 10 * 60_000;
@@ -64,9 +74,14 @@ export interface RootCauseResult {
   /** CIs read for the analysis, and whether the downstream walk read all it needed. */
   subgraphSize: number;
   complete: boolean;
-  /** Names of the candidates and of the user-facing CIs read (the walk reads no other names). */
-  names: Map<string, string>;
-  /** Where the time went (ms): reading the subgraph, reading the evidence, ranking. */
+  /** Names by CI id: of every candidate and user-facing CI read (the walk reads no other names); of every CI from the projection. */
+  names: ReadonlyMap<string, { name: string }>;
+  /**
+   * Where the topology came from: the in-memory projection (server/topology; current,
+   * checked against the graph's state) or the walk in Neo4j (no current projection yet).
+   */
+  source: 'projection' | 'neo4j';
+  /** Where the time went (ms): the topology (walk or projection), reading the evidence, ranking. */
   timings: { subgraph: number; evidence: number; ranking: number };
 }
 
@@ -75,6 +90,8 @@ export interface RootCauseOptions {
   at?: number;
   nodeBudget?: number;
   model?: Partial<RcaOptions>;
+  /** False: walk Neo4j even when a current projection exists (benches and tests compare the two). */
+  projection?: boolean;
 }
 
 interface Fetched {
@@ -149,8 +166,43 @@ function candidatesWithin(fetched: Fetched, observed: string[], maxDepth: number
   return queue;
 }
 
-async function classCounts(graph: Graph): Promise<Map<string, number>> {
-  return new Map((await graph.read(Q.CLASS_COUNTS)).map((row) => [String(row.class), Number(row.n)]));
+/** A projection prepared for ranking, once per projection. */
+const preparedProjections = new WeakMap<TopologyProjection, RcaGraph>();
+
+function preparedOf(projection: TopologyProjection): RcaGraph {
+  let prepared = preparedProjections.get(projection);
+  if (!prepared) {
+    prepared = prepareRcaGraph(projection.graph, projection.nodes);
+    preparedProjections.set(projection, prepared);
+  }
+  return prepared;
+}
+
+/** Active CIs within maxDepth hops upstream of an observation, the observed included (BFS on the projection). */
+function upstreamInMemory(prepared: RcaGraph, observed: string[], maxDepth: number): string[] {
+  const g = prepared.graph;
+  const depth = new Map<number, number>();
+  const queue: number[] = [];
+  for (const id of observed) {
+    const i = g.index.get(id);
+    if (i !== undefined && g.active[i] && !depth.has(i)) {
+      depth.set(i, 0);
+      queue.push(i);
+    }
+  }
+  for (let head = 0; head < queue.length; head++) {
+    const x = queue[head]!;
+    const d = depth.get(x)!;
+    if (d >= maxDepth) continue;
+    for (let e = prepared.provStart[x]!; e < prepared.provStart[x + 1]!; e++) {
+      const p = prepared.provTarget[e]!;
+      if (!depth.has(p) && g.active[p]) {
+        depth.set(p, d + 1);
+        queue.push(p);
+      }
+    }
+  }
+  return queue.map((i) => g.ids[i]!);
 }
 
 async function historyOf(graph: Graph, ids: string[], since: number, until: number): Promise<Map<string, RcaHistorySummary>> {
@@ -203,11 +255,26 @@ export async function rankRootCause(graph: Graph, request: RootCauseRequest, opt
   const since = input.changesSince ?? referenceTime - DEFAULT_CHANGES_WINDOW;
 
   const started = performance.now();
-  const fetched = await fetchSubgraph(graph, observed, at, options.nodeBudget ?? DEFAULT_NODE_BUDGET);
+  const maxDepth = input.maxDepth ?? DEFAULT_MAX_DEPTH;
+  // The topology's state (it also gives the class counts), and the projection if current.
+  const current = await topologyCache(graph).current(at);
+  const { state } = current;
+  const projection = options.projection === false ? null : current.projection;
+  let topology: { graph: IndexedSubgraph; prepared?: RcaGraph; nodes: ReadonlyMap<string, RcaNodeInfo>; unexpanded: ReadonlySet<string>; size: number };
+  let candidates: string[];
+  if (projection) {
+    const prepared = preparedOf(projection);
+    topology = { graph: projection.graph, prepared, nodes: projection.nodes, unexpanded: new Set(), size: projection.graph.ids.length };
+    candidates = upstreamInMemory(prepared, observed, maxDepth);
+  } else {
+    const fetched = await fetchSubgraph(graph, observed, at, options.nodeBudget ?? DEFAULT_NODE_BUDGET);
+    const indexed = indexSubgraph({ cis: [...fetched.cis.values()], relationships: fetched.relationships }, at);
+    topology = { graph: indexed, nodes: fetched.nodes, unexpanded: fetched.unexpanded, size: fetched.nodes.size };
+    candidates = candidatesWithin(fetched, observed, maxDepth);
+  }
   const fetchedAt = performance.now();
-  const candidates = candidatesWithin(fetched, observed, input.maxDepth ?? DEFAULT_MAX_DEPTH);
-  const [counts, implemented, history, open] = await Promise.all([
-    classCounts(graph),
+  const counts = state.classCounts;
+  const [implemented, history, open] = await Promise.all([
     changesOnCIsSince(graph, candidates, since),
     // Recorded changes count up to 10 min after the first incident (the same grace as
     // for implemented changes): what changed after things broke did not break them.
@@ -228,9 +295,10 @@ export async function rankRootCause(graph: Graph, request: RootCauseRequest, opt
 
   const evidenceAt = performance.now();
   const ranked = rankRootCauses({
-    graph: indexSubgraph({ cis: [...fetched.cis.values()], relationships: fetched.relationships }, at),
-    nodes: fetched.nodes,
-    unexpanded: fetched.unexpanded,
+    graph: topology.graph,
+    prepared: topology.prepared,
+    nodes: topology.nodes,
+    unexpanded: topology.unexpanded,
     observations: observed.map((ciId) => ({ ciId, incidentIds: byCI.get(ciId)! })),
     candidates,
     changes,
@@ -256,9 +324,10 @@ export async function rankRootCause(graph: Graph, request: RootCauseRequest, opt
     observations: observed,
     referenceTime,
     candidateCount: ranked.length,
-    subgraphSize: fetched.nodes.size,
-    complete: fetched.unexpanded.size === 0,
-    names: new Map([...fetched.nodes].filter(([id, n]) => n.name !== id).map(([id, n]) => [id, n.name])),
+    subgraphSize: topology.size,
+    complete: topology.unexpanded.size === 0,
+    names: topology.nodes,
+    source: projection ? 'projection' : 'neo4j',
     timings: { subgraph: fetchedAt - started, evidence: evidenceAt - fetchedAt, ranking: performance.now() - evidenceAt },
   };
 }
@@ -279,8 +348,9 @@ export async function createProblemFromCandidate(graph: Graph, raw: ProblemFromC
   const analysis = await rankRootCause(graph, { incidentIds: input.incidentIds, limit: 500 });
   const candidate = analysis.candidates.find((c) => c.ciId === input.ciId);
   // The walk reads names of user-facing CIs only; any other CI's name is read here.
-  const [named] = analysis.names.has(input.ciId) ? [] : await graph.read(Q.CI_NAMES, { ids: [input.ciId] });
-  const name = analysis.names.get(input.ciId) ?? (named?.name ? String(named.name) : input.ciId);
+  const known = analysis.names.get(input.ciId)?.name;
+  const named = known !== undefined && known !== input.ciId ? known : (await graph.read(Q.CI_NAMES, { ids: [input.ciId] }))[0]?.name;
+  const name = named ? String(named) : input.ciId;
   const description = candidate
     ? [`Root-cause analysis ranked ${name} #${analysis.candidates.indexOf(candidate) + 1} of ${analysis.candidateCount} (score ${candidate.score.toFixed(3)}):`, ...candidate.evidence.map((e) => `- ${e}`)].join('\n')
     : `${name} was chosen as root cause; the analysis did not rank it among the candidates explaining these incidents.`;

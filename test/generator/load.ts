@@ -12,6 +12,7 @@
 import { randomUUID } from 'node:crypto';
 import { findClass, findRelationshipType, identifierProperties, searchText, type CIStatus } from '../../graph-schema/index.js';
 import type { Graph } from '../../server/db/index.js';
+import { topologyWrite } from '../../server/topology/index.js';
 
 export interface CIRecord {
   id: string;
@@ -223,5 +224,7 @@ export async function loadCMDB(graph: Graph, data: CMDBData, options: LoadOption
     done.relationships += n;
     options.onProgress?.(done);
   });
+  // The graph changed outside the CI service: say so, as every topology writer must.
+  await topologyWrite(graph, async () => undefined);
   return { cis: done.cis, relationships: done.relationships, ciMs, relationshipMs: performance.now() - relStart };
 }
