@@ -13,6 +13,7 @@ import { generateCMDB, loadCMDB } from './generator/index.js';
 import { prng, shuffle, topology } from './eval/faults.js';
 import { closeTestGraph, testGraph, wipe } from './helpers/neo4j.js';
 import { ci, rel } from './helpers/itsm.js';
+import { testApi } from './helpers/api.js';
 
 let graph: Graph;
 let cache: TopologyCache;
@@ -81,6 +82,10 @@ describe('the topology projection', () => {
     };
 
     expect((await fresh()).candidates[0]!.explains.sort()).toEqual(svc.slice(0, 2).sort());
+    // The API says which way it answered.
+    const api = await testApi(graph);
+    const served = await api.ok<{ rootCause: { fromProjection: boolean } }>('query($ids: [ID!]) { rootCause(input: { ciIds: $ids }) { fromProjection } }', { ids: svc });
+    expect(served.rootCause.fromProjection).toBe(true);
 
     // Through the CI service: the version is raised in the write's transaction.
     const added = await rel(graph, 'DEPENDS_ON', svc[2]!, db);

@@ -65,6 +65,11 @@ export const RootCauseReportRef = builder.objectRef<RootCauseResult>('RootCauseR
       resolve: (r, _a, ctx) => loadCIs(ctx, r.observations),
     }),
     candidateCount: t.exposeInt('candidateCount', { nullable: false, description: 'Candidates that explain at least one observation.' }),
+    fromProjection: t.boolean({
+      nullable: false,
+      description: 'True when the topology came from the in-memory projection (current, checked against the graph); false when the analysis walked Neo4j.',
+      resolve: (r) => r.source === 'projection',
+    }),
     complete: t.exposeBoolean('complete', {
       nullable: false,
       description: 'False when the downstream walk hit its budget: the largest candidates’ damage is then a lower bound.',
