@@ -287,6 +287,24 @@ export function prepareRcaGraph(g: IndexedSubgraph, nodes: ReadonlyMap<string, R
   return { graph: g, spreader: new Spreader(g), userFacing, provStart, provTarget };
 }
 
+/** For each node, the singles that break it silently and in which state, in compressed rows. */
+function silentBreakers(singles: readonly Single[], n: number): { start: Int32Array; single: Int32Array; state: Uint8Array } {
+  const start = new Int32Array(n + 1);
+  for (const s of singles) for (let k = 0; k < s.silent.length; k++) start[s.silent[k]! + 1]!++;
+  for (let i = 0; i < n; i++) start[i + 1]! += start[i]!;
+  const single = new Int32Array(start[n]!);
+  const state = new Uint8Array(start[n]!);
+  const fill = start.slice(0, n);
+  singles.forEach((s, k) => {
+    for (let j = 0; j < s.silent.length; j++) {
+      const at = fill[s.silent[j]!]!++;
+      single[at] = k;
+      state[at] = s.silentState[j]!;
+    }
+  });
+  return { start, single, state };
+}
+
 export function rankRootCauses(input: RcaInput): RankedCandidate[] {
   const o: RcaOptions = { ...DEFAULT_RCA_OPTIONS, ...input.options };
   const g = input.graph;
@@ -314,8 +332,20 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
   const lnEta = Math.log(eta);
   const lnB0 = lnBeta(o.reportA, o.reportB);
   const lnDegraded = Math.log(o.degradedRatio);
+  // ln Γ at whole numbers is asked for again and again (the bounds probe whole damages):
+  // remembered in a table, the same values.
+  const lnGammaTable = new Float64Array(Math.max(0, Math.ceil(input.userFacingTotal + 2 * nObs + o.reportA + o.reportB + 2))).fill(Number.NaN);
+  const lnG = (x: number) => {
+    if (!Number.isInteger(x) || x >= lnGammaTable.length) return lnGamma(x);
+    let v = lnGammaTable[x]!;
+    if (Number.isNaN(v)) {
+      v = lnGamma(x);
+      lnGammaTable[x] = v;
+    }
+    return v;
+  };
   const logLik = (explained: number, degraded: number, weight: number) =>
-    lnBeta(explained + o.reportA, weight + o.reportB) - lnB0 + degraded * lnDegraded + (nObs - explained) * lnEta;
+    lnG(explained + o.reportA) + lnG(weight + o.reportB) - lnG(explained + weight + o.reportA + o.reportB) - lnB0 + degraded * lnDegraded + (nObs - explained) * lnEta;
   const observedIncidents = new Set(observations.flatMap((ob) => ob.incidentIds));
 
   const cap = Math.max(o.damageCap, o.damagePerObservation * nObs);
@@ -540,18 +570,36 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
   let bestAll = bySingle.length > 0 ? post(bySingle[0]!) : Number.NEGATIVE_INFINITY;
   const indexOf = new Map(singles.map((s, k) => [s, k]));
   const explainedMark = new Uint8Array(nObs);
-  const silentMark = new Uint8Array(n);
   const degradedMark = new Uint8Array(n);
+  // What a and b both break silently, for every b at once: the singles that break each CI
+  // silently, in compressed rows, walked from a's few silent CIs (the best singles break
+  // little) instead of walking every b's silent CIs for each a.
+  const paired = bySingle.slice(0, o.pairedSingles);
+  const breakers = paired.length > 0 ? silentBreakers(singles, n) : null;
+  const isPaired = new Uint8Array(singles.length);
+  const sharedDown = new Int32Array(singles.length);
+  const sharedDegraded = new Int32Array(singles.length);
   const pairSeen = new Set<number>();
   const pairs: { members: number[]; logPost: number; explained: number }[] = [];
   const sharedPairs: { h: (typeof pairs)[number]; priors: number; unionWeight: number }[] = [];
   const bestPair = new Map<number, { partner: number; logPost: number; explained: number }>();
-  for (const a of bySingle.slice(0, o.pairedSingles)) {
+  for (const a of paired) isPaired[indexOf.get(a)!] = 1;
+  for (const a of paired) {
     if (post(a) + maxPrior + o.secondRootLogPrior < bestAll - o.margin) break;
     const ka = indexOf.get(a)!;
     a.explained.forEach((ob, k) => (explainedMark[ob] = a.explainedState[k]!));
-    for (let k = 0; k < a.silent.length; k++) silentMark[a.silent[k]!] = a.silentState[k]!;
     for (const i of a.softFarms) degradedMark[i] = 1;
+    // A CI both break weighs as the lesser of its two states.
+    sharedDown.fill(0);
+    sharedDegraded.fill(0);
+    for (let k = 0; k < a.silent.length; k++) {
+      const x = a.silent[k]!;
+      const stateA = a.silentState[k]!;
+      for (let e = breakers!.start[x]!; e < breakers!.start[x + 1]!; e++) {
+        if (Math.min(stateA, breakers!.state[e]!) === 2) sharedDown[breakers!.single[e]!]!++;
+        else sharedDegraded[breakers!.single[e]!]!++;
+      }
+    }
     for (let kb = 0; kb < singles.length; kb++) {
       const b = singles[kb]!;
       if (kb === ka) continue;
@@ -564,11 +612,12 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
       // of its own (a change, recorded changes, open incidents): without, such pairs add
       // the same small share to every candidate inside a's footprint and are left out.
       if (gained === 0 && (!o.pairsWithoutGain || b.evidencePrior <= 0)) continue;
-      const key = Math.min(ka, kb) * singles.length + Math.max(ka, kb);
-      if (pairSeen.has(key)) continue;
+      // Only pairs of two paired singles can come up twice.
+      const key = isPaired[kb] ? Math.min(ka, kb) * singles.length + Math.max(ka, kb) : -1;
+      if (key >= 0 && pairSeen.has(key)) continue;
       const explained = a.explained.length + gained;
       if (ubLik(explained, Math.max(a.weight, b.weight)) + priors < bestAll - o.margin) continue;
-      pairSeen.add(key);
+      if (key >= 0) pairSeen.add(key);
       let shared = false;
       for (const i of b.softFarms) {
         if (degradedMark[i]) {
@@ -583,15 +632,7 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
           if (b.explainedState[k] === 1) newlyDegraded++;
         } else if (explainedMark[ob] === 1 && b.explainedState[k] === 2) upgraded++;
       });
-      // A CI both break weighs as the lesser of its two states.
-      let bothDown = 0;
-      let bothDegraded = 0;
-      for (let k = 0; k < b.silent.length; k++) {
-        const shared = Math.min(silentMark[b.silent[k]!]!, b.silentState[k]!);
-        if (shared === 2) bothDown++;
-        else if (shared === 1) bothDegraded++;
-      }
-      const overlap = bothDown + o.degradedRatio * bothDegraded;
+      const overlap = sharedDown[kb]! + o.degradedRatio * sharedDegraded[kb]!;
       const unionWeight = a.weight + b.weight - overlap;
       const degraded = a.degradedObservations - upgraded + newlyDegraded;
       const h = { members: [ka, kb], logPost: logLik(explained, degraded, unionWeight) + priors, explained };
@@ -600,12 +641,13 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
       else bestAll = Math.max(bestAll, h.logPost);
     }
     for (const ob of a.explained) explainedMark[ob] = 0;
-    for (let k = 0; k < a.silent.length; k++) silentMark[a.silent[k]!] = 0;
     for (const i of a.softFarms) degradedMark[i] = 0;
   }
   // Pairs sharing a farm: jointly they break what the union breaks, some of it harder
   // (at best no observation left DEGRADED; the silent weight does not fall). Those that
   // can still matter are propagated jointly, stopping once they cannot.
+  // Best bound first: the likeliest pairs raise the floor early, and fewer of the rest need propagating.
+  sharedPairs.sort((x, y) => logLik(y.h.explained, 0, y.unionWeight) + y.priors - (logLik(x.h.explained, 0, x.unionWeight) + x.priors));
   for (const { h, priors, unionWeight } of sharedPairs) {
     const floor = bestAll - o.margin;
     if (logLik(h.explained, 0, unionWeight) + priors < floor) {

@@ -5,7 +5,7 @@
  * scenarios, which the evaluation then replays in memory or through the API.
  */
 import { USER_FACING_CLASSES } from '../../graph-schema/index.js';
-import { indexSubgraph, type IndexedSubgraph } from '../../server/impact/index.js';
+import { indexSubgraph, type IndexedSubgraph } from '../../server/impact/propagate.js';
 import { Spreader } from '../../server/rootcause/spread.js';
 import type { GeneratedCMDB, Layer } from '../generator/index.js';
 
