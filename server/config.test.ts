@@ -23,6 +23,16 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ NEO4J_LOCAL_HEAP: 'lots' })).toThrow(/NEO4J_LOCAL_HEAP/);
   });
 
+  it('keeps the topology projection on by default, reloaded after 10 minutes; both can be set', () => {
+    expect(loadConfig({})).toMatchObject({ FAULTLINE_TOPOLOGY_CACHE: true, FAULTLINE_TOPOLOGY_MAX_AGE: 600 });
+    expect(loadConfig({ FAULTLINE_TOPOLOGY_CACHE: 'off', FAULTLINE_TOPOLOGY_MAX_AGE: '30' })).toMatchObject({
+      FAULTLINE_TOPOLOGY_CACHE: false,
+      FAULTLINE_TOPOLOGY_MAX_AGE: 30,
+    });
+    expect(() => loadConfig({ FAULTLINE_TOPOLOGY_CACHE: 'maybe' })).toThrow(/FAULTLINE_TOPOLOGY_CACHE/);
+    expect(() => loadConfig({ FAULTLINE_TOPOLOGY_MAX_AGE: '-5' })).toThrow(/FAULTLINE_TOPOLOGY_MAX_AGE/);
+  });
+
   it('refuses to turn authentication off unless bound to loopback', () => {
     expect(loadConfig({ FAULTLINE_AUTH: 'off' }).FAULTLINE_AUTH).toBe('off');
     expect(() => loadConfig({ FAULTLINE_AUTH: 'off', HOST: '0.0.0.0' })).toThrow(/FAULTLINE_AUTH/);

@@ -2,7 +2,9 @@
  * The root-cause fault-injection evaluation (test/eval/, protocol in docs/rootcause.md)
  * on the 20 real MicroDepGraph topologies (`npm run eval:rca -- --topology microdep`),
  * small and seeded: in memory on every graph, and end to end (Neo4j, ITSM incidents and
- * changes, the root-cause service) with a few trials per graph. Floors sit well below
+ * changes, the root-cause service walking Neo4j, the path without a current topology
+ * projection; test/rootcause-eval.test.ts runs the service on the projection) with a
+ * few trials per graph. Floors sit well below
  * what was measured (docs/rootcause.md, "On real topologies"): they catch a broken
  * ranking or a broken harness, not a slightly worse one.
  */
@@ -38,7 +40,7 @@ describe('root-cause fault injection on real topologies (small, seeded)', () => 
 
   it('end to end through Neo4j and the root-cause service, 3 trials per graph', { timeout: 600_000 }, async () => {
     const graph = await testGraph();
-    const results = await evaluate(serviceRanker(graph), { sizes: [], seeds: [], topologies: microdepTopologies(), trials: 3, variants: [1, 2] });
+    const results = await evaluate(serviceRanker(graph, { walk: true }), { sizes: [], seeds: [], topologies: microdepTopologies(), trials: 3, variants: [1, 2] });
     expect(results).toHaveLength(20);
     // End to end with 10 trials per graph (2026-11-27 morning): AC@5 ≡ 0.82, both in the top 5 ≡ 0.56.
     expect(pooled(results, 1, (v) => v.equivalent.faultline.ac5)).toBeGreaterThanOrEqual(0.5);

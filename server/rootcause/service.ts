@@ -71,7 +71,7 @@ export interface RootCauseResult {
   referenceTime: number;
   /** Candidates considered (upstream within maxDepth that explain something). */
   candidateCount: number;
-  /** CIs read for the analysis, and whether the downstream walk read all it needed. */
+  /** CIs read for the analysis (the whole projection when it answered), and whether the downstream walk read all it needed. */
   subgraphSize: number;
   complete: boolean;
   /** Names by CI id: of every candidate and user-facing CI read (the walk reads no other names); of every CI from the projection. */

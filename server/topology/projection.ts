@@ -129,10 +129,15 @@ export class TopologyCache {
 
   /**
    * The state now, and the projection when it is current for time `at`; otherwise null
-   * and (when enabled) a reload in the background.
+   * and, when the cache is enabled and the projection is stale or missing, a reload in
+   * the background.
    */
   async current(at: number = Date.now()): Promise<{ state: TopologyState; projection: TopologyProjection | null }> {
     const state = await readTopologyState(this.graph);
+    if (!this.settings.enabled) {
+      this.projection = null;
+      return { state, projection: null };
+    }
     const p = this.projection;
     const now = Date.now();
     if (p && p.state.key === state.key && now < p.validUntil && now - p.loadedAt <= this.settings.maxAgeMs) {
@@ -140,7 +145,7 @@ export class TopologyCache {
       return { state, projection: at >= p.loadedAt && at < p.validUntil ? p : null };
     }
     this.projection = null;
-    if (this.settings.enabled) this.refresh().catch(() => undefined);
+    this.refresh().catch(() => undefined); // lastError keeps why
     return { state, projection: null };
   }
 

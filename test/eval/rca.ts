@@ -14,7 +14,9 @@
  * memory: the model on the whole generated graph in memory (many trials, no database).
  * service: end to end, Neo4j + ITSM records + the root-cause service (a Neo4j of its
  * own is started unless NEO4J_URI is set; with NEO4J_URI it refuses without
- * --allow-wipe, since it wipes the database).
+ * --allow-wipe, since it wipes the database). The service answers from the topology
+ * projection, loaded with each topology as a warm API has it; --service-walk makes it
+ * walk Neo4j instead (same answers, the latency without a current projection).
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -97,7 +99,7 @@ if (mode === 'service' || mode === 'both') {
     await migrate((cypher, params) => graph.runAutoCommit(cypher, params ?? {}));
     if (real) console.error(`service: ${real[0]!.group}, ${config.trials} trials per graph and variant`);
     else console.error(`service: sizes ${config.sizes.join(',')}, seeds ${config.seeds.join(',')}, ${config.trials} trials per topology and variant`);
-    const results = await evaluate(serviceRanker(graph), config, log);
+    const results = await evaluate(serviceRanker(graph, { walk: args.includes('--service-walk') }), config, log);
     sections.push(markdownTable(results, `end to end (Neo4j, incidents and changes through the ITSM services, the root-cause service; latency = rankRootCause)${realLabel}`));
     console.log(sections.at(-1));
   } finally {

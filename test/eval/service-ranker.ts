@@ -7,6 +7,7 @@ import { recordImplementedChange } from '../../server/changes/index.js';
 import type { Graph } from '../../server/db/index.js';
 import { createIncident } from '../../server/incidents/index.js';
 import { rankRootCause } from '../../server/rootcause/index.js';
+import { topologyCache } from '../../server/topology/index.js';
 import { loadCMDB } from '../generator/index.js';
 import type { Ranker } from './evaluate.js';
 
@@ -29,11 +30,16 @@ export async function wipeAll(graph: Graph): Promise<void> {
   await graph.runAutoCommit(WIPE_ALL);
 }
 
-export function serviceRanker(graph: Graph): Ranker {
+/**
+ * `walk`: every analysis walks Neo4j (the path without a current projection); otherwise
+ * the projection is loaded with each topology, as a warm API has it.
+ */
+export function serviceRanker(graph: Graph, { walk = false }: { walk?: boolean } = {}): Ranker {
   return {
     async prepare(t) {
       await wipeAll(graph);
       await loadCMDB(graph, t.data, { batchSize: 5000 });
+      if (!walk) await topologyCache(graph).refresh();
     },
     async rank(t, scenario, t0) {
       await graph.write(WIPE_RECORDS);
@@ -50,7 +56,8 @@ export function serviceRanker(graph: Graph): Ranker {
         await recordImplementedChange(graph, { title: change.decoy ? 'routine change' : 'change', targetCiIds: [change.ciId], implementedAt: Math.round(t0 - change.before) }, who);
       }
       const start = performance.now();
-      const result = await rankRootCause(graph, { incidentIds, limit: 50 });
+      const result = await rankRootCause(graph, { incidentIds, limit: 50 }, { projection: !walk });
+      if (!walk && result.source !== 'projection') throw new Error('the topology projection was not current: nothing here writes topology');
       return { ranked: result.candidates.map((c) => c.ciId), ms: performance.now() - start };
     },
   };
