@@ -232,6 +232,8 @@ interface Single {
   silentState: Uint8Array;
   /** Farms it hits without taking them down (a shared one calls for a joint propagation of a pair). */
   softFarms: Int32Array;
+  /** How many members of each soft farm it takes DOWN (aligned with softFarms). */
+  softFarmDown: Int32Array;
   weight: number;
   complete: boolean;
   /** Ruled out before its spread was complete (explained and damage are lower bounds). */
@@ -474,6 +476,7 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
       silent: Int32Array.from(silent),
       silentState: Uint8Array.from(silentState),
       softFarms: s.softFarms,
+      softFarmDown: s.softFarmDown,
       weight,
       complete,
       dead,
@@ -570,7 +573,8 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
   let bestAll = bySingle.length > 0 ? post(bySingle[0]!) : Number.NEGATIVE_INFINITY;
   const indexOf = new Map(singles.map((s, k) => [s, k]));
   const explainedMark = new Uint8Array(nObs);
-  const degradedMark = new Uint8Array(n);
+  // a's soft farms: 1 + how many of the farm's members a takes DOWN (0: not one of a's).
+  const softMark = new Int32Array(n);
   // What a and b both break silently, for every b at once: the singles that break each CI
   // silently, in compressed rows, walked from a's few silent CIs (the best singles break
   // little) instead of walking every b's silent CIs for each a.
@@ -588,7 +592,7 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
     if (post(a) + maxPrior + o.secondRootLogPrior < bestAll - o.margin) break;
     const ka = indexOf.get(a)!;
     a.explained.forEach((ob, k) => (explainedMark[ob] = a.explainedState[k]!));
-    for (const i of a.softFarms) degradedMark[i] = 1;
+    a.softFarms.forEach((i, k) => (softMark[i] = 1 + a.softFarmDown[k]!));
     // A CI both break weighs as the lesser of its two states.
     sharedDown.fill(0);
     sharedDegraded.fill(0);
@@ -618,11 +622,19 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
       const explained = a.explained.length + gained;
       if (ubLik(explained, Math.max(a.weight, b.weight)) + priors < bestAll - o.margin) continue;
       if (key >= 0) pairSeen.add(key);
+      // A farm both hit can go DOWN only together: then the pair must be propagated
+      // jointly. It cannot when, even counting every member either takes down as
+      // distinct, enough stay up: the joint failure is then exactly the union. When one
+      // spread was cut at the damage cap, its figures are lower bounds and a joint spread
+      // would be cut too: the union's lower bound is kept instead.
       let shared = false;
-      for (const i of b.softFarms) {
-        if (degradedMark[i]) {
-          shared = true;
-          break;
+      if (a.complete && b.complete) {
+        for (let k = 0; k < b.softFarms.length; k++) {
+          const i = b.softFarms[k]!;
+          if (softMark[i] && g.members[i]! - (softMark[i]! - 1 + b.softFarmDown[k]!) < g.minUp[i]!) {
+            shared = true;
+            break;
+          }
         }
       }
       let upgraded = 0;
@@ -641,7 +653,7 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
       else bestAll = Math.max(bestAll, h.logPost);
     }
     for (const ob of a.explained) explainedMark[ob] = 0;
-    for (const i of a.softFarms) degradedMark[i] = 0;
+    for (const i of a.softFarms) softMark[i] = 0;
   }
   // Pairs sharing a farm: jointly they break what the union breaks, some of it harder
   // (at best no observation left DEGRADED; the silent weight does not fall). Those that

@@ -81,4 +81,34 @@ describe('Spreader', () => {
     expect(s.nodes.length).toBeLessThan(51);
     expect(s.complete).toBe(false);
   });
+  it('a joint failure of two CIs is the union of the single ones unless a farm both hit could go DOWN (softFarmDown)', () => {
+    const types = ['DEPENDS_ON', 'RUNS_ON', 'HAS_MEMBER', 'HAS_MEMBER', 'HOSTED_ON'];
+    let unions = 0;
+    for (let seed = 1; seed <= 20; seed++) {
+      const rand = prng(100 + seed);
+      const n = 30;
+      const cis = Array.from({ length: n }, (_, i) => ({ id: `c${i}`, minUp: rand() < 0.5 ? 1 + Math.floor(rand() * 2) : null }));
+      const relationships: SubgraphRelationship[] = [];
+      for (let k = 0; k < 60; k++) {
+        relationships.push({ type: types[Math.floor(rand() * types.length)]!, from: `c${Math.floor(rand() * n)}`, to: `c${Math.floor(rand() * n)}` });
+      }
+      const g = indexSubgraph({ cis, relationships }, 0);
+      const spreader = new Spreader(g);
+      const statesOf = (s: ReturnType<Spreader['spread']>) => new Map(Array.from(s.nodes, (node, k) => [node, s.states[k]!]));
+      for (let a = 0; a < n; a++) {
+        for (let b = a + 1; b < n; b++) {
+          const sa = spreader.spread(a);
+          const sb = spreader.spread(b);
+          const downA = new Map(Array.from(sa.softFarms, (f, k) => [f, sa.softFarmDown[k]!]));
+          const mayFlip = Array.from(sb.softFarms).some((f, k) => downA.has(f) && g.members[f]! - (downA.get(f)! + sb.softFarmDown[k]!) < g.minUp[f]!);
+          if (mayFlip) continue;
+          const union = statesOf(sa);
+          for (const [node, state] of statesOf(sb)) union.set(node, Math.max(state, union.get(node) ?? 0));
+          expect(statesOf(spreader.spread([a, b]))).toEqual(union);
+          unions++;
+        }
+      }
+    }
+    expect(unions).toBeGreaterThan(1000);
+  });
 });

@@ -27,6 +27,8 @@ export interface Spread {
    * single ones exactly when two failures share such a farm.
    */
   readonly softFarms: Int32Array;
+  /** Of each soft farm's members, how many this failure took DOWN (aligned with softFarms). */
+  readonly softFarmDown: Int32Array;
 }
 
 /**
@@ -162,9 +164,13 @@ export class Spreader {
       states[k] = this.state[broken[k]!]!;
     }
     const softFarms: number[] = [];
+    const softFarmDown: number[] = [];
     for (let k = 0; k < touchedCount; k++) {
       const i = this.touched[k]!;
-      if (this.impactedMembers[i]! > 0 && this.state[i]! < DOWN) softFarms.push(i);
+      if (this.impactedMembers[i]! > 0 && this.state[i]! < DOWN) {
+        softFarms.push(i);
+        softFarmDown.push(this.downMembers[i]!);
+      }
       this.mark[i] = 0;
       this.state[i] = NONE;
       this.sent[i] = NONE;
@@ -173,6 +179,6 @@ export class Spreader {
       this.worstOther[i] = NONE;
       this.failedMark[i] = 0;
     }
-    return { nodes, states, complete, stopped: stoppedAtLimit, softFarms: Int32Array.from(softFarms) };
+    return { nodes, states, complete, stopped: stoppedAtLimit, softFarms: Int32Array.from(softFarms), softFarmDown: Int32Array.from(softFarmDown) };
   }
 }
