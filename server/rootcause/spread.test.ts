@@ -12,18 +12,23 @@ function prng(seed: number) {
   };
 }
 
+/** A random graph of n CIs and `edges` relationships of the given types; a `farmShare` of CIs get a minUp of 1 or 2. */
+function randomGraph(rand: () => number, n: number, edges: number, types: readonly string[], farmShare: number) {
+  const cis = Array.from({ length: n }, (_, i) => ({ id: `c${i}`, minUp: rand() < farmShare ? 1 + Math.floor(rand() * 2) : null }));
+  const relationships: SubgraphRelationship[] = [];
+  for (let k = 0; k < edges; k++) {
+    relationships.push({ type: types[Math.floor(rand() * types.length)]!, from: `c${Math.floor(rand() * n)}`, to: `c${Math.floor(rand() * n)}` });
+  }
+  return indexSubgraph({ cis, relationships }, 0);
+}
+
 describe('Spreader', () => {
   it('agrees with the impact core (propagate) on random graphs with farms and cycles', () => {
     const types = ['DEPENDS_ON', 'RUNS_ON', 'HAS_MEMBER', 'HOSTED_ON'];
     for (let seed = 1; seed <= 30; seed++) {
       const rand = prng(seed);
       const n = 40;
-      const cis = Array.from({ length: n }, (_, i) => ({ id: `c${i}`, minUp: rand() < 0.3 ? 1 + Math.floor(rand() * 2) : null }));
-      const relationships: SubgraphRelationship[] = [];
-      for (let k = 0; k < 90; k++) {
-        relationships.push({ type: types[Math.floor(rand() * types.length)]!, from: `c${Math.floor(rand() * n)}`, to: `c${Math.floor(rand() * n)}` });
-      }
-      const g = indexSubgraph({ cis, relationships }, 0);
+      const g = randomGraph(rand, n, 90, types, 0.3);
       const spreader = new Spreader(g);
       for (let i = 0; i < n; i++) {
         const expected = propagate(g, [`c${i}`], 0);
@@ -43,12 +48,7 @@ describe('Spreader', () => {
     for (let seed = 1; seed <= 20; seed++) {
       const rand = prng(100 + seed);
       const n = 30;
-      const cis = Array.from({ length: n }, (_, i) => ({ id: `c${i}`, minUp: rand() < 0.4 ? 1 + Math.floor(rand() * 2) : null }));
-      const relationships: SubgraphRelationship[] = [];
-      for (let k = 0; k < 60; k++) {
-        relationships.push({ type: types[Math.floor(rand() * types.length)]!, from: `c${Math.floor(rand() * n)}`, to: `c${Math.floor(rand() * n)}` });
-      }
-      const g = indexSubgraph({ cis, relationships }, 0);
+      const g = randomGraph(rand, n, 60, types, 0.4);
       const spreader = new Spreader(g);
       for (let k = 0; k < 20; k++) {
         const a = Math.floor(rand() * n);
@@ -87,12 +87,7 @@ describe('Spreader', () => {
     for (let seed = 1; seed <= 20; seed++) {
       const rand = prng(100 + seed);
       const n = 30;
-      const cis = Array.from({ length: n }, (_, i) => ({ id: `c${i}`, minUp: rand() < 0.5 ? 1 + Math.floor(rand() * 2) : null }));
-      const relationships: SubgraphRelationship[] = [];
-      for (let k = 0; k < 60; k++) {
-        relationships.push({ type: types[Math.floor(rand() * types.length)]!, from: `c${Math.floor(rand() * n)}`, to: `c${Math.floor(rand() * n)}` });
-      }
-      const g = indexSubgraph({ cis, relationships }, 0);
+      const g = randomGraph(rand, n, 60, types, 0.5);
       const spreader = new Spreader(g);
       const statesOf = (s: ReturnType<Spreader['spread']>) => new Map(Array.from(s.nodes, (node, k) => [node, s.states[k]!]));
       for (let a = 0; a < n; a++) {
