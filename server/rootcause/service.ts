@@ -148,22 +148,32 @@ async function fetchSubgraph(graph: Graph, observed: string[], at: number, budge
   return fetched;
 }
 
-/** Upstream CIs within maxDepth hops of an observation (BFS along providers). */
-function candidatesWithin(fetched: Fetched, observed: string[], maxDepth: number): string[] {
-  const depth = new Map<string, number>(observed.filter((id) => fetched.providers.has(id)).map((id) => [id, 0]));
+/**
+ * Breadth-first from `starts` along `providers` (which yields only CIs that may be
+ * candidates), at most maxDepth hops: the candidates, in the order found.
+ */
+function withinDepth<T>(starts: Iterable<T>, maxDepth: number, providers: (x: T) => Iterable<T>): T[] {
+  const depth = new Map<T, number>();
+  for (const x of starts) depth.set(x, 0);
   const queue = [...depth.keys()];
   for (let head = 0; head < queue.length; head++) {
-    const id = queue[head]!;
-    const d = depth.get(id)!;
+    const x = queue[head]!;
+    const d = depth.get(x)!;
     if (d >= maxDepth) continue;
-    for (const p of fetched.providers.get(id) ?? []) {
-      if (!depth.has(p) && fetched.providers.has(p)) {
+    for (const p of providers(x)) {
+      if (!depth.has(p)) {
         depth.set(p, d + 1);
         queue.push(p);
       }
     }
   }
   return queue;
+}
+
+/** Upstream CIs within maxDepth hops of an observation, on the subgraph read from Neo4j. */
+function candidatesWithin(fetched: Fetched, observed: string[], maxDepth: number): string[] {
+  const upstream = (id: string) => fetched.providers.has(id);
+  return withinDepth(observed.filter(upstream), maxDepth, (id) => (fetched.providers.get(id) ?? []).filter(upstream));
 }
 
 /** A projection prepared for ranking, once per projection. */
@@ -178,31 +188,14 @@ function preparedOf(projection: TopologyProjection): RcaGraph {
   return prepared;
 }
 
-/** Active CIs within maxDepth hops upstream of an observation, the observed included (BFS on the projection). */
+/** Active CIs within maxDepth hops upstream of an observation, the observed included (on the projection). */
 function upstreamInMemory(prepared: RcaGraph, observed: string[], maxDepth: number): string[] {
-  const g = prepared.graph;
-  const depth = new Map<number, number>();
-  const queue: number[] = [];
-  for (const id of observed) {
-    const i = g.index.get(id);
-    if (i !== undefined && g.active[i] && !depth.has(i)) {
-      depth.set(i, 0);
-      queue.push(i);
-    }
-  }
-  for (let head = 0; head < queue.length; head++) {
-    const x = queue[head]!;
-    const d = depth.get(x)!;
-    if (d >= maxDepth) continue;
-    for (let e = prepared.provStart[x]!; e < prepared.provStart[x + 1]!; e++) {
-      const p = prepared.provTarget[e]!;
-      if (!depth.has(p) && g.active[p]) {
-        depth.set(p, d + 1);
-        queue.push(p);
-      }
-    }
-  }
-  return queue.map((i) => g.ids[i]!);
+  const { graph: g, provStart, provTarget } = prepared;
+  const starts = observed.map((id) => g.index.get(id)).filter((i): i is number => i !== undefined && g.active[i] === 1);
+  const providers = function* (x: number) {
+    for (let e = provStart[x]!; e < provStart[x + 1]!; e++) if (g.active[provTarget[e]!]) yield provTarget[e]!;
+  };
+  return withinDepth(starts, maxDepth, providers).map((i) => g.ids[i]!);
 }
 
 async function historyOf(graph: Graph, ids: string[], since: number, until: number): Promise<Map<string, RcaHistorySummary>> {

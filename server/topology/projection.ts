@@ -19,7 +19,7 @@
  * the CI service, which raises the version through this module, would import itself.
  */
 import type { Driver } from 'neo4j-driver';
-import type { Graph, Row } from '../db/index.js';
+import { rows, type Graph, type Row } from '../db/index.js';
 import { indexSubgraph, type IndexedSubgraph, type SubgraphCI, type SubgraphRelationship } from '../impact/propagate.js';
 import * as Q from './cypher.js';
 
@@ -81,7 +81,7 @@ export async function loadTopologyProjection(graph: Graph): Promise<TopologyProj
   const started = performance.now();
   const now = Date.now();
   return graph.readTx(async (tx) => {
-    const state = stateOf((await tx.run(Q.STATE)).records.map((r) => r.toObject() as Row));
+    const state = stateOf(rows(await tx.run(Q.STATE)));
     let validUntil = Number.POSITIVE_INFINITY;
     const later = (t: number | null) => {
       if (t !== null && t > now && t < validUntil) validUntil = t;
