@@ -188,6 +188,13 @@ export function lnGamma(x: number): number {
   return 0.5 * Math.log(2 * Math.PI) + (z + 0.5) * Math.log(t) - t + Math.log(s);
 }
 
+/** Set bits in a 32-bit word. */
+function popcount(x: number): number {
+  x -= (x >>> 1) & 0x55555555;
+  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
+  return Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
+}
+
 const lnBeta = (a: number, b: number) => lnGamma(a) + lnGamma(b) - lnGamma(a + b);
 
 function logSumExp(values: readonly number[]): number {
@@ -225,8 +232,9 @@ interface Single {
   node: number;
   ciId: string;
   explained: Int32Array;
-  /** 2 = the observation is DOWN, 1 = only DEGRADED, aligned with explained. */
-  explainedState: Uint8Array;
+  /** The explained observations as a bitset, and those of them it takes DOWN (not only DEGRADED). */
+  explainedBits: Uint32Array;
+  downBits: Uint32Array;
   /** Silent user-facing broken nodes and their states, 2 = DOWN, 1 = DEGRADED (for pair overlaps). */
   silent: Int32Array;
   silentState: Uint8Array;
@@ -289,17 +297,28 @@ export function prepareRcaGraph(g: IndexedSubgraph, nodes: ReadonlyMap<string, R
   return { graph: g, spreader: new Spreader(g), userFacing, provStart, provTarget };
 }
 
-/** For each node, the singles that break it silently and in which state, in compressed rows. */
-function silentBreakers(singles: readonly Single[], n: number): { start: Int32Array; single: Int32Array; state: Uint8Array } {
+/**
+ * For each node of `paired`'s silent CIs, the singles that break it silently and in which
+ * state, in compressed rows (only those nodes: the paired singles break little, while all
+ * singles together break millions).
+ */
+function silentBreakers(singles: readonly Single[], paired: readonly Single[], n: number): { start: Int32Array; single: Int32Array; state: Uint8Array } {
+  const wanted = new Uint8Array(n);
+  for (const a of paired) for (let k = 0; k < a.silent.length; k++) wanted[a.silent[k]!] = 1;
   const start = new Int32Array(n + 1);
-  for (const s of singles) for (let k = 0; k < s.silent.length; k++) start[s.silent[k]! + 1]!++;
+  for (const s of singles) {
+    const silent = s.silent;
+    for (let k = 0; k < silent.length; k++) if (wanted[silent[k]!]) start[silent[k]! + 1]!++;
+  }
   for (let i = 0; i < n; i++) start[i + 1]! += start[i]!;
   const single = new Int32Array(start[n]!);
   const state = new Uint8Array(start[n]!);
   const fill = start.slice(0, n);
   singles.forEach((s, k) => {
-    for (let j = 0; j < s.silent.length; j++) {
-      const at = fill[s.silent[j]!]!++;
+    const silent = s.silent;
+    for (let j = 0; j < silent.length; j++) {
+      if (!wanted[silent[j]!]) continue;
+      const at = fill[silent[j]!]!++;
       single[at] = k;
       state[at] = s.silentState[j]!;
     }
@@ -442,39 +461,49 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
   if (candidates.length === 0) return [];
   const maxPrior = Math.max(...candidates.map((c) => c.logPrior));
 
+  // Scratch rows for toSingle (called once per candidate): filled, then copied out at their length.
+  const explainedBuf = new Int32Array(nObs);
+  const words = (nObs + 31) >>> 5;
+  const silentBuf = new Int32Array(n);
+  const silentStateBuf = new Uint8Array(n);
   const toSingle = (c: Candidate, s: Spread, dead: boolean): Single => {
-    const explained: number[] = [];
-    const explainedState: number[] = [];
-    const silent: number[] = [];
-    const silentState: number[] = [];
+    let explainedCount = 0;
+    let silentCount = 0;
     // Counted, not summed: the weight is then the same whatever order the spread met CIs in.
     let silentDown = 0;
     let silentDegraded = 0;
     let complete = s.complete;
     let degradedObservations = 0;
-    for (let k = 0; k < s.nodes.length; k++) {
-      const i = s.nodes[k]!;
-      const down = s.states[k] === 2;
+    const explainedBits = new Uint32Array(words);
+    const downBits = new Uint32Array(words);
+    const { nodes: broken, states } = s;
+    for (let k = 0; k < broken.length; k++) {
+      const i = broken[k]!;
+      const st = states[k]!;
       if (unexpanded[i]) complete = false;
-      if (obsOf[i]! >= 0) {
-        explained.push(obsOf[i]!);
-        explainedState.push(s.states[k]!);
-        if (!down) degradedObservations++;
+      const ob = obsOf[i]!;
+      if (ob >= 0) {
+        explainedBuf[explainedCount++] = ob;
+        explainedBits[ob >>> 5]! |= 1 << (ob & 31);
+        if (st === 2) downBits[ob >>> 5]! |= 1 << (ob & 31);
+        else degradedObservations++;
       } else if (userFacing[i]) {
-        silent.push(i);
-        silentState.push(s.states[k]!);
-        if (down) silentDown++;
+        silentBuf[silentCount] = i;
+        silentStateBuf[silentCount++] = st;
+        if (st === 2) silentDown++;
         else silentDegraded++;
       }
     }
+    const explained = explainedBuf.slice(0, explainedCount);
     const weight = silentDown + o.degradedRatio * silentDegraded;
     return {
       node: c.node,
       ciId: c.ciId,
-      explained: Int32Array.from(explained),
-      explainedState: Uint8Array.from(explainedState),
-      silent: Int32Array.from(silent),
-      silentState: Uint8Array.from(silentState),
+      explained,
+      explainedBits,
+      downBits,
+      silent: silentBuf.slice(0, silentCount),
+      silentState: silentStateBuf.slice(0, silentCount),
       softFarms: s.softFarms,
       softFarmDown: s.softFarmDown,
       weight,
@@ -572,14 +601,13 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
   const hypotheses: { members: number[]; logPost: number }[] = singles.map((_s, k) => ({ members: [k], logPost: post(singles[k]!) }));
   let bestAll = bySingle.length > 0 ? post(bySingle[0]!) : Number.NEGATIVE_INFINITY;
   const indexOf = new Map(singles.map((s, k) => [s, k]));
-  const explainedMark = new Uint8Array(nObs);
   // a's soft farms: 1 + how many of the farm's members a takes DOWN (0: not one of a's).
   const softMark = new Int32Array(n);
   // What a and b both break silently, for every b at once: the singles that break each CI
   // silently, in compressed rows, walked from a's few silent CIs (the best singles break
   // little) instead of walking every b's silent CIs for each a.
   const paired = bySingle.slice(0, o.pairedSingles);
-  const breakers = paired.length > 0 ? silentBreakers(singles, n) : null;
+  const breakers = paired.length > 0 ? silentBreakers(singles, paired, n) : null;
   const isPaired = new Uint8Array(singles.length);
   const sharedDown = new Int32Array(singles.length);
   const sharedDegraded = new Int32Array(singles.length);
@@ -591,7 +619,6 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
   for (const a of paired) {
     if (post(a) + maxPrior + o.secondRootLogPrior < bestAll - o.margin) break;
     const ka = indexOf.get(a)!;
-    a.explained.forEach((ob, k) => (explainedMark[ob] = a.explainedState[k]!));
     a.softFarms.forEach((i, k) => (softMark[i] = 1 + a.softFarmDown[k]!));
     // A CI both break weighs as the lesser of its two states.
     sharedDown.fill(0);
@@ -610,8 +637,19 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
       const priors = a.logPrior + b.logPrior + o.secondRootLogPrior;
       const floor = bestAll - o.margin;
       if (ubLik(Math.min(nObs, a.explained.length + b.explained.length), Math.max(a.weight, b.weight)) + priors < floor) continue;
+      // Observations b explains and a does not; of those, the ones b only DEGRADES; and the
+      // ones a only DEGRADES that b takes DOWN.
       let gained = 0;
-      for (const ob of b.explained) if (!explainedMark[ob]) gained++;
+      let newlyDegraded = 0;
+      let upgraded = 0;
+      for (let w = 0; w < words; w++) {
+        const aBits = a.explainedBits[w]!;
+        const bBits = b.explainedBits[w]!;
+        const bOnly = bBits & ~aBits;
+        gained += popcount(bOnly);
+        newlyDegraded += popcount(bOnly & ~b.downBits[w]!);
+        upgraded += popcount(aBits & ~a.downBits[w]! & b.downBits[w]!);
+      }
       // A second failure that explains nothing more is weighed only when it has evidence
       // of its own (a change, recorded changes, open incidents): without, such pairs add
       // the same small share to every candidate inside a's footprint and are left out.
@@ -637,13 +675,6 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
           }
         }
       }
-      let upgraded = 0;
-      let newlyDegraded = 0;
-      b.explained.forEach((ob, k) => {
-        if (!explainedMark[ob]) {
-          if (b.explainedState[k] === 1) newlyDegraded++;
-        } else if (explainedMark[ob] === 1 && b.explainedState[k] === 2) upgraded++;
-      });
       const overlap = sharedDown[kb]! + o.degradedRatio * sharedDegraded[kb]!;
       const unionWeight = a.weight + b.weight - overlap;
       const degraded = a.degradedObservations - upgraded + newlyDegraded;
@@ -652,7 +683,6 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
       if (shared) sharedPairs.push({ h, priors, unionWeight });
       else bestAll = Math.max(bestAll, h.logPost);
     }
-    for (const ob of a.explained) explainedMark[ob] = 0;
     for (const i of a.softFarms) softMark[i] = 0;
   }
   // Pairs sharing a farm: jointly they break what the union breaks, some of it harder
