@@ -546,11 +546,18 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
   // bound first, spread until the cutoff rules them out or they are exact.
   const singles: Single[] = [];
   const deadSingles: { single: Single; ub: number }[] = [];
+  // Silent damage so far, weighed as the spread's stop weighs it (DEGRADED at degradedRatio).
   const damageOf = (s: Spread) => {
-    let w = 0;
-    for (let k = 0; k < s.nodes.length; k++) if (s.states[k] === 2 && silentMask[s.nodes[k]!]) w++;
-    return w;
+    let down = 0;
+    let degraded = 0;
+    for (let k = 0; k < s.nodes.length; k++) {
+      if (!silentMask[s.nodes[k]!]) continue;
+      if (s.states[k] === 2) down++;
+      else degraded++;
+    }
+    return down + o.degradedRatio * degraded;
   };
+  const stopAt = (limit: number) => ({ mask: silentMask, limit, degradedWeight: o.degradedRatio });
   let best = Number.NEGATIVE_INFINITY;
   const pending: { c: Candidate; s: Spread; ub: number }[] = [];
   const take = (c: Candidate, s: Spread) => {
@@ -565,8 +572,9 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
   const spreadOrder = [...candidates].sort((x, y) => reach[x.node]! - reach[y.node]! || g.dependents[x.node]!.length - g.dependents[y.node]!.length);
   for (const c of spreadOrder) {
     const ruledOutAt = !Number.isFinite(best) ? Number.POSITIVE_INFINITY : damageLimit(c, best - o.margin);
-    const limit = Math.max(1, reach[c.node]!, Number.isFinite(ruledOutAt) ? ruledOutAt : 0);
-    const s = spreader.spread(c.node, cap, { mask: silentMask, limit });
+    // Before there is a cutoff: as far as it could explain. After: what rules it out (or all of it).
+    const limit = !Number.isFinite(best) ? Math.max(1, reach[c.node]!) : Math.max(1, ruledOutAt);
+    const s = spreader.spread(c.node, cap, Number.isFinite(limit) ? stopAt(limit) : undefined);
     if (!s.stopped) take(c, s);
     else if (damageOf(s) >= ruledOutAt) {
       const single = toSingle(c, s, true);
@@ -580,7 +588,7 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
     let limit = damageLimit(p.c, cutoff);
     let s = p.s;
     if (damageOf(s) < limit) {
-      s = spreader.spread(p.c.node, cap, Number.isFinite(limit) ? { mask: silentMask, limit } : undefined);
+      s = spreader.spread(p.c.node, cap, Number.isFinite(limit) ? stopAt(limit) : undefined);
       if (!s.stopped) {
         take(p.c, s);
         continue;
@@ -698,7 +706,7 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
     }
     let limit = Math.ceil(unionWeight);
     while (limit < silentTotal && logLik(h.explained, 0, limit) + priors >= floor) limit = Math.ceil(limit * 1.25) + 1;
-    const s = spreader.spread([singles[h.members[0]!]!.node, singles[h.members[1]!]!.node], cap, { mask: silentMask, limit });
+    const s = spreader.spread([singles[h.members[0]!]!.node, singles[h.members[1]!]!.node], cap, stopAt(limit));
     if (s.stopped) {
       h.logPost = Math.min(h.logPost, floor - 1);
       continue;

@@ -19,7 +19,7 @@ export interface Spread {
   readonly states: Uint8Array;
   /** False when the walk stopped at `cap` broken nodes (what it found is a lower bound). */
   readonly complete: boolean;
-  /** True when the walk stopped because `stop.limit` silent nodes went DOWN. */
+  /** True when the walk stopped because the weight of broken `stop.mask` nodes reached `stop.limit`. */
   readonly stopped: boolean;
   /**
    * Farms (HAS_MEMBER) that lost members but stayed up or only DEGRADED: a second failure
@@ -32,12 +32,14 @@ export interface Spread {
 }
 
 /**
- * Stop early once this many nodes with `mask` set have gone DOWN: the candidate's
- * silent damage is then known to be at least `limit`, enough to rule it out.
+ * Stop early once the nodes with `mask` set that are broken weigh `limit`: 1 each DOWN,
+ * `degradedWeight` (default 0) each DEGRADED. The candidate's silent damage is then known
+ * to be at least `limit`, enough to rule it out.
  */
 export interface SpreadStop {
   mask: Uint8Array;
   limit: number;
+  degradedWeight?: number;
 }
 
 export class Spreader {
@@ -101,6 +103,7 @@ export class Spreader {
     const { depStart, depTarget, depMember, minUp, members, active, state, sent, downMembers, impactedMembers, worstOther, touched, mark, failedMark, broken, work } = this;
     const mask = stop?.mask;
     const limit = stop ? stop.limit : Number.POSITIVE_INFINITY;
+    const degradedWeight = stop?.degradedWeight ?? 0;
     let touchedCount = 0;
     let brokenCount = 0;
     let workCount = 0;
@@ -142,7 +145,7 @@ export class Spreader {
         const next = other > fromMembers ? other : fromMembers;
         if (next > state[d]!) {
           if (state[d] === NONE) broken[brokenCount++] = d;
-          if (next === DOWN && mask?.[d]) stopped++;
+          if (mask?.[d]) stopped += (next === DOWN ? 1 : degradedWeight) - (state[d] === DEGRADED ? degradedWeight : 0);
           state[d] = next;
           work[workCount++] = d;
           // Checked per dependent: a hub with 30 000 dependents stops as early as a chain.
