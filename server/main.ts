@@ -7,6 +7,7 @@ import { connectGraph } from './db/index.js';
 import { ensureAdminToken } from './auth/index.js';
 import { createApp } from './app.js';
 import { topologyCache } from './topology/index.js';
+import { prepareProjection } from './rootcause/index.js';
 import { createLogger } from './log.js';
 import { ensureWebBuilt } from './web-build.js';
 import { slaTargetsFromEnv, SlaConfigError } from './itsm/sla.js';
@@ -42,6 +43,7 @@ ensureWebBuilt(config.FAULTLINE_WEB_DIST, say);
 // Root cause keeps the propagating graph in memory, checked against the graph's state on every use.
 const topology = topologyCache(connection.graph);
 topology.settings = { enabled: config.FAULTLINE_TOPOLOGY_CACHE, maxAgeMs: config.FAULTLINE_TOPOLOGY_MAX_AGE * 1000 };
+topology.onLoad = (p) => void prepareProjection(p);
 if (topology.settings.enabled) {
   topology.refresh().then(
     (p) => say(`topology projection loaded: ${p.graph.ids.length} CIs in ${Math.round(p.loadMs)} ms`),

@@ -11,6 +11,7 @@ import type { Graph } from '../server/db/index.js';
 import { closeTestGraph, testGraph, wipe } from './helpers/neo4j.js';
 import { testApi, type TestApi } from './helpers/api.js';
 import { ci, farm, rel } from './helpers/itsm.js';
+import { rankRootCause } from '../server/rootcause/index.js';
 
 const MINUTE = 60_000;
 
@@ -117,6 +118,31 @@ describe('rootCause', () => {
     expect(app.evidence.join('\n')).toMatch(/leaves 2 failing CIs unexplained/);
   });
 
+
+  it('says "at least" when the walk in Neo4j stopped at its budget before the end of a candidate\'s damage', async () => {
+    const site = await ci(graph, 'Location', 'site-b', { attributes: { locationId: 'site-b', kind: 'site' } });
+    const host = await ci(graph, 'Server', 'db-host');
+    await rel(graph, 'LOCATED_IN', host, site);
+    const db = await ci(graph, 'Database', 'db');
+    await rel(graph, 'HOSTED_ON', db, host);
+    const svc = await ci(graph, 'ApplicationService', 'svc');
+    await rel(graph, 'DEPENDS_ON', svc, db);
+    for (let k = 0; k < 30; k++) {
+      const other = await ci(graph, 'Server', `other-${k}`);
+      await rel(graph, 'LOCATED_IN', other, site);
+      const app = await ci(graph, 'Application', `other-app-${k}`);
+      await rel(graph, 'RUNS_ON', app, other);
+    }
+    const inc = await incident([svc], Date.now() - 10 * MINUTE);
+    const full = await rankRootCause(graph, { incidentIds: [inc] }, { projection: false });
+    expect(full.complete).toBe(true);
+    const cut = await rankRootCause(graph, { incidentIds: [inc] }, { projection: false, nodeBudget: 20 });
+    expect(cut.complete).toBe(false);
+    const row = (name: string) => cut.candidates.find((c) => cut.names.get(c.ciId)?.name === name)!;
+    expect(row('site-b').evidence.join('\n')).toMatch(/would also have broken at least \d+ user-facing CI|the walk stopped at its budget/);
+    // The database's own damage was read to the end: no "at least".
+    expect(row('db').evidence.join('\n')).not.toMatch(/at least/);
+  });
   it('lets a change implemented shortly before the first incident change the order, and names it', async () => {
     const host = await ci(graph, 'Server', 'pay-host');
     const vm = await ci(graph, 'VirtualMachine', 'pay-vm', { attributes: { vmId: 'pay-vm' } });

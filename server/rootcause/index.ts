@@ -2,6 +2,7 @@
 export { RootCauseCandidateRef, RootCauseReportRef } from './graphql.js';
 export {
   rankRootCause,
+  prepareProjection,
   createProblemFromCandidate,
   rootCauseRequestSchema,
   DEFAULT_MAX_DEPTH,

@@ -2,10 +2,13 @@
  * The root-cause ranking (docs/rootcause.md has the method and the evaluation): a
  * Bayesian score per hypothesis "these CIs failed", on one fetched subgraph, no I/O.
  *
- * For a candidate c, `spread` gives exactly what its failure breaks (impact semantics,
- * redundancy included). Of the observations, E are explained (broken by c); the broken
- * user-facing CIs nobody reported weigh W (DOWN 1, DEGRADED `degradedWeight`). Users
- * report a broken user-facing CI with an unknown rate r ~ Beta(a, b), so
+ * A failure of c breaks exactly c's downstream closure (impact semantics: a broken CI
+ * breaks its dependents at least DEGRADED); redundancy only decides which of them go
+ * DOWN. So what c explains and how many user-facing CIs it breaks come from the closure
+ * (counted once per graph), and only its DOWN part is walked per ranking. Of the
+ * observations, E are explained (broken by c); the broken user-facing CIs nobody
+ * reported weigh W (DOWN 1, DEGRADED `degradedRatio`). Users report a broken
+ * user-facing CI with an unknown rate r ~ Beta(a, b), so
  *   P(obs | c) = B(E + a, W + b) / B(a, b) * eta^(N - E)
  * where each of the N - E unexplained observations is noise with the per-CI noise rate
  * eta. Integrating r out is the Occam factor: a site that explains 3 incidents and
@@ -16,7 +19,7 @@
  * prior penalty for a second independent failure; a candidate's score is its posterior
  * marginal, summed over every hypothesis that contains it. Upper bounds on the score
  * (convex in what is explained, falling with silent damage) rule candidates and pairs out
- * early, which also tells the service how far the downstream walk must read.
+ * early.
  */
 import { USER_FACING_CLASSES } from '../../graph-schema/index.js';
 import type { IndexedSubgraph } from '../impact/index.js';
@@ -92,12 +95,14 @@ export interface RcaOptions {
    */
   classPrior: boolean;
   /**
-   * Stop counting a candidate's damage after max(damageCap, damagePerObservation x
-   * observations) broken CIs (defaults 2 000 and 10): far beyond what the observations
-   * can be a sample of, so the exact figure no longer changes the ranking.
+   * Two failures that hit a farm together could take it DOWN where each alone leaves it
+   * up: such a pair is propagated jointly while the two break at most max(jointCap,
+   * jointCapPerObservation x observations) CIs together (defaults 2 000 and 10). Beyond,
+   * the union of the two single failures stands in: it breaks exactly the same CIs, but
+   * some it DEGRADES may be DOWN jointly.
    */
-  damageCap: number;
-  damagePerObservation: number;
+  jointCap: number;
+  jointCapPerObservation: number;
 }
 
 export const DEFAULT_RCA_OPTIONS: RcaOptions = {
@@ -113,15 +118,15 @@ export const DEFAULT_RCA_OPTIONS: RcaOptions = {
   historyBoost: 4,
   incidentBoost: 3,
   classPrior: true,
-  damageCap: 2_000,
-  damagePerObservation: 10,
+  jointCap: 2_000,
+  jointCapPerObservation: 10,
 };
 
 export interface RcaInput {
   graph: IndexedSubgraph;
   /** Class and name of every CI in the subgraph. */
   nodes: ReadonlyMap<string, RcaNodeInfo>;
-  /** CIs whose dependents were not fetched (exploration budget): damage through them is unknown. */
+  /** CIs whose dependents were not fetched (the walk's budget): damage through them is unknown. */
   unexpanded?: ReadonlySet<string>;
   observations: readonly RcaObservation[];
   /** Candidate CI ids (upstream of the observations, the observations included). */
@@ -162,7 +167,7 @@ export interface RankedCandidate {
   explains: string[];
   /** Silent user-facing CIs its failure would break (DEGRADED ones weighted). */
   unobservedDamage: number;
-  /** False when damage was cut (cap or exploration budget): it is a lower bound. */
+  /** False when it was ruled out before its DOWN part was walked to the end, or its closure reaches CIs a walk in Neo4j did not read: the damage is then a lower bound. */
   damageExact: boolean;
   brokenCount: number;
   changes: RcaChange[];
@@ -235,16 +240,17 @@ interface Single {
   /** The explained observations as a bitset, and those of them it takes DOWN (not only DEGRADED). */
   explainedBits: Uint32Array;
   downBits: Uint32Array;
-  /** Silent user-facing broken nodes and their states, 2 = DOWN, 1 = DEGRADED (for pair overlaps). */
-  silent: Int32Array;
-  silentState: Uint8Array;
+  /** How many user-facing CIs nobody reported it breaks (DOWN or DEGRADED). */
+  silentBroken: number;
+  /** Those of them it takes DOWN (for pair overlaps); the rest it DEGRADES. */
+  silentDown: Int32Array;
   /** Farms it hits without taking them down (a shared one calls for a joint propagation of a pair). */
   softFarms: Int32Array;
   /** How many members of each soft farm it takes DOWN (aligned with softFarms). */
   softFarmDown: Int32Array;
   weight: number;
   complete: boolean;
-  /** Ruled out before its spread was complete (explained and damage are lower bounds). */
+  /** Ruled out before its DOWN part was complete (its silent weight is a lower bound). */
   dead: boolean;
   brokenCount: number;
   degradedObservations: number;
@@ -276,9 +282,29 @@ export interface RcaGraph {
   /** Providers in compressed rows: node x's are provTarget[provStart[x] .. provStart[x + 1]). */
   readonly provStart: Int32Array;
   readonly provTarget: Int32Array;
+  /**
+   * Per node, what its failure breaks: itself and every CI downstream of it (`all`), and
+   * how many of those are user-facing; -1 until counted (`countDownstream`).
+   */
+  readonly downstreamAll: Int32Array;
+  readonly downstreamUserFacing: Int32Array;
+  /** CIs whose dependents were not read (a walk's budget), and 1 where a counted closure holds one (its damage is then a lower bound). */
+  readonly unexpanded: Uint8Array;
+  readonly reachesUnexpanded: Uint8Array;
+  /** 1 for CIs with a farm that has fewer members than minUp downstream: their DOWN part needs the full spread. */
+  readonly aboveFragile: Uint8Array;
 }
 
-export function prepareRcaGraph(g: IndexedSubgraph, nodes: ReadonlyMap<string, RcaNodeInfo>): RcaGraph {
+export function prepareRcaGraph(
+  g: IndexedSubgraph,
+  nodes: ReadonlyMap<string, RcaNodeInfo>,
+  options: {
+    /** Count every node's downstream closure now (a projection prepared once for many rankings); otherwise each ranking counts its candidates'. */
+    countAll?: boolean;
+    /** CIs whose dependents were not read (a walk's budget). */
+    unexpanded?: Iterable<string>;
+  } = {},
+): RcaGraph {
   const n = g.ids.length;
   const userFacingClasses = new Set(USER_FACING_CLASSES);
   const userFacing = new Uint8Array(n);
@@ -294,50 +320,87 @@ export function prepareRcaGraph(g: IndexedSubgraph, nodes: ReadonlyMap<string, R
   g.dependents.forEach((deps, p) => {
     for (const d of deps) provTarget[fill[d.ci]!++] = p;
   });
-  return { graph: g, spreader: new Spreader(g), userFacing, provStart, provTarget };
+  const spreader = new Spreader(g);
+  const aboveFragile = new Uint8Array(n);
+  const stack = spreader.fragileFarms();
+  for (const f of stack) aboveFragile[f] = 1;
+  while (stack.length > 0) {
+    const x = stack.pop()!;
+    for (let e = provStart[x]!; e < provStart[x + 1]!; e++) {
+      const p = provTarget[e]!;
+      if (!aboveFragile[p]) {
+        aboveFragile[p] = 1;
+        stack.push(p);
+      }
+    }
+  }
+  const unexpandedMask = new Uint8Array(n);
+  for (const id of options.unexpanded ?? []) {
+    const i = g.index.get(id);
+    if (i !== undefined) unexpandedMask[i] = 1;
+  }
+  const prepared: RcaGraph = {
+    graph: g,
+    spreader,
+    userFacing,
+    provStart,
+    provTarget,
+    downstreamAll: new Int32Array(n).fill(-1),
+    downstreamUserFacing: new Int32Array(n).fill(-1),
+    unexpanded: unexpandedMask,
+    reachesUnexpanded: new Uint8Array(n),
+    aboveFragile,
+  };
+  if (options.countAll) countDownstream(prepared, Array.from({ length: n }, (_v, i) => i));
+  return prepared;
+}
+
+const nameRanksOf = new WeakMap<RcaGraph, Int32Array & { order: Int32Array }>();
+
+/** Each node's place among all nodes ordered by name (then id), and that order: made once per graph, when evidence first names CIs. */
+function nameRanks(prepared: RcaGraph, name: (id: string) => string): Int32Array & { order: Int32Array } {
+  let ranks = nameRanksOf.get(prepared);
+  if (!ranks) {
+    const ids = prepared.graph.ids;
+    const names = ids.map(name);
+    const order = Int32Array.from(ids.keys()).sort((x, y) => (names[x]! < names[y]! ? -1 : names[x]! > names[y]! ? 1 : ids[x]! < ids[y]! ? -1 : 1));
+    ranks = Object.assign(new Int32Array(ids.length), { order });
+    order.forEach((node, r) => (ranks![node] = r));
+    nameRanksOf.set(prepared, ranks);
+  }
+  return ranks;
 }
 
 /**
- * For each node of `paired`'s silent CIs, the singles that break it silently and in which
- * state, in compressed rows (only those nodes: the paired singles break little, while all
- * singles together break millions).
+ * Counts what the failure of each of `nodes` breaks (its downstream closure), where not
+ * counted yet: one walk per node, so a whole 100 000-CI graph costs a few hundred ms,
+ * once per graph.
  */
-function silentBreakers(singles: readonly Single[], paired: readonly Single[], n: number): { start: Int32Array; single: Int32Array; state: Uint8Array } {
-  const wanted = new Uint8Array(n);
-  for (const a of paired) for (let k = 0; k < a.silent.length; k++) wanted[a.silent[k]!] = 1;
-  const start = new Int32Array(n + 1);
-  for (const s of singles) {
-    const silent = s.silent;
-    for (let k = 0; k < silent.length; k++) if (wanted[silent[k]!]) start[silent[k]! + 1]!++;
+export function countDownstream(prepared: RcaGraph, nodes: Iterable<number>): void {
+  const { spreader, userFacing, downstreamAll, downstreamUserFacing, unexpanded, reachesUnexpanded } = prepared;
+  let uf = 0;
+  let cut = 0;
+  const visit = (x: number) => {
+    uf += userFacing[x]!;
+    cut |= unexpanded[x]!;
+  };
+  for (const c of nodes) {
+    if (downstreamAll[c]! >= 0) continue;
+    uf = 0;
+    cut = 0;
+    downstreamAll[c] = spreader.downstream(c, visit);
+    downstreamUserFacing[c] = uf;
+    reachesUnexpanded[c] = cut;
   }
-  for (let i = 0; i < n; i++) start[i + 1]! += start[i]!;
-  const single = new Int32Array(start[n]!);
-  const state = new Uint8Array(start[n]!);
-  const fill = start.slice(0, n);
-  singles.forEach((s, k) => {
-    const silent = s.silent;
-    for (let j = 0; j < silent.length; j++) {
-      if (!wanted[silent[j]!]) continue;
-      const at = fill[silent[j]!]!++;
-      single[at] = k;
-      state[at] = s.silentState[j]!;
-    }
-  });
-  return { start, single, state };
 }
 
 export function rankRootCauses(input: RcaInput): RankedCandidate[] {
   const o: RcaOptions = { ...DEFAULT_RCA_OPTIONS, ...input.options };
   const g = input.graph;
   const n = g.ids.length;
-  const prepared = input.prepared ?? prepareRcaGraph(g, input.nodes);
+  const prepared = input.prepared ?? prepareRcaGraph(g, input.nodes, { unexpanded: input.unexpanded ?? [] });
   if (prepared.graph !== g) throw new Error('rankRootCauses: `prepared` was made for another graph');
   const { userFacing, spreader, provStart, provTarget } = prepared;
-  const unexpanded = new Uint8Array(n);
-  for (const id of input.unexpanded ?? []) {
-    const i = g.index.get(id);
-    if (i !== undefined) unexpanded[i] = 1;
-  }
   const name = (id: string) => input.nodes.get(id)?.name ?? id;
 
   // Observation number per node; observations outside the subgraph cannot be explained.
@@ -369,25 +432,31 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
     lnG(explained + o.reportA) + lnG(weight + o.reportB) - lnG(explained + weight + o.reportA + o.reportB) - lnB0 + degraded * lnDegraded + (nObs - explained) * lnEta;
   const observedIncidents = new Set(observations.flatMap((ob) => ob.incidentIds));
 
-  const cap = Math.max(o.damageCap, o.damagePerObservation * nObs);
   // What counts against a candidate: user-facing CIs nobody reported.
   const silentMask = new Uint8Array(n);
   for (let i = 0; i < n; i++) if (userFacing[i] && obsOf[i]! < 0) silentMask[i] = 1;
   let silentTotal = input.userFacingTotal;
   for (let i = 0; i < n; i++) silentTotal += silentMask[i]!;
 
-  // Reach: how many observations lie downstream of each node (an upper bound on what
-  // its failure explains; redundancy can only lower it). One upstream walk per observation.
+  // Reach: how many observations lie downstream of each node, one upstream walk per
+  // observation. A failure breaks exactly its downstream closure (Spreader.spreadDown says
+  // why), so these are exactly what its failure explains (redundancy only decides whether
+  // DOWN or DEGRADED); reachBits holds which, as a bitset of `words` words per node.
   const reach = new Int32Array(n);
+  const words = (nObs + 31) >>> 5;
+  const reachBits = new Uint32Array(n * words);
   const stamp = new Int32Array(n);
   for (let k = 0; k < nObs; k++) {
     const start = g.index.get(observations[k]!.ciId);
     if (start === undefined) continue;
     const stack = [start];
     stamp[start] = k + 1;
+    const word = k >>> 5;
+    const bit = 1 << (k & 31);
     while (stack.length > 0) {
       const x = stack.pop()!;
       reach[x]!++;
+      reachBits[x * words + word]! |= bit;
       for (let e = provStart[x]!; e < provStart[x + 1]!; e++) {
         const p = provTarget[e]!;
         if (stamp[p] !== k + 1) {
@@ -461,61 +530,85 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
   if (candidates.length === 0) return [];
   const maxPrior = Math.max(...candidates.map((c) => c.logPrior));
 
-  // Scratch rows for toSingle (called once per candidate): filled, then copied out at their length.
-  const explainedBuf = new Int32Array(nObs);
-  const words = (nObs + 31) >>> 5;
-  const silentBuf = new Int32Array(n);
-  const silentStateBuf = new Uint8Array(n);
-  const toSingle = (c: Candidate, s: Spread, dead: boolean): Single => {
-    let explainedCount = 0;
-    let silentCount = 0;
-    // Counted, not summed: the weight is then the same whatever order the spread met CIs in.
-    let silentDown = 0;
-    let silentDegraded = 0;
-    let complete = s.complete;
-    let degradedObservations = 0;
-    const explainedBits = new Uint32Array(words);
-    const downBits = new Uint32Array(words);
-    const { nodes: broken, states } = s;
-    for (let k = 0; k < broken.length; k++) {
-      const i = broken[k]!;
-      const st = states[k]!;
-      if (unexpanded[i]) complete = false;
-      const ob = obsOf[i]!;
-      if (ob >= 0) {
-        explainedBuf[explainedCount++] = ob;
-        explainedBits[ob >>> 5]! |= 1 << (ob & 31);
-        if (st === 2) downBits[ob >>> 5]! |= 1 << (ob & 31);
-        else degradedObservations++;
-      } else if (userFacing[i]) {
-        silentBuf[silentCount] = i;
-        silentStateBuf[silentCount++] = st;
-        if (st === 2) silentDown++;
-        else silentDegraded++;
-      }
+  // What each candidate's failure breaks is its downstream closure, counted once per
+  // graph (countDownstream); here only its DOWN part is walked, and only as far as it
+  // matters. A silent CI it breaks weighs at least the DEGRADED ratio, so its silent
+  // weight is known to be at least weightOf(0, silentBroken) before any walk.
+  countDownstream(prepared, candidates.map((c) => c.node));
+  const userFacingObservations = new Uint32Array(words);
+  observations.forEach((ob, k) => {
+    const i = g.index.get(ob.ciId);
+    if (i !== undefined && userFacing[i]) userFacingObservations[k >>> 5]! |= 1 << (k & 31);
+  });
+  const delta = o.degradedRatio;
+  /** Silent weight of `down` silent CIs DOWN and the rest of `broken` DEGRADED. */
+  const weightOf = (down: number, broken: number) => down + delta * (broken - down);
+  const noFarms = new Int32Array(0);
+
+  /**
+   * c alone: what it explains and breaks, its DOWN part walked until its silent weight
+   * reaches `limit` (then `stopped`, and the weight is a lower bound).
+   */
+  const evaluate = (c: Candidate, limit: number): { single: Single; damage: number; stopped: boolean } => {
+    const row = c.node * words;
+    let explainedUserFacing = 0;
+    for (let w = 0; w < words; w++) explainedUserFacing += popcount(reachBits[row + w]! & userFacingObservations[w]!);
+    const silentBroken = prepared.downstreamUserFacing[c.node]! - explainedUserFacing;
+    let down: Spread | null = null;
+    let stopped = false;
+    if (weightOf(0, silentBroken) >= limit) stopped = true;
+    else if (prepared.aboveFragile[c.node]) {
+      // A farm downstream has fewer members than minUp (a DEGRADED member takes it DOWN):
+      // the full rules, to the end.
+      const full = spreader.spread(c.node);
+      const nodes = Array.from(full.nodes).filter((_x, k) => full.states[k] === 2);
+      down = { ...full, nodes: Int32Array.from(nodes), states: new Uint8Array(nodes.length).fill(2) };
+    } else {
+      const count = Number.isFinite(limit) ? Math.max(1, Math.ceil((limit - weightOf(0, silentBroken)) / (1 - delta))) : Number.POSITIVE_INFINITY;
+      down = spreader.spreadDown(c.node, Number.isFinite(count) ? { mask: silentMask, limit: count } : undefined);
+      stopped = down.stopped;
     }
-    const explained = explainedBuf.slice(0, explainedCount);
-    const weight = silentDown + o.degradedRatio * silentDegraded;
+    const explainedBits = reachBits.slice(row, row + words);
+    const downBits = new Uint32Array(words);
+    const silentDown: number[] = [];
+    for (const i of down?.nodes ?? []) {
+      const ob = obsOf[i]!;
+      if (ob >= 0) downBits[ob >>> 5]! |= 1 << (ob & 31);
+      else if (silentMask[i]) silentDown.push(i);
+    }
+    const explained = new Int32Array(reach[c.node]!);
+    let e = 0;
+    for (let w = 0; w < words; w++) {
+      for (let bits = explainedBits[w]!; bits !== 0; bits &= bits - 1) explained[e++] = (w << 5) + (31 - Math.clz32(bits & -bits));
+    }
+    let downExplained = 0;
+    for (let w = 0; w < words; w++) downExplained += popcount(downBits[w]!);
+    const degradedObservations = explained.length - downExplained;
+    const damage = weightOf(silentDown.length, silentBroken);
     return {
-      node: c.node,
-      ciId: c.ciId,
-      explained,
-      explainedBits,
-      downBits,
-      silent: silentBuf.slice(0, silentCount),
-      silentState: silentStateBuf.slice(0, silentCount),
-      softFarms: s.softFarms,
-      softFarmDown: s.softFarmDown,
-      weight,
-      complete,
-      dead,
-      brokenCount: s.nodes.length,
-      degradedObservations,
-      logPrior: c.logPrior,
-      evidencePrior: c.evidencePrior,
-      logLik: logLik(explained.length, degradedObservations, weight),
-      changes: c.changes,
-      priorReasons: c.priorReasons,
+      damage,
+      stopped,
+      single: {
+        node: c.node,
+        ciId: c.ciId,
+        explained,
+        explainedBits,
+        downBits,
+        silentBroken,
+        silentDown: Int32Array.from(silentDown),
+        softFarms: down?.softFarms ?? noFarms,
+        softFarmDown: down?.softFarmDown ?? noFarms,
+        weight: damage,
+        complete: !stopped && !prepared.reachesUnexpanded[c.node],
+        dead: stopped,
+        brokenCount: prepared.downstreamAll[c.node]!,
+        degradedObservations,
+        logPrior: c.logPrior,
+        evidencePrior: c.evidencePrior,
+        logLik: logLik(explained.length, degradedObservations, damage),
+        changes: c.changes,
+        priorReasons: c.priorReasons,
+      },
     };
   };
 
@@ -539,66 +632,207 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
     return lo;
   };
 
-  // Every candidate first spreads only until its silent damage reaches what it could
-  // explain (cheap; the small ones are then exact). The best exact single sets a cutoff
-  // `margin` below it; a candidate whose bound falls under the cutoff is ruled out
-  // (its posterior share is below e^-margin) and stops spreading there. The others, best
-  // bound first, spread until the cutoff rules them out or they are exact.
+  // Every candidate is first walked only until its silent damage reaches what it explains
+  // (cheap; the small ones are then exact). The best exact single sets a cutoff `margin`
+  // below it; a candidate whose bound falls under the cutoff is ruled out (its posterior
+  // share is below e^-margin) and its walk stops there. The others, best bound first, are
+  // walked until the cutoff rules them out or they are exact.
   const singles: Single[] = [];
   const deadSingles: { single: Single; ub: number }[] = [];
-  // Silent damage so far, weighed as the spread's stop weighs it (DEGRADED at degradedRatio).
-  const damageOf = (s: Spread) => {
-    let down = 0;
-    let degraded = 0;
-    for (let k = 0; k < s.nodes.length; k++) {
-      if (!silentMask[s.nodes[k]!]) continue;
-      if (s.states[k] === 2) down++;
-      else degraded++;
-    }
-    return down + o.degradedRatio * degraded;
-  };
-  const stopAt = (limit: number) => ({ mask: silentMask, limit, degradedWeight: o.degradedRatio });
   let best = Number.NEGATIVE_INFINITY;
-  const pending: { c: Candidate; s: Spread; ub: number }[] = [];
-  const take = (c: Candidate, s: Spread) => {
-    const single = toSingle(c, s, false);
+  const pending: { c: Candidate; single: Single; damage: number; ub: number }[] = [];
+  const take = (single: Single) => {
     if (single.complete) best = Math.max(best, single.logLik + single.logPrior);
-    if (single.explained.length === 0) return;
     singles.push(single);
   };
   // Those that reach few observations first (mostly small and exact, they set the
-  // cutoff early); once there is a cutoff, one spread decides a candidate: exact, or
+  // cutoff early); once there is a cutoff, one walk decides a candidate: exact, or
   // stopped at the damage that rules it out.
   const spreadOrder = [...candidates].sort((x, y) => reach[x.node]! - reach[y.node]! || g.dependents[x.node]!.length - g.dependents[y.node]!.length);
   for (const c of spreadOrder) {
     const ruledOutAt = !Number.isFinite(best) ? Number.POSITIVE_INFINITY : damageLimit(c, best - o.margin);
-    // Before there is a cutoff: as far as it could explain. After: what rules it out (or all of it).
-    const limit = !Number.isFinite(best) ? Math.max(1, reach[c.node]!) : Math.max(1, ruledOutAt);
-    const s = spreader.spread(c.node, cap, Number.isFinite(limit) ? stopAt(limit) : undefined);
-    if (!s.stopped) take(c, s);
-    else if (damageOf(s) >= ruledOutAt) {
-      const single = toSingle(c, s, true);
-      if (single.explained.length > 0) deadSingles.push({ single, ub: ubOf(c, ruledOutAt) });
-    } else pending.push({ c, s, ub: 0 });
+    // Before there is a cutoff: as far as it explains. After: what rules it out (or all of it).
+    const { single, damage, stopped } = evaluate(c, !Number.isFinite(best) ? Math.max(1, reach[c.node]!) : ruledOutAt);
+    if (!stopped) take(single);
+    else if (damage >= ruledOutAt) deadSingles.push({ single, ub: ubOf(c, ruledOutAt) });
+    else pending.push({ c, single, damage, ub: 0 });
   }
-  for (const p of pending) p.ub = ubOf(p.c, damageOf(p.s));
+  for (const p of pending) p.ub = ubOf(p.c, p.damage);
   pending.sort((x, y) => y.ub - x.ub);
   for (const p of pending) {
-    const cutoff = best - o.margin;
-    let limit = damageLimit(p.c, cutoff);
-    let s = p.s;
-    if (damageOf(s) < limit) {
-      s = spreader.spread(p.c.node, cap, Number.isFinite(limit) ? stopAt(limit) : undefined);
-      if (!s.stopped) {
-        take(p.c, s);
-        continue;
-      }
-      limit = damageOf(s);
+    const limit = damageLimit(p.c, best - o.margin);
+    if (p.damage >= limit) {
+      deadSingles.push({ single: p.single, ub: ubOf(p.c, limit) });
+      continue;
     }
-    const single = toSingle(p.c, s, true);
-    if (single.explained.length > 0) deadSingles.push({ single, ub: ubOf(p.c, limit) });
+    const { single, damage, stopped } = evaluate(p.c, limit);
+    if (!stopped) take(single);
+    else deadSingles.push({ single, ub: ubOf(p.c, damage) });
   }
   if (singles.length === 0 && deadSingles.length === 0) return [];
+
+  /**
+   * What each first root a and every single b both break silently: all of it (`all`) and
+   * what both take DOWN (`down`), per single. b breaks a CI x exactly when b is x or
+   * upstream of it, so the CIs a breaks silently are walked upstream, once per CI for all
+   * the roots that break it, counting per group of CIs broken by the same roots.
+   */
+  const sharedSilent = (roots: readonly Single[]) => {
+    const singleOf = new Int32Array(n).fill(-1);
+    singles.forEach((s, k) => (singleOf[s.node] = k));
+    const maskWords = Math.max(1, (roots.length + 31) >>> 5);
+    const rootMask = new Uint32Array(n * maskWords);
+    const footprint: number[] = [];
+    roots.forEach((a, ka) => {
+      spreader.downstream(a.node, (x) => {
+        if (!silentMask[x]) return;
+        let fresh = true;
+        for (let w = 0; w < maskWords; w++) if (rootMask[x * maskWords + w]) fresh = false;
+        if (fresh) footprint.push(x);
+        rootMask[x * maskWords + (ka >>> 5)]! |= 1 << (ka & 31);
+      });
+    });
+    const groups = new Map<string, { roots: number[]; nodes: number[] }>();
+    for (const x of footprint) {
+      const mask = rootMask.subarray(x * maskWords, (x + 1) * maskWords);
+      const key = mask.join(',');
+      let group = groups.get(key);
+      if (!group) {
+        group = { roots: roots.map((_a, ka) => ka).filter((ka) => (mask[ka >>> 5]! >>> (ka & 31)) & 1), nodes: [] };
+        groups.set(key, group);
+      }
+      group.nodes.push(x);
+    }
+    // A single upstream of a root (or the root) breaks all the root breaks: counted at
+    // once. The walks from a group's CIs stop at CIs upstream of every root of the group
+    // (all above them are too).
+    const ancestorMask = new Uint32Array(n * maskWords);
+    const ancestorSingles = roots.map((a, ka) => {
+      const found: number[] = [];
+      const bit = 1 << (ka & 31);
+      const stack = [a.node];
+      ancestorMask[a.node * maskWords + (ka >>> 5)]! |= bit;
+      while (stack.length > 0) {
+        const y = stack.pop()!;
+        if (singleOf[y]! >= 0) found.push(singleOf[y]!);
+        for (let e = provStart[y]!; e < provStart[y + 1]!; e++) {
+          const p = provTarget[e]!;
+          if (!(ancestorMask[p * maskWords + (ka >>> 5)]! & bit)) {
+            ancestorMask[p * maskWords + (ka >>> 5)]! |= bit;
+            stack.push(p);
+          }
+        }
+      }
+      return found;
+    });
+    const footprintSize = new Int32Array(roots.length);
+    for (const x of footprint) for (let ka = 0; ka < roots.length; ka++) if ((rootMask[x * maskWords + (ka >>> 5)]! >>> (ka & 31)) & 1) footprintSize[ka]!++;
+    const byRoot: { singles: Int32Array; counts: Int32Array }[][] = roots.map(() => []);
+    const stamp = new Int32Array(n);
+    const count = new Int32Array(singles.length);
+    const multiplicity = new Int32Array(n);
+    const counted: number[] = [];
+    const stack: number[] = [];
+    let round = 0;
+    for (const [key, group] of groups) {
+      const groupMask = key.split(',').map(Number);
+      const aboveAll = (y: number) => {
+        for (let w = 0; w < maskWords; w++) if (((ancestorMask[y * maskWords + w]! & groupMask[w]!) >>> 0) !== groupMask[w]) return false;
+        return true;
+      };
+      // Up a chain of single providers each CI counts alone; from the first CI with
+      // several providers on, CIs that meet there are walked once, counted as many.
+      const meets: number[] = [];
+      for (const x of group.nodes) {
+        round++;
+        let y = x;
+        while (!aboveAll(y) && stamp[y] !== round) {
+          stamp[y] = round;
+          if (provStart[y + 1]! - provStart[y]! !== 1) {
+            if (multiplicity[y]!++ === 0) meets.push(y);
+            break;
+          }
+          const k = singleOf[y]!;
+          if (k >= 0 && count[k]!++ === 0) counted.push(k);
+          y = provTarget[provStart[y]!]!;
+        }
+      }
+      for (const m of meets) {
+        const times = multiplicity[m]!;
+        multiplicity[m] = 0;
+        round++;
+        stamp[m] = round;
+        stack.push(m);
+        while (stack.length > 0) {
+          const y = stack.pop()!;
+          if (aboveAll(y)) continue;
+          const k = singleOf[y]!;
+          if (k >= 0) {
+            if (count[k] === 0) counted.push(k);
+            count[k]! += times;
+          }
+          for (let e = provStart[y]!; e < provStart[y + 1]!; e++) {
+            const p = provTarget[e]!;
+            if (stamp[p] !== round) {
+              stamp[p] = round;
+              stack.push(p);
+            }
+          }
+        }
+      }
+      const sparse = { singles: Int32Array.from(counted), counts: new Int32Array(counted.length) };
+      counted.forEach((k, j) => {
+        sparse.counts[j] = count[k]!;
+        count[k] = 0;
+      });
+      counted.length = 0;
+      for (const ka of group.roots) byRoot[ka]!.push(sparse);
+    }
+    // What both take DOWN: the singles' DOWN silent CIs, indexed for the roots' own.
+    const wanted = new Uint8Array(n);
+    for (const a of roots) for (const x of a.silentDown) wanted[x] = 1;
+    const start = new Int32Array(n + 1);
+    for (const b of singles) for (const x of b.silentDown) if (wanted[x]) start[x + 1]!++;
+    for (let i = 0; i < n; i++) start[i + 1]! += start[i]!;
+    const downBreakers = new Int32Array(start[n]!);
+    const fill = start.slice(0, n);
+    singles.forEach((b, k) => {
+      for (const x of b.silentDown) if (wanted[x]) downBreakers[fill[x]!++] = k;
+    });
+    const all = new Int32Array(singles.length);
+    const down = new Int32Array(singles.length);
+    const rootIndex = new Map(roots.map((a, ka) => [a, ka]));
+    return {
+      of(a: Single) {
+        const ka = rootIndex.get(a);
+        if (ka === undefined) throw new Error('sharedSilent: not one of the roots');
+        for (const sparse of byRoot[ka]!) for (let j = 0; j < sparse.singles.length; j++) all[sparse.singles[j]!]! += sparse.counts[j]!;
+        for (const k of ancestorSingles[ka]!) all[k] = footprintSize[ka]!;
+        for (const x of a.silentDown) for (let e = start[x]!; e < start[x + 1]!; e++) down[downBreakers[e]!]!++;
+        return { all, down };
+      },
+      release() {
+        all.fill(0);
+        down.fill(0);
+      },
+    };
+  };
+
+  /** The first `k` names, in order, of the silent CIs `node`'s failure breaks. */
+  const firstNames = (node: number, k: number): string[] => {
+    const rank = nameRanks(prepared, name);
+    const first: number[] = [];
+    spreader.downstream(node, (x) => {
+      if (!silentMask[x]) return;
+      const r = rank[x]!;
+      if (first.length === k && r >= first[k - 1]!) return;
+      let at = first.length;
+      while (at > 0 && first[at - 1]! > r) at--;
+      first.splice(at, 0, r);
+      if (first.length > k) first.pop();
+    });
+    return first.map((r) => name(g.ids[rank.order[r]!]!));
+  };
 
   // Hypotheses: every single, and pairs {a, b} with a among the best singles and b any
   // single that explains something a does not. A pair whose bound is negligible against
@@ -611,34 +845,21 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
   const indexOf = new Map(singles.map((s, k) => [s, k]));
   // a's soft farms: 1 + how many of the farm's members a takes DOWN (0: not one of a's).
   const softMark = new Int32Array(n);
-  // What a and b both break silently, for every b at once: the singles that break each CI
-  // silently, in compressed rows, walked from a's few silent CIs (the best singles break
-  // little) instead of walking every b's silent CIs for each a.
   const paired = bySingle.slice(0, o.pairedSingles);
-  const breakers = paired.length > 0 ? silentBreakers(singles, paired, n) : null;
+  const shared = sharedSilent(paired.filter((a) => post(a) + maxPrior + o.secondRootLogPrior >= bestAll - o.margin));
+  const jointCap = Math.max(o.jointCap, o.jointCapPerObservation * nObs);
   const isPaired = new Uint8Array(singles.length);
-  const sharedDown = new Int32Array(singles.length);
-  const sharedDegraded = new Int32Array(singles.length);
   const pairSeen = new Set<number>();
   const pairs: { members: number[]; logPost: number; explained: number }[] = [];
-  const sharedPairs: { h: (typeof pairs)[number]; priors: number; unionWeight: number }[] = [];
+  const sharedPairs: { h: (typeof pairs)[number]; priors: number; unionWeight: number; unionBroken: number }[] = [];
   const bestPair = new Map<number, { partner: number; logPost: number; explained: number }>();
   for (const a of paired) isPaired[indexOf.get(a)!] = 1;
   for (const a of paired) {
     if (post(a) + maxPrior + o.secondRootLogPrior < bestAll - o.margin) break;
     const ka = indexOf.get(a)!;
     a.softFarms.forEach((i, k) => (softMark[i] = 1 + a.softFarmDown[k]!));
-    // A CI both break weighs as the lesser of its two states.
-    sharedDown.fill(0);
-    sharedDegraded.fill(0);
-    for (let k = 0; k < a.silent.length; k++) {
-      const x = a.silent[k]!;
-      const stateA = a.silentState[k]!;
-      for (let e = breakers!.start[x]!; e < breakers!.start[x + 1]!; e++) {
-        if (Math.min(stateA, breakers!.state[e]!) === 2) sharedDown[breakers!.single[e]!]!++;
-        else sharedDegraded[breakers!.single[e]!]!++;
-      }
-    }
+    // What a and every b both break silently, and of that what both take DOWN.
+    const { all: sharedAll, down: sharedDown } = shared.of(a);
     for (let kb = 0; kb < singles.length; kb++) {
       const b = singles[kb]!;
       if (kb === ka) continue;
@@ -674,7 +895,7 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
       // spread was cut at the damage cap, its figures are lower bounds and a joint spread
       // would be cut too: the union's lower bound is kept instead.
       let shared = false;
-      if (a.complete && b.complete) {
+      if (a.complete && b.complete && a.brokenCount + b.brokenCount <= jointCap) {
         for (let k = 0; k < b.softFarms.length; k++) {
           const i = b.softFarms[k]!;
           if (softMark[i] && g.members[i]! - (softMark[i]! - 1 + b.softFarmDown[k]!) < g.minUp[i]!) {
@@ -683,22 +904,24 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
           }
         }
       }
-      const overlap = sharedDown[kb]! + o.degradedRatio * sharedDegraded[kb]!;
+      // A CI both break weighs as the lesser of its two states.
+      const overlap = weightOf(sharedDown[kb]!, sharedAll[kb]!);
       const unionWeight = a.weight + b.weight - overlap;
       const degraded = a.degradedObservations - upgraded + newlyDegraded;
       const h = { members: [ka, kb], logPost: logLik(explained, degraded, unionWeight) + priors, explained };
       pairs.push(h);
-      if (shared) sharedPairs.push({ h, priors, unionWeight });
+      if (shared) sharedPairs.push({ h, priors, unionWeight, unionBroken: a.silentBroken + b.silentBroken - sharedAll[kb]! });
       else bestAll = Math.max(bestAll, h.logPost);
     }
     for (const i of a.softFarms) softMark[i] = 0;
+    shared.release();
   }
   // Pairs sharing a farm: jointly they break what the union breaks, some of it harder
   // (at best no observation left DEGRADED; the silent weight does not fall). Those that
   // can still matter are propagated jointly, stopping once they cannot.
   // Best bound first: the likeliest pairs raise the floor early, and fewer of the rest need propagating.
   sharedPairs.sort((x, y) => logLik(y.h.explained, 0, y.unionWeight) + y.priors - (logLik(x.h.explained, 0, x.unionWeight) + x.priors));
-  for (const { h, priors, unionWeight } of sharedPairs) {
+  for (const { h, priors, unionWeight, unionBroken } of sharedPairs) {
     const floor = bestAll - o.margin;
     if (logLik(h.explained, 0, unionWeight) + priors < floor) {
       h.logPost = Math.min(h.logPost, floor - 1);
@@ -706,27 +929,29 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
     }
     let limit = Math.ceil(unionWeight);
     while (limit < silentTotal && logLik(h.explained, 0, limit) + priors >= floor) limit = Math.ceil(limit * 1.25) + 1;
-    const s = spreader.spread([singles[h.members[0]!]!.node, singles[h.members[1]!]!.node], cap, stopAt(limit));
-    if (s.stopped) {
-      h.logPost = Math.min(h.logPost, floor - 1);
-      continue;
-    }
-    let e = 0;
-    let d = 0;
-    let silentDown = 0;
-    let silentDegraded = 0;
-    for (let k = 0; k < s.nodes.length; k++) {
-      const i = s.nodes[k]!;
-      const down = s.states[k] === 2;
-      if (obsOf[i]! >= 0) {
-        e++;
-        if (!down) d++;
-      } else if (userFacing[i]) {
-        if (down) silentDown++;
-        else silentDegraded++;
+    // Together they break what either breaks (the union of their closures, whose silent
+    // CIs are counted); only the DOWN part is walked, from both at once.
+    const roots = h.members.map((m) => singles[m]!.node);
+    let down: Int32Array;
+    if (roots.some((r) => prepared.aboveFragile[r])) {
+      const full = spreader.spread(roots);
+      down = Int32Array.from(Array.from(full.nodes).filter((_x, k) => full.states[k] === 2));
+    } else {
+      const count = Math.max(1, Math.ceil((limit - weightOf(0, unionBroken)) / (1 - delta)));
+      const s = spreader.spreadDown(roots, { mask: silentMask, limit: count });
+      if (s.stopped) {
+        h.logPost = Math.min(h.logPost, floor - 1);
+        continue;
       }
+      down = s.nodes;
     }
-    h.logPost = logLik(e, d, silentDown + o.degradedRatio * silentDegraded) + priors;
+    let downExplained = 0;
+    let silentDown = 0;
+    for (const i of down) {
+      if (obsOf[i]! >= 0) downExplained++;
+      else if (silentMask[i]) silentDown++;
+    }
+    h.logPost = logLik(h.explained, h.explained - downExplained, weightOf(silentDown, unionBroken)) + priors;
     bestAll = Math.max(bestAll, h.logPost);
   }
   for (const h of pairs) {
@@ -799,22 +1024,22 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
     if (position >= described) return row;
     // Names only for what the evidence shows (list() prints the first few and a count).
     const observedNames = explains.slice(0, 5).map(name);
-    evidence.push(`explains ${s.dead ? 'at least ' : ''}${s.explained.length} of ${plural(nObs, 'failing CI')}: ${list(observedNames, 5, explains.length)}`);
+    evidence.push(`explains ${s.explained.length} of ${plural(nObs, 'failing CI')}: ${list(observedNames, 5, explains.length)}`);
     if (obsOf[s.node]! >= 0) {
       const incidents = observations[obsOf[s.node]!]!.incidentIds;
       evidence.push(incidents.length ? `is itself reported failing (${list(incidents, 3)})` : 'is itself observed failing');
     }
     // The first few by name: the same whichever way the graph was read.
-    const silentNames = Array.from(s.silent, (i) => name(g.ids[i]!))
-      .sort()
-      .slice(0, 4);
-    const bound = s.complete ? '' : 'at least ';
+    const silentNames = firstNames(s.node, 4);
+    const bound = prepared.reachesUnexpanded[s.node] ? 'at least ' : '';
     evidence.push(
-      s.silent.length === 0
-        ? 'would break no user-facing CI that is not already reported'
-        : `would also have broken ${bound}${plural(s.silent.length, 'user-facing CI')} that ${s.silent.length === 1 ? 'reports' : 'report'} no incident: ${list(silentNames, 4, s.silent.length)}`,
+      s.silentBroken === 0
+        ? bound
+          ? 'would break no user-facing CI that is not already reported among the CIs read (the walk stopped at its budget before the end of what it breaks)'
+          : 'would break no user-facing CI that is not already reported'
+        : `would also have broken ${bound}${plural(s.silentBroken, 'user-facing CI')} that ${s.silentBroken === 1 ? 'reports' : 'report'} no incident: ${list(silentNames, 4, s.silentBroken)}`,
     );
-    if (s.degradedObservations > 0) {
+    if (!s.dead && s.degradedObservations > 0) {
       evidence.push(`${plural(s.degradedObservations, 'of the failing CIs', 'of the failing CIs')} would only be DEGRADED by it (redundancy keeps enough members up)`);
     }
     if (s.dead) evidence.push('ruled out: it would break far more than is reported, whatever else it explains');

@@ -64,6 +64,54 @@ describe('Spreader', () => {
     }
   });
 
+  it('breaks exactly the downstream closure; spreadDown finds its DOWN part unless a fragile farm lies downstream', () => {
+    const types = ['DEPENDS_ON', 'RUNS_ON', 'HAS_MEMBER', 'HAS_MEMBER', 'HOSTED_ON'];
+    let checked = 0;
+    let jointChecked = 0;
+    let fragileSeen = 0;
+    for (let seed = 1; seed <= 80; seed++) {
+      const rand = prng(300 + seed);
+      const n = 40;
+      const g = randomGraph(rand, n, 80, types, 0.25);
+      const spreader = new Spreader(g);
+      const fragile = new Set(spreader.fragileFarms());
+      fragileSeen += fragile.size;
+      for (let i = 0; i < n; i++) {
+        const full = spreader.spread(i);
+        const closure: number[] = [];
+        expect(spreader.downstream(i, (x) => closure.push(x))).toBe(full.nodes.length);
+        expect(new Set(closure)).toEqual(new Set(full.nodes));
+        if (closure.some((x) => fragile.has(x))) continue;
+        const down = spreader.spreadDown(i);
+        expect(new Set(down.nodes)).toEqual(new Set(Array.from(full.nodes).filter((_x, k) => full.states[k] === 2)));
+        // Soft farms with a DOWN member: the same ones, with the same count.
+        const soft = (s: typeof full) => new Map(Array.from(s.softFarms, (f, k): [number, number] => [f, s.softFarmDown[k]!]).filter(([, d]) => d > 0));
+        expect(soft(down)).toEqual(soft(full));
+        checked++;
+      }
+      // Joint failures of two CIs, likewise.
+      for (let k = 0; k < 20; k++) {
+        const pair = [Math.floor(rand() * n), Math.floor(rand() * n)];
+        const full = spreader.spread(pair);
+        if (Array.from(full.nodes).some((x) => fragile.has(x))) continue;
+        expect(new Set(spreader.spreadDown(pair).nodes)).toEqual(new Set(Array.from(full.nodes).filter((_x, j) => full.states[j] === 2)));
+        jointChecked++;
+      }
+    }
+    expect(checked).toBeGreaterThan(1000);
+    expect(jointChecked).toBeGreaterThan(300);
+    expect(fragileSeen).toBeGreaterThan(10);
+  });
+
+  it('spreadDown stops once enough masked CIs are DOWN', () => {
+    const relationships = Array.from({ length: 100 }, (_, i) => ({ type: 'DEPENDS_ON', from: `d${i}`, to: 'hub' }));
+    const g = indexSubgraph({ cis: [{ id: 'hub' }], relationships }, 0);
+    const mask = new Uint8Array(g.ids.length).fill(1);
+    const s = new Spreader(g).spreadDown(g.index.get('hub')!, { mask, limit: 10 });
+    expect(s.stopped).toBe(true);
+    expect(s.nodes.length).toBe(10);
+  });
+
   it('stops once enough masked CIs are DOWN, even inside a hub', () => {
     const relationships = Array.from({ length: 100 }, (_, i) => ({ type: 'DEPENDS_ON', from: `d${i}`, to: 'hub' }));
     const g = indexSubgraph({ cis: [{ id: 'hub' }], relationships }, 0);

@@ -162,14 +162,21 @@ export class Spreader {
         break;
       }
     }
+    return this.finish(brokenCount, touchedCount, complete, stoppedAtLimit);
+  }
+
+  /** The result of a walk (the first `brokenCount` broken, their states), and every buffer it touched reset. */
+  private finish(brokenCount: number, touchedCount: number, complete: boolean, stopped: boolean): Spread {
+    const { broken, state, touched, mark, sent, downMembers, impactedMembers, worstOther, failedMark } = this;
     const nodes = broken.slice(0, brokenCount);
     const states = new Uint8Array(brokenCount);
     for (let k = 0; k < brokenCount; k++) states[k] = state[nodes[k]!]!;
+    // Soft farms: members impacted (spread) or DOWN (spreadDown, which only counts those), the farm not DOWN.
     const softFarms: number[] = [];
     const softFarmDown: number[] = [];
     for (let k = 0; k < touchedCount; k++) {
       const i = touched[k]!;
-      if (impactedMembers[i]! > 0 && state[i]! < DOWN) {
+      if ((impactedMembers[i]! > 0 || downMembers[i]! > 0) && state[i]! < DOWN) {
         softFarms.push(i);
         softFarmDown.push(downMembers[i]!);
       }
@@ -181,6 +188,105 @@ export class Spreader {
       worstOther[i] = NONE;
       failedMark[i] = 0;
     }
-    return { nodes, states, complete, stopped: stoppedAtLimit, softFarms: Int32Array.from(softFarms), softFarmDown: Int32Array.from(softFarmDown) };
+    return { nodes, states, complete, stopped, softFarms: Int32Array.from(softFarms), softFarmDown: Int32Array.from(softFarmDown) };
+  }
+
+  /**
+   * The CIs a failure of `failed` (several: a joint failure) takes DOWN, without walking what it only DEGRADES: a
+   * broken CI breaks every CI downstream of it at least DEGRADED (a DEGRADED provider
+   * degrades its dependents, a DEGRADED member its farm), so what a failure breaks is
+   * exactly its downstream closure, and only the DOWN part needs the rules. A CI goes
+   * DOWN when a non-member provider is DOWN, or when a farm keeps fewer than minUp members
+   * that are not DOWN. That is the whole rule except for a farm that has fewer members
+   * than minUp to begin with (any broken member takes it DOWN): a caller must use
+   * `spread` for failures upstream of one (`fragileFarms`).
+   *
+   * Stops once `stop.limit` nodes with `stop.mask` set are DOWN (then `stopped`). Soft
+   * farms are those it takes members of DOWN without taking them DOWN.
+   */
+  spreadDown(failed: number | readonly number[], stop?: SpreadStop): Spread {
+    const { depStart, depTarget, depMember, minUp, members, active, state, downMembers, touched, mark, broken, work } = this;
+    const mask = stop?.mask;
+    const limit = stop ? stop.limit : Number.POSITIVE_INFINITY;
+    let touchedCount = 0;
+    let brokenCount = 0;
+    let workCount = 0;
+    let stopped = 0;
+    let stoppedAtLimit = false;
+    for (const f of typeof failed === 'number' ? [failed] : failed) {
+      if (!active[f] || state[f] === DOWN) continue;
+      if (!mark[f]) {
+        mark[f] = 1;
+        touched[touchedCount++] = f;
+      }
+      state[f] = DOWN;
+      broken[brokenCount++] = f;
+      work[workCount++] = f;
+      if (mask?.[f]) stopped++;
+    }
+    if (stopped >= limit) {
+      stoppedAtLimit = true;
+      workCount = 0;
+    }
+    outer: while (workCount > 0) {
+      const p = work[--workCount]!;
+      const end = depStart[p + 1]!;
+      for (let e = depStart[p]!; e < end; e++) {
+        const d = depTarget[e]!;
+        if (state[d] === DOWN) continue;
+        if (!mark[d]) {
+          mark[d] = 1;
+          touched[touchedCount++] = d;
+        }
+        if (depMember[e] && members[d]! - ++downMembers[d]! >= minUp[d]!) continue;
+        state[d] = DOWN;
+        broken[brokenCount++] = d;
+        work[workCount++] = d;
+        if (mask?.[d] && ++stopped >= limit) {
+          stoppedAtLimit = true;
+          break outer;
+        }
+      }
+    }
+    return this.finish(brokenCount, touchedCount, !stoppedAtLimit, stoppedAtLimit);
+  }
+
+  /**
+   * Every active CI downstream of `from` (itself included), in the order found; `visit`
+   * is called on each. Its size is what a failure of `from` breaks. With `skip`, the walk
+   * does not enter CIs marked there (when they are a downstream-closed set, such as
+   * another failure's closure, what is left is the part of this closure outside it).
+   */
+  downstream(from: number, visit: (node: number) => void, skip?: Uint8Array): number {
+    const { depStart, depTarget, active, mark, touched, work } = this;
+    if (!active[from] || skip?.[from]) return 0;
+    let count = 0;
+    let workCount = 0;
+    mark[from] = 1;
+    touched[count++] = from;
+    work[workCount++] = from;
+    while (workCount > 0) {
+      const p = work[--workCount]!;
+      visit(p);
+      const end = depStart[p + 1]!;
+      for (let e = depStart[p]!; e < end; e++) {
+        const d = depTarget[e]!;
+        if (mark[d] || skip?.[d]) continue;
+        mark[d] = 1;
+        touched[count++] = d;
+        work[workCount++] = d;
+      }
+    }
+    for (let k = 0; k < count; k++) mark[touched[k]!] = 0;
+    return count;
+  }
+
+  /** Farms with fewer members than minUp: one broken member, even DEGRADED, takes them DOWN. */
+  fragileFarms(): number[] {
+    const out: number[] = [];
+    const hasMembers = new Uint8Array(this.members.length);
+    for (let e = 0; e < this.depTarget.length; e++) if (this.depMember[e]) hasMembers[this.depTarget[e]!] = 1;
+    for (let i = 0; i < hasMembers.length; i++) if (hasMembers[i] && this.members[i]! < this.minUp[i]!) out.push(i);
+    return out;
   }
 }

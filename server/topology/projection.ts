@@ -121,6 +121,8 @@ export class TopologyCache {
   private loading: Promise<TopologyProjection> | null = null;
   /** Why the last background load failed (null after a success). */
   lastError: unknown = null;
+  /** Called with each projection once loaded, before it is used (e.g. to prepare it for root cause); a throw is kept in lastError. */
+  onLoad: ((projection: TopologyProjection) => void) | null = null;
 
   constructor(
     private readonly graph: Graph,
@@ -154,8 +156,13 @@ export class TopologyCache {
     this.loading ??= loadTopologyProjection(this.graph)
       .then(
         (p) => {
-          this.projection = this.settings.enabled ? p : null;
           this.lastError = null;
+          try {
+            this.onLoad?.(p);
+          } catch (error) {
+            this.lastError = error;
+          }
+          this.projection = this.settings.enabled ? p : null;
           return p;
         },
         (error: unknown) => {
