@@ -94,15 +94,6 @@ export interface RcaOptions {
    * one of 4 000. Relative to a uniform prior over CIs, c's factor is N / (K |class(c)|).
    */
   classPrior: boolean;
-  /**
-   * Two failures that hit a farm together could take it DOWN where each alone leaves it
-   * up: such a pair is propagated jointly while the two break at most max(jointCap,
-   * jointCapPerObservation x observations) CIs together (defaults 2 000 and 10). Beyond,
-   * the union of the two single failures stands in: it breaks exactly the same CIs, but
-   * some it DEGRADES may be DOWN jointly.
-   */
-  jointCap: number;
-  jointCapPerObservation: number;
 }
 
 export const DEFAULT_RCA_OPTIONS: RcaOptions = {
@@ -118,8 +109,6 @@ export const DEFAULT_RCA_OPTIONS: RcaOptions = {
   historyBoost: 4,
   incidentBoost: 3,
   classPrior: true,
-  jointCap: 2_000,
-  jointCapPerObservation: 10,
 };
 
 export interface RcaInput {
@@ -847,7 +836,6 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
   const softMark = new Int32Array(n);
   const paired = bySingle.slice(0, o.pairedSingles);
   const shared = sharedSilent(paired.filter((a) => post(a) + maxPrior + o.secondRootLogPrior >= bestAll - o.margin));
-  const jointCap = Math.max(o.jointCap, o.jointCapPerObservation * nObs);
   const isPaired = new Uint8Array(singles.length);
   const pairSeen = new Set<number>();
   const pairs: { members: number[]; logPost: number; explained: number }[] = [];
@@ -895,7 +883,7 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
       // spread was cut at the damage cap, its figures are lower bounds and a joint spread
       // would be cut too: the union's lower bound is kept instead.
       let shared = false;
-      if (a.complete && b.complete && a.brokenCount + b.brokenCount <= jointCap) {
+      if (a.complete && b.complete) {
         for (let k = 0; k < b.softFarms.length; k++) {
           const i = b.softFarms[k]!;
           if (softMark[i] && g.members[i]! - (softMark[i]! - 1 + b.softFarmDown[k]!) < g.minUp[i]!) {
@@ -918,9 +906,15 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
   }
   // Pairs sharing a farm: jointly they break what the union breaks, some of it harder
   // (at best no observation left DEGRADED; the silent weight does not fall). Those that
-  // can still matter are propagated jointly, stopping once they cannot.
-  // Best bound first: the likeliest pairs raise the floor early, and fewer of the rest need propagating.
-  sharedPairs.sort((x, y) => logLik(y.h.explained, 0, y.unionWeight) + y.priors - (logLik(x.h.explained, 0, x.unionWeight) + x.priors));
+  // can still matter are propagated jointly, stopping once they cannot: the second
+  // failure's DOWN part on top of the first's, which is walked once for all its pairs.
+  // Best bound first (the likeliest pairs raise the floor early, and fewer of the rest
+  // need propagating), pairs of one first root together.
+  const jointBound = (p: (typeof sharedPairs)[number]) => logLik(p.h.explained, 0, p.unionWeight) + p.priors;
+  sharedPairs.sort((x, y) => jointBound(y) - jointBound(x));
+  const firstSeen = new Map<number, number>();
+  sharedPairs.forEach((p, k) => firstSeen.set(p.h.members[0]!, Math.min(firstSeen.get(p.h.members[0]!) ?? k, k)));
+  sharedPairs.sort((x, y) => firstSeen.get(x.h.members[0]!)! - firstSeen.get(y.h.members[0]!)!);
   for (const { h, priors, unionWeight, unionBroken } of sharedPairs) {
     const floor = bestAll - o.margin;
     if (logLik(h.explained, 0, unionWeight) + priors < floor) {
@@ -930,26 +924,32 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
     let limit = Math.ceil(unionWeight);
     while (limit < silentTotal && logLik(h.explained, 0, limit) + priors >= floor) limit = Math.ceil(limit * 1.25) + 1;
     // Together they break what either breaks (the union of their closures, whose silent
-    // CIs are counted); only the DOWN part is walked, from both at once.
-    const roots = h.members.map((m) => singles[m]!.node);
-    let down: Int32Array;
-    if (roots.some((r) => prepared.aboveFragile[r])) {
-      const full = spreader.spread(roots);
-      down = Int32Array.from(Array.from(full.nodes).filter((_x, k) => full.states[k] === 2));
+    // CIs are counted); only the DOWN part is walked.
+    const [a, b] = h.members.map((m) => singles[m]!) as [Single, Single];
+    let downExplained = 0;
+    let silentDown = 0;
+    if (prepared.aboveFragile[a.node] || prepared.aboveFragile[b.node]) {
+      const full = spreader.spread([a.node, b.node]);
+      for (let k = 0; k < full.nodes.length; k++) {
+        const i = full.nodes[k]!;
+        if (full.states[k] !== 2) continue;
+        if (obsOf[i]! >= 0) downExplained++;
+        else if (silentMask[i]) silentDown++;
+      }
     } else {
-      const count = Math.max(1, Math.ceil((limit - weightOf(0, unionBroken)) / (1 - delta)));
-      const s = spreader.spreadDown(roots, { mask: silentMask, limit: count });
-      if (s.stopped) {
+      // a is exact (a shared pair needs both complete): its DOWN part is known.
+      for (let w = 0; w < words; w++) downExplained += popcount(a.downBits[w]!);
+      silentDown = a.silentDown.length;
+      const needed = Math.ceil((limit - weightOf(0, unionBroken)) / (1 - delta)) - silentDown;
+      const more = needed <= 0 ? null : spreader.spreadDownWith(a.node, b.node, { mask: silentMask, limit: needed });
+      if (!more || more.stopped) {
         h.logPost = Math.min(h.logPost, floor - 1);
         continue;
       }
-      down = s.nodes;
-    }
-    let downExplained = 0;
-    let silentDown = 0;
-    for (const i of down) {
-      if (obsOf[i]! >= 0) downExplained++;
-      else if (silentMask[i]) silentDown++;
+      for (const i of more.nodes) {
+        if (obsOf[i]! >= 0) downExplained++;
+        else if (silentMask[i]) silentDown++;
+      }
     }
     h.logPost = logLik(h.explained, h.explained - downExplained, weightOf(silentDown, unionBroken)) + priors;
     bestAll = Math.max(bestAll, h.logPost);

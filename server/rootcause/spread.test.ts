@@ -68,6 +68,7 @@ describe('Spreader', () => {
     const types = ['DEPENDS_ON', 'RUNS_ON', 'HAS_MEMBER', 'HAS_MEMBER', 'HOSTED_ON'];
     let checked = 0;
     let jointChecked = 0;
+    let withChecked = 0;
     let fragileSeen = 0;
     for (let seed = 1; seed <= 80; seed++) {
       const rand = prng(300 + seed);
@@ -94,12 +95,32 @@ describe('Spreader', () => {
         const pair = [Math.floor(rand() * n), Math.floor(rand() * n)];
         const full = spreader.spread(pair);
         if (Array.from(full.nodes).some((x) => fragile.has(x))) continue;
-        expect(new Set(spreader.spreadDown(pair).nodes)).toEqual(new Set(Array.from(full.nodes).filter((_x, j) => full.states[j] === 2)));
+        const jointDown = new Set(Array.from(full.nodes).filter((_x, j) => full.states[j] === 2));
+        expect(new Set(spreader.spreadDown(pair).nodes)).toEqual(jointDown);
         jointChecked++;
+      }
+      // On top of one CI's DOWN part, kept between calls with the same base: several
+      // second failures in a row give each joint DOWN part.
+      const a = Math.floor(rand() * n);
+      const alone = Array.from(spreader.spreadDown(a).nodes);
+      const seconds = Array.from({ length: 6 }, () => Math.floor(rand() * n));
+      const expected = seconds.map((b) => {
+        const full = spreader.spread([a, b]);
+        return Array.from(full.nodes).some((x) => fragile.has(x)) ? null : new Set(Array.from(full.nodes).filter((_x, j) => full.states[j] === 2));
+      });
+      for (let again = 0; again < 2; again++) {
+        seconds.forEach((b, k) => {
+          const extra = spreader.spreadDownWith(a, b);
+          if (!expected[k]) return;
+          expect(extra.nodes.every((x) => !alone.includes(x))).toBe(true);
+          expect(new Set([...alone, ...extra.nodes])).toEqual(expected[k]);
+          withChecked++;
+        });
       }
     }
     expect(checked).toBeGreaterThan(1000);
     expect(jointChecked).toBeGreaterThan(300);
+    expect(withChecked).toBeGreaterThan(150);
     expect(fragileSeen).toBeGreaterThan(10);
   });
 

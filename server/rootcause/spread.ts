@@ -54,6 +54,11 @@ export class Spreader {
   /** Broken nodes in the order found, and the work stack (a node is pushed at most twice: DEGRADED, then DOWN). */
   private readonly broken: Int32Array;
   private readonly work: Int32Array;
+  /** The base kept by spreadDownWith (-1: none), how much of the buffers its walk used, and the farm counts a joint walk raised. */
+  private seeded = -1;
+  private seededTouched = 0;
+  private seededBroken = 0;
+  private readonly incremented: number[] = [];
   /** Dependents in compressed rows (CSR): node p's are depTarget[depStart[p] .. depStart[p + 1]). */
   private readonly depStart: Int32Array;
   private readonly depTarget: Int32Array;
@@ -99,6 +104,7 @@ export class Spreader {
    * the impact rule sees it); stops after `cap` broken nodes or at `stop`.
    */
   spread(failed: number | readonly number[], cap = Number.POSITIVE_INFINITY, stop?: SpreadStop): Spread {
+    this.release();
     // Hot path (thousands of calls per ranking): typed stacks and fields in locals, no closures.
     const { depStart, depTarget, depMember, minUp, members, active, state, sent, downMembers, impactedMembers, worstOther, touched, mark, failedMark, broken, work } = this;
     const mask = stop?.mask;
@@ -205,15 +211,54 @@ export class Spreader {
    * farms are those it takes members of DOWN without taking them DOWN.
    */
   spreadDown(failed: number | readonly number[], stop?: SpreadStop): Spread {
+    this.release();
+    const walk = this.walkDown(typeof failed === 'number' ? [failed] : failed, stop, 0, 0);
+    return this.finish(walk.brokenCount, walk.touchedCount, !walk.stopped, walk.stopped);
+  }
+
+  /**
+   * What `failed` takes DOWN together with `base` that `base` alone does not: the joint
+   * failure's DOWN part, walked on top of base's. Base's own walk is kept between calls
+   * with the same base, so pairing one CI with many costs its walk once.
+   */
+  spreadDownWith(base: number, failed: number, stop?: SpreadStop): { nodes: Int32Array; stopped: boolean } {
+    const { state, downMembers, touched, mark, broken, incremented } = this;
+    if (this.seeded !== base) {
+      this.release();
+      const walk = this.walkDown([base], undefined, 0, 0);
+      this.seeded = base;
+      this.seededTouched = walk.touchedCount;
+      this.seededBroken = walk.brokenCount;
+    }
+    incremented.length = 0;
+    const walk = this.walkDown([failed], stop, this.seededTouched, this.seededBroken, incremented);
+    const nodes = broken.slice(this.seededBroken, walk.brokenCount);
+    for (const i of nodes) state[i] = NONE;
+    for (const f of incremented) downMembers[f]!--;
+    for (let k = this.seededTouched; k < walk.touchedCount; k++) mark[touched[k]!] = 0;
+    return { nodes, stopped: walk.stopped };
+  }
+
+  /** Clears base's walk kept by spreadDownWith (every other walk starts with this). */
+  private release(): void {
+    if (this.seeded < 0) return;
+    this.finish(this.seededBroken, this.seededTouched, true, false);
+    this.seeded = -1;
+  }
+
+  /**
+   * The DOWN rule from `roots`, on the buffers as they are (their first `touchedCount`
+   * touched and `brokenCount` broken entries already used); `incremented` logs each farm
+   * whose DOWN-member count it raised.
+   */
+  private walkDown(roots: readonly number[], stop: SpreadStop | undefined, touchedCount: number, brokenCount: number, incremented?: number[]) {
     const { depStart, depTarget, depMember, minUp, members, active, state, downMembers, touched, mark, broken, work } = this;
     const mask = stop?.mask;
     const limit = stop ? stop.limit : Number.POSITIVE_INFINITY;
-    let touchedCount = 0;
-    let brokenCount = 0;
     let workCount = 0;
-    let stopped = 0;
-    let stoppedAtLimit = false;
-    for (const f of typeof failed === 'number' ? [failed] : failed) {
+    let count = 0;
+    let stopped = false;
+    for (const f of roots) {
       if (!active[f] || state[f] === DOWN) continue;
       if (!mark[f]) {
         mark[f] = 1;
@@ -222,10 +267,10 @@ export class Spreader {
       state[f] = DOWN;
       broken[brokenCount++] = f;
       work[workCount++] = f;
-      if (mask?.[f]) stopped++;
+      if (mask?.[f]) count++;
     }
-    if (stopped >= limit) {
-      stoppedAtLimit = true;
+    if (count >= limit) {
+      stopped = true;
       workCount = 0;
     }
     outer: while (workCount > 0) {
@@ -238,17 +283,20 @@ export class Spreader {
           mark[d] = 1;
           touched[touchedCount++] = d;
         }
-        if (depMember[e] && members[d]! - ++downMembers[d]! >= minUp[d]!) continue;
+        if (depMember[e]) {
+          incremented?.push(d);
+          if (members[d]! - ++downMembers[d]! >= minUp[d]!) continue;
+        }
         state[d] = DOWN;
         broken[brokenCount++] = d;
         work[workCount++] = d;
-        if (mask?.[d] && ++stopped >= limit) {
-          stoppedAtLimit = true;
+        if (mask?.[d] && ++count >= limit) {
+          stopped = true;
           break outer;
         }
       }
     }
-    return this.finish(brokenCount, touchedCount, !stoppedAtLimit, stoppedAtLimit);
+    return { touchedCount, brokenCount, stopped };
   }
 
   /**
@@ -258,6 +306,7 @@ export class Spreader {
    * another failure's closure, what is left is the part of this closure outside it).
    */
   downstream(from: number, visit: (node: number) => void, skip?: Uint8Array): number {
+    this.release();
     const { depStart, depTarget, active, mark, touched, work } = this;
     if (!active[from] || skip?.[from]) return 0;
     let count = 0;
