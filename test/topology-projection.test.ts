@@ -24,6 +24,7 @@ beforeEach(async () => {
   await wipe(graph);
   cache = topologyCache(graph);
   cache.settings = { ...DEFAULT_TOPOLOGY_CACHE_SETTINGS };
+  cache.onLoad = null;
   cache.clear();
 });
 
@@ -130,6 +131,21 @@ describe('the topology projection', () => {
     expect(second.classCounts).toEqual(first.classCounts);
     expect(second.key).not.toBe(first.key);
     expect((await cache.current()).projection).toBeNull();
+  });
+
+  it('hands each loaded projection to onLoad before it is used; a throw there is kept in lastError', async () => {
+    await ci(graph, 'Server', 'host-1');
+    const seen: number[] = [];
+    cache.onLoad = (p) => void seen.push(p.graph.ids.length);
+    const loaded = await cache.refresh();
+    expect(seen).toEqual([loaded.graph.ids.length]);
+    cache.onLoad = () => {
+      throw new Error('preparing failed');
+    };
+    cache.clear();
+    await cache.refresh();
+    expect(String(cache.lastError)).toMatch(/preparing failed/);
+    expect((await cache.current()).projection).not.toBeNull();
   });
 
   it('is not kept when turned off: answers come from the walk in Neo4j', async () => {
