@@ -233,7 +233,7 @@ interface Single {
   silentBroken: number;
   /** Those of them it takes DOWN (for pair overlaps); the rest it DEGRADES. */
   silentDown: Int32Array;
-  /** Farms it hits without taking them down (a shared one calls for a joint propagation of a pair). */
+  /** Farms it takes members of DOWN without taking them down (a shared one can call for a joint propagation of a pair). */
   softFarms: Int32Array;
   /** How many members of each soft farm it takes DOWN (aligned with softFarms). */
   softFarmDown: Int32Array;
@@ -879,9 +879,9 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
       if (key >= 0) pairSeen.add(key);
       // A farm both hit can go DOWN only together: then the pair must be propagated
       // jointly. It cannot when, even counting every member either takes down as
-      // distinct, enough stay up: the joint failure is then exactly the union. When one
-      // spread was cut at the damage cap, its figures are lower bounds and a joint spread
-      // would be cut too: the union's lower bound is kept instead.
+      // distinct, enough stay up: the joint failure is then exactly the union. When one of
+      // them is not exact (its closure reaches past a walk's budget), neither would a
+      // joint propagation be: the union's lower bound is kept instead.
       let shared = false;
       if (a.complete && b.complete) {
         for (let k = 0; k < b.softFarms.length; k++) {
