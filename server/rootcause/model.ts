@@ -430,22 +430,20 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
   // Reach: how many observations lie downstream of each node, one upstream walk per
   // observation. A failure breaks exactly its downstream closure (Spreader.spreadDown says
   // why), so these are exactly what its failure explains (redundancy only decides whether
-  // DOWN or DEGRADED); reachBits holds which, as a bitset of `words` words per node.
+  // DOWN or DEGRADED); reachBits holds which, as a bitset of `words` words per node
+  // reached (row rowOf[node]): a second pass, once the reached nodes are known, keeps it
+  // to their number even for thousands of observations.
   const reach = new Int32Array(n);
   const words = (nObs + 31) >>> 5;
-  const reachBits = new Uint32Array(n * words);
   const stamp = new Int32Array(n);
-  for (let k = 0; k < nObs; k++) {
+  const upstreamOf = (k: number, visit: (x: number) => void) => {
     const start = g.index.get(observations[k]!.ciId);
-    if (start === undefined) continue;
+    if (start === undefined) return;
     const stack = [start];
     stamp[start] = k + 1;
-    const word = k >>> 5;
-    const bit = 1 << (k & 31);
     while (stack.length > 0) {
       const x = stack.pop()!;
-      reach[x]!++;
-      reachBits[x * words + word]! |= bit;
+      visit(x);
       for (let e = provStart[x]!; e < provStart[x + 1]!; e++) {
         const p = provTarget[e]!;
         if (stamp[p] !== k + 1) {
@@ -454,6 +452,22 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
         }
       }
     }
+  };
+  const rowOf = new Int32Array(n).fill(-1);
+  let reachedCount = 0;
+  for (let k = 0; k < nObs; k++) {
+    upstreamOf(k, (x) => {
+      if (reach[x]!++ === 0) rowOf[x] = reachedCount++;
+    });
+  }
+  const reachBits = new Uint32Array(reachedCount * words);
+  stamp.fill(0);
+  for (let k = 0; k < nObs; k++) {
+    const word = k >>> 5;
+    const bit = 1 << (k & 31);
+    upstreamOf(k, (x) => {
+      reachBits[rowOf[x]! * words + word]! |= bit;
+    });
   }
 
   // Priors: changes, recorded attribute/relationship changes, open incidents on the candidate.
@@ -539,7 +553,7 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
    * reaches `limit` (then `stopped`, and the weight is a lower bound).
    */
   const evaluate = (c: Candidate, limit: number): { single: Single; damage: number; stopped: boolean } => {
-    const row = c.node * words;
+    const row = rowOf[c.node]! * words;
     let explainedUserFacing = 0;
     for (let w = 0; w < words; w++) explainedUserFacing += popcount(reachBits[row + w]! & userFacingObservations[w]!);
     const silentBroken = prepared.downstreamUserFacing[c.node]! - explainedUserFacing;
