@@ -118,7 +118,6 @@ describe('rootCause', () => {
     expect(app.evidence.join('\n')).toMatch(/leaves 2 failing CIs unexplained/);
   });
 
-
   it('says "at least" when the walk in Neo4j stopped at its budget before the end of a candidate\'s damage', async () => {
     const site = await ci(graph, 'Location', 'site-b', { attributes: { locationId: 'site-b', kind: 'site' } });
     const host = await ci(graph, 'Server', 'db-host');

@@ -124,7 +124,7 @@ describe('Spreader', () => {
     expect(fragileSeen).toBeGreaterThan(10);
   });
 
-  it('spreadDown stops once enough masked CIs are DOWN', () => {
+  it('spreadDown stops once enough masked CIs are DOWN, even inside a hub', () => {
     const relationships = Array.from({ length: 100 }, (_, i) => ({ type: 'DEPENDS_ON', from: `d${i}`, to: 'hub' }));
     const g = indexSubgraph({ cis: [{ id: 'hub' }], relationships }, 0);
     const mask = new Uint8Array(g.ids.length).fill(1);
@@ -133,42 +133,6 @@ describe('Spreader', () => {
     expect(s.nodes.length).toBe(10);
   });
 
-  it('stops once enough masked CIs are DOWN, even inside a hub', () => {
-    const relationships = Array.from({ length: 100 }, (_, i) => ({ type: 'DEPENDS_ON', from: `d${i}`, to: 'hub' }));
-    const g = indexSubgraph({ cis: [{ id: 'hub' }], relationships }, 0);
-    const mask = new Uint8Array(g.ids.length).fill(1);
-    const s = new Spreader(g).spread(g.index.get('hub')!, Number.POSITIVE_INFINITY, { mask, limit: 10 });
-    expect(s.stopped).toBe(true);
-    expect(s.complete).toBe(false);
-    expect(s.nodes.length).toBeLessThanOrEqual(11);
-  });
-
-  it('weighs DEGRADED masked CIs at degradedWeight towards the stop', () => {
-    // A farm of 3 with minUp 1 loses one member: it and its 100 dependents are only DEGRADED.
-    const relationships = [
-      ...['m0', 'm1', 'm2'].map((m) => ({ type: 'HAS_MEMBER', from: 'farm', to: m })),
-      ...Array.from({ length: 100 }, (_, i) => ({ type: 'DEPENDS_ON', from: `d${i}`, to: 'farm' })),
-    ];
-    const g = indexSubgraph({ cis: [{ id: 'farm', minUp: 1 }], relationships }, 0);
-    const mask = new Uint8Array(g.ids.length).fill(1);
-    const spreader = new Spreader(g);
-    const m0 = g.index.get('m0')!;
-    // DOWN-only (the default): the one DOWN member never reaches 2, so the walk completes.
-    expect(spreader.spread(m0, Number.POSITIVE_INFINITY, { mask, limit: 2 }).stopped).toBe(false);
-    // At 0.1 each, m0 (1) and 10 DEGRADED CIs weigh 2.
-    const s = spreader.spread(m0, Number.POSITIVE_INFINITY, { mask, limit: 2, degradedWeight: 0.1 });
-    expect(s.stopped).toBe(true);
-    expect(s.nodes.length).toBeLessThanOrEqual(12);
-    expect(Array.from(s.states).filter((st) => st === 1).length).toBeGreaterThanOrEqual(10);
-  });
-
-  it('stops at the cap and says the result is a lower bound', () => {
-    const relationships = Array.from({ length: 50 }, (_, i) => ({ type: 'DEPENDS_ON', from: `d${i}`, to: i === 0 ? 'root' : `d${i - 1}` }));
-    const g = indexSubgraph({ cis: [{ id: 'root' }], relationships }, 0);
-    const s = new Spreader(g).spread(g.index.get('root')!, 10);
-    expect(s.nodes.length).toBeLessThan(51);
-    expect(s.complete).toBe(false);
-  });
   it('a joint failure of two CIs is the union of the single ones unless a farm both hit could go DOWN (softFarmDown)', () => {
     const types = ['DEPENDS_ON', 'RUNS_ON', 'HAS_MEMBER', 'HAS_MEMBER', 'HOSTED_ON'];
     let unions = 0;

@@ -1,10 +1,11 @@
 /**
  * "What breaks if this one CI fails", asked for thousands of candidates on one indexed
- * subgraph. It is the impact rule of server/impact/propagate.ts (least fixpoint with
- * HAS_MEMBER/minUp; the unit test checks both agree on random graphs), but its buffers
- * are allocated once and only the touched entries are reset, so a candidate costs
- * O(what it breaks) instead of O(subgraph): a rack under 40 hosts is cheap even when
- * the fetched subgraph holds 60 000 CIs.
+ * subgraph. `spread` is the impact rule of server/impact/propagate.ts (least fixpoint
+ * with HAS_MEMBER/minUp; the unit test checks both agree on random graphs); `downstream`
+ * and `spreadDown` split it into what a failure breaks (its downstream closure) and what
+ * it takes DOWN, which is all root cause walks per candidate. Buffers are allocated once
+ * and only the touched entries are reset, so a walk costs O(what it reaches) instead of
+ * O(subgraph): a rack under 40 hosts is cheap even when the subgraph holds 60 000 CIs.
  */
 import type { IndexedSubgraph } from '../impact/index.js';
 
@@ -17,9 +18,9 @@ export interface Spread {
   readonly nodes: Int32Array;
   /** 2 = DOWN, 1 = DEGRADED, aligned with nodes. */
   readonly states: Uint8Array;
-  /** False when the walk stopped at `cap` broken nodes (what it found is a lower bound). */
+  /** False when the walk stopped at its `stop` (what it found is a lower bound). */
   readonly complete: boolean;
-  /** True when the walk stopped because the weight of broken `stop.mask` nodes reached `stop.limit`. */
+  /** True when the walk stopped because `stop.limit` nodes with `stop.mask` set went DOWN. */
   readonly stopped: boolean;
   /**
    * Farms (HAS_MEMBER) that lost members but stayed up or only DEGRADED: a second failure
@@ -32,14 +33,12 @@ export interface Spread {
 }
 
 /**
- * Stop early once the nodes with `mask` set that are broken weigh `limit`: 1 each DOWN,
- * `degradedWeight` (default 0) each DEGRADED. The candidate's silent damage is then known
- * to be at least `limit`, enough to rule it out.
+ * Stop early once `limit` nodes with `mask` set have gone DOWN: the candidate's silent
+ * damage is then known to be at least that, enough to rule it out.
  */
 export interface SpreadStop {
   mask: Uint8Array;
   limit: number;
-  degradedWeight?: number;
 }
 
 export class Spreader {
@@ -100,22 +99,16 @@ export class Spreader {
   }
 
   /**
-   * The CIs a failure of node(s) `failed` breaks (several: a joint failure, exactly as
-   * the impact rule sees it); stops after `cap` broken nodes or at `stop`.
+   * The CIs a failure of node(s) `failed` breaks and their states (several: a joint
+   * failure, exactly as the impact rule sees it), to the end.
    */
-  spread(failed: number | readonly number[], cap = Number.POSITIVE_INFINITY, stop?: SpreadStop): Spread {
+  spread(failed: number | readonly number[]): Spread {
     this.release();
-    // Hot path (thousands of calls per ranking): typed stacks and fields in locals, no closures.
+    // Typed stacks and fields in locals, no closures.
     const { depStart, depTarget, depMember, minUp, members, active, state, sent, downMembers, impactedMembers, worstOther, touched, mark, failedMark, broken, work } = this;
-    const mask = stop?.mask;
-    const limit = stop ? stop.limit : Number.POSITIVE_INFINITY;
-    const degradedWeight = stop?.degradedWeight ?? 0;
     let touchedCount = 0;
     let brokenCount = 0;
     let workCount = 0;
-    let complete = true;
-    let stopped = 0;
-    let stoppedAtLimit = false;
     for (const f of typeof failed === 'number' ? [failed] : failed) {
       if (!active[f] || failedMark[f]) continue;
       failedMark[f] = 1;
@@ -124,7 +117,6 @@ export class Spreader {
       state[f] = DOWN;
       broken[brokenCount++] = f;
       work[workCount++] = f;
-      if (mask?.[f]) stopped++;
     }
     while (workCount > 0) {
       const p = work[--workCount]!;
@@ -151,24 +143,12 @@ export class Spreader {
         const next = other > fromMembers ? other : fromMembers;
         if (next > state[d]!) {
           if (state[d] === NONE) broken[brokenCount++] = d;
-          if (mask?.[d]) stopped += (next === DOWN ? 1 : degradedWeight) - (state[d] === DEGRADED ? degradedWeight : 0);
           state[d] = next;
           work[workCount++] = d;
-          // Checked per dependent: a hub with 30 000 dependents stops as early as a chain.
-          if (stopped >= limit || brokenCount >= cap) break;
         }
       }
-      if (stopped >= limit) {
-        complete = false;
-        stoppedAtLimit = true;
-        break;
-      }
-      if (brokenCount >= cap) {
-        complete = false;
-        break;
-      }
     }
-    return this.finish(brokenCount, touchedCount, complete, stoppedAtLimit);
+    return this.finish(brokenCount, touchedCount, true, false);
   }
 
   /** The result of a walk (the first `brokenCount` broken, their states), and every buffer it touched reset. */
@@ -290,6 +270,7 @@ export class Spreader {
         state[d] = DOWN;
         broken[brokenCount++] = d;
         work[workCount++] = d;
+        // Checked per dependent: a hub with 30 000 dependents stops as early as a chain.
         if (mask?.[d] && ++count >= limit) {
           stopped = true;
           break outer;
