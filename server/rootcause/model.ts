@@ -23,6 +23,7 @@
  */
 import { USER_FACING_CLASSES } from '../../graph-schema/index.js';
 import type { IndexedSubgraph } from '../impact/index.js';
+import { closureBits, countBoth, popcount, type UserFacingBits } from './closures.js';
 import { Spreader, type Spread } from './spread.js';
 
 export interface RcaObservation {
@@ -180,13 +181,6 @@ export function lnGamma(x: number): number {
   for (let i = 0; i < LANCZOS.length; i++) s += LANCZOS[i]! / (z + i + 1);
   const t = z + LANCZOS.length - 0.5;
   return 0.5 * Math.log(2 * Math.PI) + (z + 0.5) * Math.log(t) - t + Math.log(s);
-}
-
-/** Set bits in a 32-bit word. */
-function popcount(x: number): number {
-  x -= (x >>> 1) & 0x55555555;
-  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
-  return Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
 }
 
 const lnBeta = (a: number, b: number) => lnGamma(a) + lnGamma(b) - lnGamma(a + b);
@@ -675,122 +669,48 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
   if (singles.length === 0 && deadSingles.length === 0) return [];
 
   /**
-   * What each first root a and every single b both break silently: all of it (`all`) and
-   * what both take DOWN (`down`), per single. b breaks a CI x exactly when b is x or
-   * upstream of it, so the CIs a breaks silently are walked upstream, once per CI for all
-   * the roots that break it, counting per group of CIs broken by the same roots.
+   * What each first root a and a single b both break silently: all of it (`all(kb)`) and
+   * what both take DOWN (`down`, for every single at once). A small b (its closure below
+   * BIG_CLOSURE) is walked once, counting for every root at once; a big b against a big
+   * root is a popcount of two bitsets (`closureBits`), against a small root a test of
+   * each CI the root breaks silently.
    */
   const sharedSilent = (roots: readonly Single[]) => {
-    const singleOf = new Int32Array(n).fill(-1);
-    singles.forEach((s, k) => (singleOf[s.node] = k));
+    const bits = closureBits(prepared);
+    const overflow = new Map<number, UserFacingBits>();
+    const nSingles = singles.length;
     const maskWords = Math.max(1, (roots.length + 31) >>> 5);
     const rootMask = new Uint32Array(n * maskWords);
-    const footprint: number[] = [];
-    roots.forEach((a, ka) => {
+    const footprints = roots.map((a, ka) => {
+      const found: number[] = [];
       spreader.downstream(a.node, (x) => {
         if (!silentMask[x]) return;
-        let fresh = true;
-        for (let w = 0; w < maskWords; w++) if (rootMask[x * maskWords + w]) fresh = false;
-        if (fresh) footprint.push(x);
         rootMask[x * maskWords + (ka >>> 5)]! |= 1 << (ka & 31);
+        found.push(x);
       });
+      return Int32Array.from(found);
     });
-    const groups = new Map<string, { roots: number[]; nodes: number[] }>();
-    for (const x of footprint) {
-      const mask = rootMask.subarray(x * maskWords, (x + 1) * maskWords);
-      const key = mask.join(',');
-      let group = groups.get(key);
-      if (!group) {
-        group = { roots: roots.map((_a, ka) => ka).filter((ka) => (mask[ka >>> 5]! >>> (ka & 31)) & 1), nodes: [] };
-        groups.set(key, group);
+    // A big root's silent footprint as a bitset: what it breaks less the observations.
+    const rootBits = roots.map((a, ka): UserFacingBits | null => {
+      if (!bits.isBig(a.node)) return null;
+      const set = bits.of(a.node, overflow);
+      const silent = { lo: set.lo, words: new Uint32Array(set.words.length) };
+      for (const x of footprints[ka]!) {
+        const b = bits.bitOf[x]!;
+        silent.words[(b >>> 5) - set.lo]! |= 1 << (b & 31);
       }
-      group.nodes.push(x);
-    }
-    // A single upstream of a root (or the root) breaks all the root breaks: counted at
-    // once. The walks from a group's CIs stop at CIs upstream of every root of the group
-    // (all above them are too).
-    const ancestorMask = new Uint32Array(n * maskWords);
-    const ancestorSingles = roots.map((a, ka) => {
-      const found: number[] = [];
-      const bit = 1 << (ka & 31);
-      const stack = [a.node];
-      ancestorMask[a.node * maskWords + (ka >>> 5)]! |= bit;
-      while (stack.length > 0) {
-        const y = stack.pop()!;
-        if (singleOf[y]! >= 0) found.push(singleOf[y]!);
-        for (let e = provStart[y]!; e < provStart[y + 1]!; e++) {
-          const p = provTarget[e]!;
-          if (!(ancestorMask[p * maskWords + (ka >>> 5)]! & bit)) {
-            ancestorMask[p * maskWords + (ka >>> 5)]! |= bit;
-            stack.push(p);
-          }
-        }
-      }
-      return found;
+      return silent;
     });
-    const footprintSize = new Int32Array(roots.length);
-    for (const x of footprint) for (let ka = 0; ka < roots.length; ka++) if ((rootMask[x * maskWords + (ka >>> 5)]! >>> (ka & 31)) & 1) footprintSize[ka]!++;
-    const byRoot: { singles: Int32Array; counts: Int32Array }[][] = roots.map(() => []);
-    const stamp = new Int32Array(n);
-    const count = new Int32Array(singles.length);
-    const multiplicity = new Int32Array(n);
-    const counted: number[] = [];
-    const stack: number[] = [];
-    let round = 0;
-    for (const [key, group] of groups) {
-      const groupMask = key.split(',').map(Number);
-      const aboveAll = (y: number) => {
-        for (let w = 0; w < maskWords; w++) if (((ancestorMask[y * maskWords + w]! & groupMask[w]!) >>> 0) !== groupMask[w]) return false;
-        return true;
-      };
-      // Up a chain of single providers each CI counts alone; from the first CI with
-      // several providers on, CIs that meet there are walked once, counted as many.
-      const meets: number[] = [];
-      for (const x of group.nodes) {
-        round++;
-        let y = x;
-        while (!aboveAll(y) && stamp[y] !== round) {
-          stamp[y] = round;
-          if (provStart[y + 1]! - provStart[y]! !== 1) {
-            if (multiplicity[y]!++ === 0) meets.push(y);
-            break;
-          }
-          const k = singleOf[y]!;
-          if (k >= 0 && count[k]!++ === 0) counted.push(k);
-          y = provTarget[provStart[y]!]!;
+    const small = new Int32Array(roots.length * nSingles);
+    const walked = new Uint8Array(nSingles);
+    const walkSmall = (kb: number) => {
+      walked[kb] = 1;
+      spreader.downstream(singles[kb]!.node, (x) => {
+        for (let w = 0; w < maskWords; w++) {
+          for (let m = rootMask[x * maskWords + w]!; m !== 0; m &= m - 1) small[((w << 5) + 31 - Math.clz32(m & -m)) * nSingles + kb]!++;
         }
-      }
-      for (const m of meets) {
-        const times = multiplicity[m]!;
-        multiplicity[m] = 0;
-        round++;
-        stamp[m] = round;
-        stack.push(m);
-        while (stack.length > 0) {
-          const y = stack.pop()!;
-          if (aboveAll(y)) continue;
-          const k = singleOf[y]!;
-          if (k >= 0) {
-            if (count[k] === 0) counted.push(k);
-            count[k]! += times;
-          }
-          for (let e = provStart[y]!; e < provStart[y + 1]!; e++) {
-            const p = provTarget[e]!;
-            if (stamp[p] !== round) {
-              stamp[p] = round;
-              stack.push(p);
-            }
-          }
-        }
-      }
-      const sparse = { singles: Int32Array.from(counted), counts: new Int32Array(counted.length) };
-      counted.forEach((k, j) => {
-        sparse.counts[j] = count[k]!;
-        count[k] = 0;
       });
-      counted.length = 0;
-      for (const ka of group.roots) byRoot[ka]!.push(sparse);
-    }
+    };
     // What both take DOWN: the singles' DOWN silent CIs, indexed for the roots' own.
     const wanted = new Uint8Array(n);
     for (const a of roots) for (const x of a.silentDown) wanted[x] = 1;
@@ -802,20 +722,32 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
     singles.forEach((b, k) => {
       for (const x of b.silentDown) if (wanted[x]) downBreakers[fill[x]!++] = k;
     });
-    const all = new Int32Array(singles.length);
-    const down = new Int32Array(singles.length);
+    const down = new Int32Array(nSingles);
     const rootIndex = new Map(roots.map((a, ka) => [a, ka]));
     return {
       of(a: Single) {
         const ka = rootIndex.get(a);
         if (ka === undefined) throw new Error('sharedSilent: not one of the roots');
-        for (const sparse of byRoot[ka]!) for (let j = 0; j < sparse.singles.length; j++) all[sparse.singles[j]!]! += sparse.counts[j]!;
-        for (const k of ancestorSingles[ka]!) all[k] = footprintSize[ka]!;
         for (const x of a.silentDown) for (let e = start[x]!; e < start[x + 1]!; e++) down[downBreakers[e]!]!++;
+        const all = (kb: number) => {
+          const b = singles[kb]!;
+          if (!bits.isBig(b.node)) {
+            if (!walked[kb]) walkSmall(kb);
+            return small[ka * nSingles + kb]!;
+          }
+          const set = bits.of(b.node, overflow);
+          const own = rootBits[ka];
+          if (own) return countBoth(own, set);
+          let count = 0;
+          for (const x of footprints[ka]!) {
+            const w = (bits.bitOf[x]! >>> 5) - set.lo;
+            if (w >= 0 && w < set.words.length && (set.words[w]! >>> (bits.bitOf[x]! & 31)) & 1) count++;
+          }
+          return count;
+        };
         return { all, down };
       },
       release() {
-        all.fill(0);
         down.fill(0);
       },
     };
@@ -907,12 +839,13 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
         }
       }
       // A CI both break weighs as the lesser of its two states.
-      const overlap = weightOf(sharedDown[kb]!, sharedAll[kb]!);
+      const bothBreak = sharedAll(kb);
+      const overlap = weightOf(sharedDown[kb]!, bothBreak);
       const unionWeight = a.weight + b.weight - overlap;
       const degraded = a.degradedObservations - upgraded + newlyDegraded;
       const h = { members: [ka, kb], logPost: logLik(explained, degraded, unionWeight) + priors, explained };
       pairs.push(h);
-      if (shared) sharedPairs.push({ h, priors, unionWeight, unionBroken: a.silentBroken + b.silentBroken - sharedAll[kb]! });
+      if (shared) sharedPairs.push({ h, priors, unionWeight, unionBroken: a.silentBroken + b.silentBroken - bothBreak });
       else bestAll = Math.max(bestAll, h.logPost);
     }
     for (const i of a.softFarms) softMark[i] = 0;

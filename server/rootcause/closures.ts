@@ -1,0 +1,136 @@
+/**
+ * What a big failure breaks, as a bitset over the graph's user-facing CIs: how many
+ * silent CIs two failures both break (a pair's overlap) is then a popcount of an AND,
+ * where walking either closure would visit thousands of CIs per pair.
+ *
+ * Only failures whose closure holds at least `bigClosure` CIs get a bitset (a smaller
+ * one is cheaper to walk). Bit positions follow a depth-first order of the dependency
+ * graph, so a closure's bits fall in few words and each bitset keeps only its span.
+ * Bitsets are kept per prepared graph up to `cacheBytes` (a projection prepared once
+ * computes them all when it loads: `warm`); past it, per request.
+ */
+import type { RcaGraph } from './model.js';
+
+export interface ClosureBitsOptions {
+  /** Closures at least this big (all CIs, not only user-facing) get a bitset (default 1 000). */
+  bigClosure: number;
+  /** At most this many bytes of bitsets are kept (default 64 MiB). */
+  cacheBytes: number;
+}
+
+const DEFAULTS: ClosureBitsOptions = { bigClosure: 1000, cacheBytes: 64 * 2 ** 20 };
+
+/** A set of user-facing CIs: bit k of words[w - lo] is user-facing CI number 32 w + k. */
+export interface UserFacingBits {
+  lo: number;
+  words: Uint32Array;
+}
+
+/** Set bits in a 32-bit word. */
+export function popcount(x: number): number {
+  x -= (x >>> 1) & 0x55555555;
+  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
+  return Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
+}
+
+/** |x ∩ y|. */
+export function countBoth(x: UserFacingBits, y: UserFacingBits): number {
+  const lo = Math.max(x.lo, y.lo);
+  const hi = Math.min(x.lo + x.words.length, y.lo + y.words.length);
+  let count = 0;
+  for (let w = lo; w < hi; w++) count += popcount(x.words[w - x.lo]! & y.words[w - y.lo]!);
+  return count;
+}
+
+export class ClosureBits {
+  /** Bit number of each user-facing CI (-1: not user-facing). */
+  readonly bitOf: Int32Array;
+  private readonly kept = new Map<number, UserFacingBits>();
+  private keptBytes = 0;
+  private readonly options: ClosureBitsOptions;
+
+  constructor(
+    private readonly prepared: RcaGraph,
+    options: Partial<ClosureBitsOptions> = {},
+  ) {
+    this.options = { ...DEFAULTS, ...options };
+    const { graph: g, userFacing, provStart } = prepared;
+    const n = g.ids.length;
+    this.bitOf = new Int32Array(n).fill(-1);
+    // Depth first along dependents, from CIs without providers first (then whatever a
+    // cycle left unvisited): a CI's closure is mostly the stretch numbered right after it.
+    const seen = new Uint8Array(n);
+    const stack: number[] = [];
+    let next = 0;
+    const from = (s: number) => {
+      seen[s] = 1;
+      stack.push(s);
+      while (stack.length > 0) {
+        const x = stack.pop()!;
+        if (userFacing[x]) this.bitOf[x] = next++;
+        const deps = g.dependents[x]!;
+        for (let k = deps.length - 1; k >= 0; k--) {
+          const d = deps[k]!.ci;
+          if (!seen[d]) {
+            seen[d] = 1;
+            stack.push(d);
+          }
+        }
+      }
+    };
+    for (let s = 0; s < n; s++) if (!seen[s] && provStart[s + 1] === provStart[s]) from(s);
+    for (let s = 0; s < n; s++) if (!seen[s]) from(s);
+  }
+
+  /** Whether `node`'s failure is big enough for a bitset (its closure must have been counted). */
+  isBig(node: number): boolean {
+    return this.prepared.downstreamAll[node]! >= this.options.bigClosure;
+  }
+
+  /**
+   * The user-facing CIs `node`'s failure breaks. Kept while the cache has room; past it,
+   * in `overflow` (the caller's, for one request) when given.
+   */
+  of(node: number, overflow?: Map<number, UserFacingBits>): UserFacingBits {
+    const found = this.kept.get(node) ?? overflow?.get(node);
+    if (found) return found;
+    const bits: number[] = [];
+    let lo = Number.POSITIVE_INFINITY;
+    let hi = -1;
+    this.prepared.spreader.downstream(node, (x) => {
+      const b = this.bitOf[x]!;
+      if (b < 0) return;
+      bits.push(b);
+      lo = Math.min(lo, b >>> 5);
+      hi = Math.max(hi, b >>> 5);
+    });
+    const set: UserFacingBits = { lo: hi < 0 ? 0 : lo, words: new Uint32Array(hi < 0 ? 0 : hi - lo + 1) };
+    for (const b of bits) set.words[(b >>> 5) - set.lo]! |= 1 << (b & 31);
+    if (this.keptBytes + set.words.byteLength <= this.options.cacheBytes) {
+      this.kept.set(node, set);
+      this.keptBytes += set.words.byteLength;
+    } else overflow?.set(node, set);
+    return set;
+  }
+
+  /** Computes and keeps the bitsets of every big failure while the cache has room (their closures must be counted). */
+  warm(): void {
+    const n = this.prepared.graph.ids.length;
+    for (let x = 0; x < n; x++) {
+      if (this.keptBytes >= this.options.cacheBytes) return;
+      if (this.isBig(x)) this.of(x);
+    }
+  }
+}
+
+const closureBitsOf = new WeakMap<RcaGraph, ClosureBits>();
+
+/** The bitsets of one prepared graph (made on first use). */
+export function closureBits(prepared: RcaGraph): ClosureBits {
+  let bits = closureBitsOf.get(prepared);
+  if (!bits) {
+    bits = new ClosureBits(prepared);
+    closureBitsOf.set(prepared, bits);
+  }
+  return bits;
+}
