@@ -94,23 +94,42 @@ export class ClosureBits {
   of(node: number, overflow?: Map<number, UserFacingBits>): UserFacingBits {
     const found = this.kept.get(node) ?? overflow?.get(node);
     if (found) return found;
-    const bits: number[] = [];
-    let lo = Number.POSITIVE_INFINITY;
-    let hi = -1;
+    const closure: number[] = [];
     this.prepared.spreader.downstream(node, (x) => {
-      const b = this.bitOf[x]!;
-      if (b < 0) return;
-      bits.push(b);
-      lo = Math.min(lo, b >>> 5);
-      hi = Math.max(hi, b >>> 5);
+      if (this.bitOf[x]! >= 0) closure.push(x);
     });
-    const set: UserFacingBits = { lo: hi < 0 ? 0 : lo, words: new Uint32Array(hi < 0 ? 0 : hi - lo + 1) };
-    for (const b of bits) set.words[(b >>> 5) - set.lo]! |= 1 << (b & 31);
+    const set = this.setOf(closure);
     if (this.keptBytes + set.words.byteLength <= this.options.cacheBytes) {
       this.kept.set(node, set);
       this.keptBytes += set.words.byteLength;
     } else overflow?.set(node, set);
     return set;
+  }
+
+  /** The user-facing CIs among `nodes`, as a set (not kept). */
+  setOf(nodes: ArrayLike<number>): UserFacingBits {
+    let lo = Number.POSITIVE_INFINITY;
+    let hi = -1;
+    for (let k = 0; k < nodes.length; k++) {
+      const b = this.bitOf[nodes[k]!]!;
+      if (b < 0) continue;
+      lo = Math.min(lo, b >>> 5);
+      hi = Math.max(hi, b >>> 5);
+    }
+    const set: UserFacingBits = { lo: hi < 0 ? 0 : lo, words: new Uint32Array(hi < 0 ? 0 : hi - lo + 1) };
+    for (let k = 0; k < nodes.length; k++) {
+      const b = this.bitOf[nodes[k]!]!;
+      if (b >= 0) set.words[(b >>> 5) - set.lo]! |= 1 << (b & 31);
+    }
+    return set;
+  }
+
+  /** Whether `set` holds `node`. */
+  holds(set: UserFacingBits, node: number): boolean {
+    const b = this.bitOf[node]!;
+    if (b < 0) return false;
+    const w = (b >>> 5) - set.lo;
+    return w >= 0 && w < set.words.length && ((set.words[w]! >>> (b & 31)) & 1) === 1;
   }
 
   /** Computes and keeps the bitsets of every big failure while the cache has room (their closures must be counted). */

@@ -669,11 +669,11 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
   if (singles.length === 0 && deadSingles.length === 0) return [];
 
   /**
-   * What each first root a and a single b both break silently: all of it (`all(kb)`) and
-   * what both take DOWN (`down`, for every single at once). A small b (its closure below
-   * BIG_CLOSURE) is walked once, counting for every root at once; a big b against a big
-   * root is a popcount of two bitsets (`closureBits`), against a small root a test of
-   * each CI the root breaks silently.
+   * What a first root a and a single b both break silently: all of it (`all(kb)`) and what
+   * both take DOWN (`down(kb)`), asked per pair. A small b (too small for a bitset of its
+   * closure: `closureBits`) is walked once, counting for every root; a big b against a big
+   * root is a popcount of two bitsets, against a small one a test of each CI the root
+   * breaks silently. What both take DOWN: the same, on their silent DOWN parts.
    */
   const sharedSilent = (roots: readonly Single[]) => {
     const bits = closureBits(prepared);
@@ -690,45 +690,40 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
       });
       return Int32Array.from(found);
     });
-    // A big root's silent footprint as a bitset: what it breaks less the observations.
-    const rootBits = roots.map((a, ka): UserFacingBits | null => {
-      if (!bits.isBig(a.node)) return null;
-      const set = bits.of(a.node, overflow);
-      const silent = { lo: set.lo, words: new Uint32Array(set.words.length) };
-      for (const x of footprints[ka]!) {
-        const b = bits.bitOf[x]!;
-        silent.words[(b >>> 5) - set.lo]! |= 1 << (b & 31);
-      }
-      return silent;
-    });
+    // A big root's silent footprint as a bitset; every root's silent DOWN part.
+    const rootBits = roots.map((a, ka) => (bits.isBig(a.node) ? bits.setOf(footprints[ka]!) : null));
+    const rootDown = roots.map((a) => bits.setOf(a.silentDown));
     const small = new Int32Array(roots.length * nSingles);
     const walked = new Uint8Array(nSingles);
+    // One walk counts for every root: CIs found one after the other mostly share their
+    // roots (one mask), so runs of a mask are counted at once.
+    const runMask = new Uint32Array(maskWords);
+    const runCount = new Int32Array(maskWords);
+    const flush = (w: number, kb: number) => {
+      for (let m = runMask[w]!; m !== 0; m &= m - 1) small[((w << 5) + 31 - Math.clz32(m & -m)) * nSingles + kb]! += runCount[w]!;
+      runCount[w] = 0;
+    };
     const walkSmall = (kb: number) => {
       walked[kb] = 1;
       spreader.downstream(singles[kb]!.node, (x) => {
         for (let w = 0; w < maskWords; w++) {
-          for (let m = rootMask[x * maskWords + w]!; m !== 0; m &= m - 1) small[((w << 5) + 31 - Math.clz32(m & -m)) * nSingles + kb]!++;
+          const m = rootMask[x * maskWords + w]!;
+          if (m === 0) continue;
+          if (m !== runMask[w]) {
+            flush(w, kb);
+            runMask[w] = m;
+          }
+          runCount[w]!++;
         }
       });
+      for (let w = 0; w < maskWords; w++) flush(w, kb);
     };
-    // What both take DOWN: the singles' DOWN silent CIs, indexed for the roots' own.
-    const wanted = new Uint8Array(n);
-    for (const a of roots) for (const x of a.silentDown) wanted[x] = 1;
-    const start = new Int32Array(n + 1);
-    for (const b of singles) for (const x of b.silentDown) if (wanted[x]) start[x + 1]!++;
-    for (let i = 0; i < n; i++) start[i + 1]! += start[i]!;
-    const downBreakers = new Int32Array(start[n]!);
-    const fill = start.slice(0, n);
-    singles.forEach((b, k) => {
-      for (const x of b.silentDown) if (wanted[x]) downBreakers[fill[x]!++] = k;
-    });
-    const down = new Int32Array(nSingles);
+    const singleDown: (UserFacingBits | undefined)[] = [];
     const rootIndex = new Map(roots.map((a, ka) => [a, ka]));
     return {
       of(a: Single) {
         const ka = rootIndex.get(a);
         if (ka === undefined) throw new Error('sharedSilent: not one of the roots');
-        for (const x of a.silentDown) for (let e = start[x]!; e < start[x + 1]!; e++) down[downBreakers[e]!]!++;
         const all = (kb: number) => {
           const b = singles[kb]!;
           if (!bits.isBig(b.node)) {
@@ -739,16 +734,20 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
           const own = rootBits[ka];
           if (own) return countBoth(own, set);
           let count = 0;
-          for (const x of footprints[ka]!) {
-            const w = (bits.bitOf[x]! >>> 5) - set.lo;
-            if (w >= 0 && w < set.words.length && (set.words[w]! >>> (bits.bitOf[x]! & 31)) & 1) count++;
-          }
+          for (const x of footprints[ka]!) if (bits.holds(set, x)) count++;
           return count;
         };
+        const down = (kb: number) => {
+          const b = singles[kb]!;
+          if (b.silentDown.length <= 64) {
+            let count = 0;
+            for (const x of b.silentDown) if (bits.holds(rootDown[ka]!, x)) count++;
+            return count;
+          }
+          singleDown[kb] ??= bits.setOf(b.silentDown);
+          return countBoth(rootDown[ka]!, singleDown[kb]);
+        };
         return { all, down };
-      },
-      release() {
-        down.fill(0);
       },
     };
   };
@@ -840,7 +839,7 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
       }
       // A CI both break weighs as the lesser of its two states.
       const bothBreak = sharedAll(kb);
-      const overlap = weightOf(sharedDown[kb]!, bothBreak);
+      const overlap = weightOf(sharedDown(kb), bothBreak);
       const unionWeight = a.weight + b.weight - overlap;
       const degraded = a.degradedObservations - upgraded + newlyDegraded;
       const h = { members: [ka, kb], logPost: logLik(explained, degraded, unionWeight) + priors, explained };
@@ -849,7 +848,6 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
       else bestAll = Math.max(bestAll, h.logPost);
     }
     for (const i of a.softFarms) softMark[i] = 0;
-    shared.release();
   }
   // Pairs sharing a farm: jointly they break what the union breaks, some of it harder
   // (at best no observation left DEGRADED; the silent weight does not fall). Those that
