@@ -10,7 +10,7 @@
 import type { Graph } from '../server/db/index.js';
 import { recordImplementedChange } from '../server/changes/index.js';
 import { createIncident } from '../server/incidents/index.js';
-import { prepareProjection, rankRootCause } from '../server/rootcause/index.js';
+import { prepareProjection, rankRootCause, warmProjection } from '../server/rootcause/index.js';
 import { UPSTREAM } from '../server/rootcause/cypher.js';
 import { topologyCache } from '../server/topology/index.js';
 import { generateCMDB, loadCMDB } from '../test/generator/index.js';
@@ -32,6 +32,9 @@ async function runScale(graph: Graph, n: number, smoke: boolean) {
   const preparing = performance.now();
   prepareProjection(projection);
   console.log(`  prepared for root cause (what each CI's failure breaks, counted) in ${fmt(performance.now() - preparing)} ms`);
+  const warming = performance.now();
+  await warmProjection(projection);
+  console.log(`  warmed in the background (each CI's DOWN part, big failures' closures as bitsets) in ${fmt(performance.now() - warming)} ms`);
   const rand = prng(11);
   const pick = <T>(xs: readonly T[]) => xs[Math.floor(rand() * xs.length)]!;
 

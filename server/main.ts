@@ -7,7 +7,7 @@ import { connectGraph } from './db/index.js';
 import { ensureAdminToken } from './auth/index.js';
 import { createApp } from './app.js';
 import { topologyCache } from './topology/index.js';
-import { prepareProjection } from './rootcause/index.js';
+import { prepareProjection, warmProjection } from './rootcause/index.js';
 import { createLogger } from './log.js';
 import { ensureWebBuilt } from './web-build.js';
 import { slaTargetsFromEnv, SlaConfigError } from './itsm/sla.js';
@@ -43,7 +43,10 @@ ensureWebBuilt(config.FAULTLINE_WEB_DIST, say);
 // Root cause keeps the propagating graph in memory, checked against the graph's state on every use.
 const topology = topologyCache(connection.graph);
 topology.settings = { enabled: config.FAULTLINE_TOPOLOGY_CACHE, maxAgeMs: config.FAULTLINE_TOPOLOGY_MAX_AGE * 1000 };
-topology.onLoad = (p) => void prepareProjection(p);
+topology.onLoad = (p) => {
+  prepareProjection(p);
+  warmProjection(p).catch((error: unknown) => log.warn({ err: error }, 'root cause: warming the topology projection failed; rankings compute what they need'));
+};
 if (topology.settings.enabled) {
   topology.refresh().then(
     (p) => say(`topology projection loaded: ${p.graph.ids.length} CIs in ${Math.round(p.loadMs)} ms`),

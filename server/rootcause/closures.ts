@@ -132,13 +132,9 @@ export class ClosureBits {
     return w >= 0 && w < set.words.length && ((set.words[w]! >>> (b & 31)) & 1) === 1;
   }
 
-  /** Computes and keeps the bitsets of every big failure while the cache has room (their closures must be counted). */
-  warm(): void {
-    const n = this.prepared.graph.ids.length;
-    for (let x = 0; x < n; x++) {
-      if (this.keptBytes >= this.options.cacheBytes) return;
-      if (this.isBig(x)) this.of(x);
-    }
+  /** Computes and keeps the bitsets of the big failures among CIs from..to (exclusive) while the cache has room (their closures must be counted). */
+  warm(from = 0, to = this.prepared.graph.ids.length): void {
+    for (let x = from; x < to && this.keptBytes < this.options.cacheBytes; x++) if (this.isBig(x)) this.of(x);
   }
 }
 

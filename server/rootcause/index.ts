@@ -3,6 +3,7 @@ export { RootCauseCandidateRef, RootCauseReportRef } from './graphql.js';
 export {
   rankRootCause,
   prepareProjection,
+  warmProjection,
   createProblemFromCandidate,
   rootCauseRequestSchema,
   DEFAULT_MAX_DEPTH,

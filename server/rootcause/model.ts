@@ -24,6 +24,7 @@
 import { USER_FACING_CLASSES } from '../../graph-schema/index.js';
 import type { IndexedSubgraph } from '../impact/index.js';
 import { closureBits, countBoth, popcount, type UserFacingBits } from './closures.js';
+import { downParts } from './down-parts.js';
 import { Spreader, type Spread } from './spread.js';
 
 export interface RcaObservation {
@@ -541,6 +542,7 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
   /** Silent weight of `down` silent CIs DOWN and the rest of `broken` DEGRADED. */
   const weightOf = (down: number, broken: number) => down + delta * (broken - down);
   const noFarms = new Int32Array(0);
+  const parts = downParts(prepared);
 
   /**
    * c alone: what it explains and breaks, its DOWN part walked until its silent weight
@@ -551,19 +553,27 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
     let explainedUserFacing = 0;
     for (let w = 0; w < words; w++) explainedUserFacing += popcount(reachBits[row + w]! & userFacingObservations[w]!);
     const silentBroken = prepared.downstreamUserFacing[c.node]! - explainedUserFacing;
-    let down: Spread | null = null;
+    let down: Pick<Spread, 'nodes' | 'softFarms' | 'softFarmDown'> | null = null;
     let stopped = false;
     if (weightOf(0, silentBroken) >= limit) stopped = true;
     else if (prepared.aboveFragile[c.node]) {
       // A farm downstream has fewer members than minUp (a DEGRADED member takes it DOWN):
       // the full rules, to the end.
       const full = spreader.spread(c.node);
-      const nodes = Array.from(full.nodes).filter((_x, k) => full.states[k] === 2);
-      down = { ...full, nodes: Int32Array.from(nodes), states: new Uint8Array(nodes.length).fill(2) };
+      down = { ...full, nodes: Int32Array.from(Array.from(full.nodes).filter((_x, k) => full.states[k] === 2)) };
     } else {
+      // Its DOWN part is kept per graph; cut at the count-th silent CI, it is what a walk
+      // stopped there finds (the same walk, in the same order).
       const count = Number.isFinite(limit) ? Math.max(1, Math.ceil((limit - weightOf(0, silentBroken)) / (1 - delta))) : Number.POSITIVE_INFINITY;
-      down = spreader.spreadDown(c.node, Number.isFinite(count) ? { mask: silentMask, limit: count } : undefined);
-      stopped = down.stopped;
+      down = parts.of(c.node);
+      let found = 0;
+      for (let k = 0; Number.isFinite(count) && k < down.nodes.length; k++) {
+        if (silentMask[down.nodes[k]!] && ++found >= count) {
+          stopped = true;
+          down = { nodes: down.nodes.subarray(0, k + 1), softFarms: noFarms, softFarmDown: noFarms };
+          break;
+        }
+      }
     }
     const explainedBits = reachBits.slice(row, row + words);
     const downBits = new Uint32Array(words);

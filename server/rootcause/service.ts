@@ -27,6 +27,7 @@ import {
   type RcaOptions,
 } from './model.js';
 import { closureBits } from './closures.js';
+import { downParts } from './down-parts.js';
 import * as Q from './cypher.js';
 
 const HISTORY_GRACE_MS = 10 * 60_000;
@@ -181,17 +182,34 @@ function candidatesWithin(fetched: Fetched, observed: string[], maxDepth: number
 const preparedProjections = new WeakMap<TopologyProjection, RcaGraph>();
 
 /**
- * Prepares a projection for ranking (indexes; what each CI's failure breaks, counted for
- * every CI, and as bitsets for the big ones: well under a second at 100 000 CIs); done on
- * first use if not before. The
- * API calls it when a projection loads (`TopologyCache.onLoad`), so no analysis waits for it.
+ * Prepares a projection for ranking (indexes, and what each CI's failure breaks, counted
+ * for every CI: a few hundred ms at 100 000 CIs); done on first use if not before. The
+ * API calls it when a projection loads (`TopologyCache.onLoad`), so no analysis waits for
+ * it, then `warmProjection`.
  */
 export function prepareProjection(projection: TopologyProjection): RcaGraph {
   let prepared = preparedProjections.get(projection);
   if (!prepared) {
     prepared = prepareRcaGraph(projection.graph, projection.nodes, { countAll: true });
-    closureBits(prepared).warm();
     preparedProjections.set(projection, prepared);
+  }
+  return prepared;
+}
+
+/**
+ * Computes, in slices that leave the event loop free between them, what rankings on the
+ * projection would otherwise compute on first use: each CI's DOWN part and the bitsets of
+ * the big failures' closures (well under a second in all at 100 000 CIs).
+ */
+export async function warmProjection(projection: TopologyProjection, slice = 2000): Promise<RcaGraph> {
+  const prepared = prepareProjection(projection);
+  const bits = closureBits(prepared);
+  const parts = downParts(prepared);
+  const n = prepared.graph.ids.length;
+  for (let from = 0; from < n; from += slice) {
+    bits.warm(from, Math.min(n, from + slice));
+    parts.warm(from, Math.min(n, from + slice));
+    await new Promise((resolve) => setImmediate(resolve));
   }
   return prepared;
 }
