@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { prng } from '../../test/eval/faults.js';
 import { indexSubgraph, type SubgraphRelationship } from '../impact/index.js';
-import { ClosureBits, countBoth, type UserFacingBits } from './closures.js';
+import { ClosureBits, countBoth, SetFamily, type UserFacingBits } from './closures.js';
 import { prepareRcaGraph } from './model.js';
 
 /** A random graph with cycles; about half the CIs are applications (user-facing). */
@@ -68,5 +68,36 @@ describe('ClosureBits', () => {
     expect(kept.reduce((s, set) => s + set.words.byteLength, 0)).toBeLessThanOrEqual(64);
     // Asked again, the same sets (kept or from the caller's overflow).
     all.forEach((set, x) => expect(bits.of(x, overflow)).toBe(set));
+  });
+});
+
+describe('SetFamily', () => {
+  it('counts each set against others as a direct popcount would, look-alikes derived from an earlier set', () => {
+    const prepared = randomPrepared(5, 2000, 2400);
+    const bits = new ClosureBits(prepared, { bigClosure: 1 });
+    const rand = prng(77);
+    const uf = Array.from({ length: 2000 }, (_v, x) => x).filter((x) => prepared.userFacing[x]);
+    // Sets that differ from the first by a few members, some identical, some unrelated.
+    const base = uf.filter(() => rand() < 0.6);
+    const members = Array.from({ length: 12 }, (_v, k) => {
+      if (k % 4 === 3) return Int32Array.from(uf.filter(() => rand() < 0.3));
+      const set = new Set(base);
+      for (let j = 0; j < k % 4; j++) {
+        set.delete(uf[Math.floor(rand() * uf.length)]!);
+        set.add(uf[Math.floor(rand() * uf.length)]!);
+      }
+      return Int32Array.from(set);
+    });
+    const others = Array.from({ length: 20 }, () => bits.setOf(uf.filter(() => rand() < 0.5)));
+    const family = new SetFamily(bits, members, others.length);
+    // The look-alikes are derived (from the first set or one derived from it), the unrelated ones not.
+    members.forEach((_m, k) => expect(family.ref[k]! >= 0).toBe(k % 4 !== 3 && k > 0));
+    for (let round = 0; round < 2; round++) {
+      members.forEach((m, k) => {
+        others.forEach((other, key) => {
+          expect(family.count(k, key, other)).toBe(Array.from(m).filter((x) => bits.holds(other, x)).length);
+        });
+      });
+    }
   });
 });

@@ -149,3 +149,61 @@ export function closureBits(prepared: RcaGraph): ClosureBits {
   }
   return bits;
 }
+
+/**
+ * Sets each counted against many others (|S_k ∩ T|, memoised per key of T). Look-alike
+ * failures break nearly the same CIs: a set that differs from an earlier one by fewer
+ * CIs than its bitset has words is counted as that one's count, plus what it has more and
+ * less (each a membership test); an identical one reuses the count.
+ */
+export class SetFamily {
+  readonly sets: UserFacingBits[];
+  /** The earlier set each is counted from (-1: counted directly). */
+  readonly ref: Int32Array;
+  /** What each has more and less than its earlier set. */
+  private readonly more: Int32Array[];
+  private readonly less: Int32Array[];
+  private readonly memo: Int32Array;
+
+  constructor(
+    private readonly bits: ClosureBits,
+    members: readonly Int32Array[],
+    private readonly keys: number,
+  ) {
+    this.sets = members.map((m) => bits.setOf(m));
+    const k = members.length;
+    this.ref = new Int32Array(k).fill(-1);
+    this.more = members.map(() => new Int32Array(0));
+    this.less = members.map(() => new Int32Array(0));
+    for (let i = 0; i < k; i++) {
+      let best = this.sets[i]!.words.length;
+      for (let j = 0; j < i && best > 0; j++) {
+        const differ = members[i]!.length + members[j]!.length - 2 * countBoth(this.sets[i]!, this.sets[j]!);
+        if (differ < best) {
+          best = differ;
+          this.ref[i] = j;
+        }
+      }
+      const j = this.ref[i]!;
+      if (j < 0) continue;
+      this.more[i] = members[i]!.filter((x) => !bits.holds(this.sets[j]!, x));
+      this.less[i] = members[j]!.filter((x) => !bits.holds(this.sets[i]!, x));
+    }
+    this.memo = new Int32Array(k * keys).fill(-1);
+  }
+
+  /** |S_k ∩ other|, `other` known by `key` (0 <= key < keys). */
+  count(k: number, key: number, other: UserFacingBits): number {
+    let v = this.memo[k * this.keys + key]!;
+    if (v >= 0) return v;
+    const j = this.ref[k]!;
+    if (j < 0) v = countBoth(this.sets[k]!, other);
+    else {
+      v = this.count(j, key, other);
+      for (const x of this.more[k]!) if (this.bits.holds(other, x)) v++;
+      for (const x of this.less[k]!) if (this.bits.holds(other, x)) v--;
+    }
+    this.memo[k * this.keys + key] = v;
+    return v;
+  }
+}

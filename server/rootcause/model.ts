@@ -23,7 +23,7 @@
  */
 import { USER_FACING_CLASSES } from '../../graph-schema/index.js';
 import type { IndexedSubgraph } from '../impact/index.js';
-import { closureBits, countBoth, popcount, type UserFacingBits } from './closures.js';
+import { closureBits, popcount, SetFamily, type UserFacingBits } from './closures.js';
 import { downParts } from './down-parts.js';
 import { Spreader, type Spread } from './spread.js';
 
@@ -681,9 +681,9 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
   /**
    * What a first root a and a single b both break silently: all of it (`all(kb)`) and what
    * both take DOWN (`down(kb)`), asked per pair. A small b (too small for a bitset of its
-   * closure: `closureBits`) is walked once, counting for every root; a big b against a big
-   * root is a popcount of two bitsets, against a small one a test of each CI the root
-   * breaks silently. What both take DOWN: the same, on their silent DOWN parts.
+   * closure: `closureBits`) is walked once, counting for every root; a big b is a popcount
+   * of two bitsets, or derived from a look-alike root's count (`SetFamily`). What both
+   * take DOWN: the same, on their silent DOWN parts.
    */
   const sharedSilent = (roots: readonly Single[]) => {
     const bits = closureBits(prepared);
@@ -700,9 +700,9 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
       });
       return Int32Array.from(found);
     });
-    // A big root's silent footprint as a bitset; every root's silent DOWN part.
-    const rootBits = roots.map((a, ka) => (bits.isBig(a.node) ? bits.setOf(footprints[ka]!) : null));
-    const rootDown = roots.map((a) => bits.setOf(a.silentDown));
+    // The roots' silent footprints and DOWN parts, counted against big singles' bitsets.
+    const footprintFamily = new SetFamily(bits, footprints, nSingles);
+    const downFamily = new SetFamily(bits, roots.map((a) => a.silentDown), nSingles);
     const small = new Int32Array(roots.length * nSingles);
     const walked = new Uint8Array(nSingles);
     // One walk counts for every root: CIs found one after the other mostly share their
@@ -740,22 +740,11 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
             if (!walked[kb]) walkSmall(kb);
             return small[ka * nSingles + kb]!;
           }
-          const set = bits.of(b.node, overflow);
-          const own = rootBits[ka];
-          if (own) return countBoth(own, set);
-          let count = 0;
-          for (const x of footprints[ka]!) if (bits.holds(set, x)) count++;
-          return count;
+          return footprintFamily.count(ka, kb, bits.of(b.node, overflow));
         };
         const down = (kb: number) => {
-          const b = singles[kb]!;
-          if (b.silentDown.length <= 64) {
-            let count = 0;
-            for (const x of b.silentDown) if (bits.holds(rootDown[ka]!, x)) count++;
-            return count;
-          }
-          singleDown[kb] ??= bits.setOf(b.silentDown);
-          return countBoth(rootDown[ka]!, singleDown[kb]);
+          singleDown[kb] ??= bits.setOf(singles[kb]!.silentDown);
+          return downFamily.count(ka, kb, singleDown[kb]);
         };
         return { all, down };
       },

@@ -199,7 +199,8 @@ export class Spreader {
   /**
    * What `failed` takes DOWN together with `base` that `base` alone does not: the joint
    * failure's DOWN part, walked on top of base's. Base's own walk is kept between calls
-   * with the same base, so pairing one CI with many costs its walk once.
+   * with the same base, so pairing one CI with many costs its walk once. `nodes` is a view
+   * of the walk's buffer: valid until the next walk.
    */
   spreadDownWith(base: number, failed: number, stop?: SpreadStop): { nodes: Int32Array; stopped: boolean } {
     const { state, downMembers, touched, mark, broken, incremented } = this;
@@ -212,7 +213,7 @@ export class Spreader {
     }
     incremented.length = 0;
     const walk = this.walkDown([failed], stop, this.seededTouched, this.seededBroken, incremented);
-    const nodes = broken.slice(this.seededBroken, walk.brokenCount);
+    const nodes = broken.subarray(this.seededBroken, walk.brokenCount);
     for (const i of nodes) state[i] = NONE;
     for (const f of incremented) downMembers[f]!--;
     for (let k = this.seededTouched; k < walk.touchedCount; k++) mark[touched[k]!] = 0;
