@@ -8,6 +8,7 @@
  * needs the full rules (`RcaGraph.aboveFragile`).
  */
 import type { RcaGraph } from './model.js';
+import type { MemberEdges } from './spread.js';
 
 export interface DownPart {
   /** Every CI the failure takes DOWN, itself first, in the order the walk finds them. */
@@ -15,6 +16,8 @@ export interface DownPart {
   /** Farms it takes members of DOWN without taking them DOWN, and how many members each. */
   softFarms: Int32Array;
   softFarmDown: Int32Array;
+  /** Its HAS_MEMBER edges to farms outside it (a joint failure on top of another: Spreader.spreadDownJoin). */
+  edges: MemberEdges;
 }
 
 export interface DownPartsOptions {
@@ -39,8 +42,9 @@ export class DownParts {
     if (this.prepared.aboveFragile[node]) throw new Error('DownParts: upstream of a fragile farm, its DOWN part needs the full rules');
     const found = this.kept[node];
     if (found) return found;
-    const { nodes, softFarms, softFarmDown } = this.prepared.spreader.spreadDown(node);
-    const part = { nodes, softFarms, softFarmDown };
+    const { spreader } = this.prepared;
+    const { nodes, softFarms, softFarmDown } = spreader.spreadDown(node);
+    const part = { nodes, softFarms, softFarmDown, edges: spreader.memberEdgesOut(nodes) };
     if (this.keptNodes + nodes.length <= this.options.cacheNodes) {
       this.kept[node] = part;
       this.keptNodes += nodes.length;

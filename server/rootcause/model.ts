@@ -850,8 +850,9 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
   }
   // Pairs sharing a farm: jointly they break what the union breaks, some of it harder
   // (at best no observation left DEGRADED; the silent weight does not fall). Those that
-  // can still matter are propagated jointly, stopping once they cannot: the second
-  // failure's DOWN part on top of the first's, which is walked once for all its pairs.
+  // can still matter are propagated jointly, and dropped when they cannot: the second
+  // failure's DOWN part (kept per graph) set on top of the first's, which is walked once
+  // for all its pairs; only what they take DOWN together and neither alone is walked.
   // Best bound first (the likeliest pairs raise the floor early, and fewer of the rest
   // need propagating), pairs of one first root together.
   const jointBound = (p: (typeof sharedPairs)[number]) => logLik(p.h.explained, 0, p.unionWeight) + p.priors;
@@ -881,19 +882,25 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
         else if (silentMask[i]) silentDown++;
       }
     } else {
-      // a is exact (a shared pair needs both complete): its DOWN part is known.
+      // Both are exact (a shared pair needs both complete): a's DOWN part is known, b's kept.
       for (let w = 0; w < words; w++) downExplained += popcount(a.downBits[w]!);
       silentDown = a.silentDown.length;
       const needed = Math.ceil((limit - weightOf(0, unionBroken)) / (1 - delta)) - silentDown;
-      const more = needed <= 0 ? null : spreader.spreadDownWith(a.node, b.node, { mask: silentMask, limit: needed });
-      if (!more || more.stopped) {
+      let moreExplained = 0;
+      let moreSilent = 0;
+      if (needed > 0) {
+        const part = parts.of(b.node);
+        for (const i of spreader.spreadDownJoin(a.node, part.nodes, part.edges)) {
+          if (obsOf[i]! >= 0) moreExplained++;
+          else if (silentMask[i]) moreSilent++;
+        }
+      }
+      if (moreSilent >= needed) {
         h.logPost = Math.min(h.logPost, floor - 1);
         continue;
       }
-      for (const i of more.nodes) {
-        if (obsOf[i]! >= 0) downExplained++;
-        else if (silentMask[i]) silentDown++;
-      }
+      downExplained += moreExplained;
+      silentDown += moreSilent;
     }
     h.logPost = logLik(h.explained, h.explained - downExplained, weightOf(silentDown, unionBroken)) + priors;
     bestAll = Math.max(bestAll, h.logPost);

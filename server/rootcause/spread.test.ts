@@ -69,6 +69,7 @@ describe('Spreader', () => {
     let checked = 0;
     let jointChecked = 0;
     let withChecked = 0;
+    let joinChecked = 0;
     let fragileSeen = 0;
     for (let seed = 1; seed <= 80; seed++) {
       const rand = prng(300 + seed);
@@ -117,10 +118,27 @@ describe('Spreader', () => {
           withChecked++;
         });
       }
+      // The same from b's own DOWN part and its member edges out (spreadDownJoin).
+      const parts = seconds.map((b) => {
+        const nodes = spreader.spreadDown(b).nodes;
+        return { nodes, edges: spreader.memberEdgesOut(nodes) };
+      });
+      for (let again = 0; again < 2; again++) {
+        seconds.forEach((b, k) => {
+          const extra = Array.from(spreader.spreadDownJoin(a, parts[k]!.nodes, parts[k]!.edges));
+          if (!expected[k]) return;
+          expect(new Set(extra).size).toBe(extra.length);
+          expect(extra.every((x) => !alone.includes(x))).toBe(true);
+          expect(new Set([...alone, ...extra])).toEqual(expected[k]);
+          joinChecked++;
+
+        });
+      }
     }
     expect(checked).toBeGreaterThan(1000);
     expect(jointChecked).toBeGreaterThan(300);
     expect(withChecked).toBeGreaterThan(150);
+    expect(joinChecked).toBe(withChecked);
     expect(fragileSeen).toBeGreaterThan(10);
   });
 
@@ -157,5 +175,45 @@ describe('Spreader', () => {
       }
     }
     expect(unions).toBeGreaterThan(1000);
+  });
+  it('spreadDownJoin: farms that lose members to both failures go DOWN with all they carry', () => {
+    let together = 0;
+    for (let seed = 1; seed <= 60; seed++) {
+      const rand = prng(900 + seed);
+      const n = 40;
+      // Farms of 2-4 members that survive any one member (minUp = members - 1 or less) but not two.
+      const cis = Array.from({ length: n }, (_, i) => ({ id: `c${i}`, minUp: null as number | null }));
+      const relationships: SubgraphRelationship[] = [];
+      const memberOf: number[][] = [];
+      for (let f = 0; f < 8; f++) {
+        const size = 2 + Math.floor(rand() * 3);
+        const farm = 20 + f;
+        cis[farm]!.minUp = size - 1;
+        const ms = Array.from({ length: size }, () => Math.floor(rand() * 20));
+        for (const m of new Set(ms)) relationships.push({ type: 'HAS_MEMBER', from: `c${farm}`, to: `c${m}` });
+        memberOf.push([...new Set(ms)]);
+      }
+      for (let k = 0; k < 40; k++) relationships.push({ type: 'DEPENDS_ON', from: `c${Math.floor(rand() * n)}`, to: `c${Math.floor(rand() * n)}` });
+      const g = indexSubgraph({ cis, relationships }, 0);
+      const spreader = new Spreader(g);
+      const fragile = new Set(spreader.fragileFarms());
+      for (let k = 0; k < 12; k++) {
+        const ms = memberOf[Math.floor(rand() * memberOf.length)]!;
+        const a = ms[Math.floor(rand() * ms.length)]!;
+        const b = rand() < 0.7 ? ms[Math.floor(rand() * ms.length)]! : Math.floor(rand() * n);
+        const full = spreader.spread([a, b]);
+        if (Array.from(full.nodes).some((x) => fragile.has(x))) continue;
+        const expected = new Set(Array.from(full.nodes).filter((_x, j) => full.states[j] === 2));
+        const bNodes = spreader.spreadDown(b).nodes;
+        const edges = spreader.memberEdgesOut(bNodes);
+        const alone = Array.from(spreader.spreadDown(a).nodes);
+        const extra = Array.from(spreader.spreadDownJoin(a, bNodes, edges));
+        expect(new Set(extra).size).toBe(extra.length);
+        expect(extra.every((x) => !alone.includes(x))).toBe(true);
+        expect(new Set([...alone, ...extra])).toEqual(expected);
+        if (extra.some((x) => !bNodes.includes(x))) together++;
+      }
+    }
+    expect(together).toBeGreaterThan(150);
   });
 });

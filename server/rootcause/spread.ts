@@ -41,6 +41,13 @@ export interface SpreadStop {
   limit: number;
 }
 
+/** HAS_MEMBER edges out of a DOWN part, by farm: farm farms[k]'s members in the part are members[start[k] .. start[k + 1]). */
+export interface MemberEdges {
+  farms: Int32Array;
+  start: Int32Array;
+  members: Int32Array;
+}
+
 export class Spreader {
   private readonly state: Uint8Array;
   private readonly sent: Uint8Array;
@@ -203,21 +210,100 @@ export class Spreader {
    * of the walk's buffer: valid until the next walk.
    */
   spreadDownWith(base: number, failed: number, stop?: SpreadStop): { nodes: Int32Array; stopped: boolean } {
+    this.seed(base);
+    this.incremented.length = 0;
+    const walk = this.walkDown([failed], stop, this.seededTouched, this.seededBroken, this.incremented);
+    return { nodes: this.unseed(walk.touchedCount, walk.brokenCount), stopped: walk.stopped };
+  }
+
+  /** Base's walk, kept between calls with the same base. */
+  private seed(base: number): void {
+    if (this.seeded === base) return;
+    this.release();
+    const walk = this.walkDown([base], undefined, 0, 0);
+    this.seeded = base;
+    this.seededTouched = walk.touchedCount;
+    this.seededBroken = walk.brokenCount;
+  }
+
+  /** What a walk on top of base's found (a view of the buffer), and the buffers back to base's walk. */
+  private unseed(touchedCount: number, brokenCount: number): Int32Array {
     const { state, downMembers, touched, mark, broken, incremented } = this;
-    if (this.seeded !== base) {
-      this.release();
-      const walk = this.walkDown([base], undefined, 0, 0);
-      this.seeded = base;
-      this.seededTouched = walk.touchedCount;
-      this.seededBroken = walk.brokenCount;
-    }
-    incremented.length = 0;
-    const walk = this.walkDown([failed], stop, this.seededTouched, this.seededBroken, incremented);
-    const nodes = broken.subarray(this.seededBroken, walk.brokenCount);
+    const nodes = broken.subarray(this.seededBroken, brokenCount);
     for (const i of nodes) state[i] = NONE;
     for (const f of incremented) downMembers[f]!--;
-    for (let k = this.seededTouched; k < walk.touchedCount; k++) mark[touched[k]!] = 0;
-    return { nodes, stopped: walk.stopped };
+    for (let k = this.seededTouched; k < touchedCount; k++) mark[touched[k]!] = 0;
+    return nodes;
+  }
+
+  /**
+   * The HAS_MEMBER edges from `nodes` (a DOWN part) to farms outside it, grouped by farm:
+   * farm k's DOWN members are members[start[k] .. start[k + 1]) (one entry per edge, as a
+   * walk counts them).
+   */
+  memberEdgesOut(nodes: Int32Array): MemberEdges {
+    this.release();
+    const { depStart, depTarget, depMember, mark } = this;
+    for (const x of nodes) mark[x] = 1;
+    const byFarm = new Map<number, number[]>();
+    for (const x of nodes) {
+      for (let e = depStart[x]!; e < depStart[x + 1]!; e++) {
+        const f = depTarget[e]!;
+        if (!depMember[e] || mark[f]) continue;
+        let list = byFarm.get(f);
+        if (!list) byFarm.set(f, (list = []));
+        list.push(x);
+      }
+    }
+    for (const x of nodes) mark[x] = 0;
+    const farms = Int32Array.from(byFarm.keys());
+    const start = new Int32Array(farms.length + 1);
+    farms.forEach((f, k) => (start[k + 1] = start[k]! + byFarm.get(f)!.length));
+    const members = new Int32Array(start[farms.length]!);
+    farms.forEach((f, k) => members.set(byFarm.get(f)!, start[k]!));
+    return { farms, start, members };
+  }
+
+  /**
+   * What spreadDownWith(base, failed) gives (as a set), from failed's own DOWN part
+   * (`nodes`, its member edges out `edges`) instead of its walk: the part is set DOWN at
+   * once, its members of farms outside it counted (those base does not already take
+   * DOWN), and only what the two take DOWN together and neither alone is walked, from the
+   * farms that lose too many members to the two. A view of the walk's buffer: valid until
+   * the next walk.
+   */
+  spreadDownJoin(base: number, nodes: Int32Array, edges: MemberEdges): Int32Array {
+    const { state, downMembers, touched, mark, broken, incremented, members, minUp } = this;
+    this.seed(base);
+    incremented.length = 0;
+    let touchedCount = this.seededTouched;
+    let brokenCount = this.seededBroken;
+    const together: number[] = [];
+    for (let k = 0; k < edges.farms.length; k++) {
+      const f = edges.farms[k]!;
+      if (state[f] === DOWN) continue;
+      let added = 0;
+      for (let e = edges.start[k]!; e < edges.start[k + 1]!; e++) if (state[edges.members[e]!] !== DOWN) added++;
+      if (added === 0) continue;
+      if (!mark[f]) {
+        mark[f] = 1;
+        touched[touchedCount++] = f;
+      }
+      downMembers[f]! += added;
+      for (let j = 0; j < added; j++) incremented.push(f);
+      if (members[f]! - downMembers[f]! < minUp[f]!) together.push(f);
+    }
+    for (const x of nodes) {
+      if (state[x] === DOWN) continue;
+      if (!mark[x]) {
+        mark[x] = 1;
+        touched[touchedCount++] = x;
+      }
+      state[x] = DOWN;
+      broken[brokenCount++] = x;
+    }
+    const walk = this.walkDown(together, undefined, touchedCount, brokenCount, incremented);
+    return this.unseed(walk.touchedCount, walk.brokenCount);
   }
 
   /** Clears base's walk kept by spreadDownWith (every other walk starts with this). */
