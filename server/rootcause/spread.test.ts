@@ -68,7 +68,6 @@ describe('Spreader', () => {
     const types = ['DEPENDS_ON', 'RUNS_ON', 'HAS_MEMBER', 'HAS_MEMBER', 'HOSTED_ON'];
     let checked = 0;
     let jointChecked = 0;
-    let withChecked = 0;
     let joinChecked = 0;
     let fragileSeen = 0;
     for (let seed = 1; seed <= 80; seed++) {
@@ -109,16 +108,6 @@ describe('Spreader', () => {
         const full = spreader.spread([a, b]);
         return Array.from(full.nodes).some((x) => fragile.has(x)) ? null : new Set(Array.from(full.nodes).filter((_x, j) => full.states[j] === 2));
       });
-      for (let again = 0; again < 2; again++) {
-        seconds.forEach((b, k) => {
-          const extra = spreader.spreadDownWith(a, b);
-          if (!expected[k]) return;
-          expect(extra.nodes.every((x) => !alone.includes(x))).toBe(true);
-          expect(new Set([...alone, ...extra.nodes])).toEqual(expected[k]);
-          withChecked++;
-        });
-      }
-      // The same from b's own DOWN part and its member edges out (spreadDownJoin).
       const parts = seconds.map((b) => {
         const nodes = spreader.spreadDown(b).nodes;
         return { nodes, edges: spreader.memberEdgesOut(nodes) };
@@ -137,8 +126,7 @@ describe('Spreader', () => {
     }
     expect(checked).toBeGreaterThan(1000);
     expect(jointChecked).toBeGreaterThan(300);
-    expect(withChecked).toBeGreaterThan(150);
-    expect(joinChecked).toBe(withChecked);
+    expect(joinChecked).toBeGreaterThan(150);
     expect(fragileSeen).toBeGreaterThan(10);
   });
 

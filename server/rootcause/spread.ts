@@ -60,7 +60,7 @@ export class Spreader {
   /** Broken nodes in the order found, and the work stack (a node is pushed at most twice: DEGRADED, then DOWN). */
   private readonly broken: Int32Array;
   private readonly work: Int32Array;
-  /** The base kept by spreadDownWith (-1: none), how much of the buffers its walk used, and the farm counts a joint walk raised. */
+  /** The base kept by spreadDownJoin (-1: none), how much of the buffers its walk used, and the farm counts a joint walk raised. */
   private seeded = -1;
   private seededTouched = 0;
   private seededBroken = 0;
@@ -203,19 +203,6 @@ export class Spreader {
     return this.finish(walk.brokenCount, walk.touchedCount, !walk.stopped, walk.stopped);
   }
 
-  /**
-   * What `failed` takes DOWN together with `base` that `base` alone does not: the joint
-   * failure's DOWN part, walked on top of base's. Base's own walk is kept between calls
-   * with the same base, so pairing one CI with many costs its walk once. `nodes` is a view
-   * of the walk's buffer: valid until the next walk.
-   */
-  spreadDownWith(base: number, failed: number, stop?: SpreadStop): { nodes: Int32Array; stopped: boolean } {
-    this.seed(base);
-    this.incremented.length = 0;
-    const walk = this.walkDown([failed], stop, this.seededTouched, this.seededBroken, this.incremented);
-    return { nodes: this.unseed(walk.touchedCount, walk.brokenCount), stopped: walk.stopped };
-  }
-
   /** Base's walk, kept between calls with the same base. */
   private seed(base: number): void {
     if (this.seeded === base) return;
@@ -265,12 +252,13 @@ export class Spreader {
   }
 
   /**
-   * What spreadDownWith(base, failed) gives (as a set), from failed's own DOWN part
-   * (`nodes`, its member edges out `edges`) instead of its walk: the part is set DOWN at
-   * once, its members of farms outside it counted (those base does not already take
-   * DOWN), and only what the two take DOWN together and neither alone is walked, from the
-   * farms that lose too many members to the two. A view of the walk's buffer: valid until
-   * the next walk.
+   * What `failed` takes DOWN together with `base` that `base` alone does not: the joint
+   * failure's DOWN part on top of base's, whose walk is kept between calls with the same
+   * base (pairing one CI with many walks it once). Failed's own DOWN part (`nodes`, and
+   * its member edges out `edges`) is set DOWN at once and its members of farms outside it
+   * counted (those base does not already take DOWN); only what the two take DOWN together
+   * and neither alone is walked, from the farms that lose too many members to the two. A
+   * view of the walk's buffer: valid until the next walk.
    */
   spreadDownJoin(base: number, nodes: Int32Array, edges: MemberEdges): Int32Array {
     const { state, downMembers, touched, mark, broken, incremented, members, minUp } = this;
@@ -306,7 +294,7 @@ export class Spreader {
     return this.unseed(walk.touchedCount, walk.brokenCount);
   }
 
-  /** Clears base's walk kept by spreadDownWith (every other walk starts with this). */
+  /** Clears base's walk kept by spreadDownJoin (every other walk starts with this). */
   private release(): void {
     if (this.seeded < 0) return;
     this.finish(this.seededBroken, this.seededTouched, true, false);
