@@ -786,6 +786,15 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
   const sharedPairs: { h: (typeof pairs)[number]; priors: number; unionWeight: number; unionBroken: number }[] = [];
   const bestPair = new Map<number, { partner: number; logPost: number; explained: number }>();
   for (const a of paired) isPaired[indexOf.get(a)!] = 1;
+  // The pair bounds ask ubLik(E, W) with W the heavier single's weight, again and again:
+  // remembered per single and E (the same values).
+  const ubRows: (Float64Array | undefined)[] = [];
+  const ubOfHeavier = (ka: number, kb: number, e: number) => {
+    const k = singles[ka]!.weight >= singles[kb]!.weight ? ka : kb;
+    const row = (ubRows[k] ??= new Float64Array(nObs + 1).fill(Number.NaN));
+    if (Number.isNaN(row[e]!)) row[e] = ubLik(e, singles[k]!.weight);
+    return row[e]!;
+  };
   for (const a of paired) {
     if (post(a) + maxPrior + o.secondRootLogPrior < bestAll - o.margin) break;
     const ka = indexOf.get(a)!;
@@ -797,7 +806,7 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
       if (kb === ka) continue;
       const priors = a.logPrior + b.logPrior + o.secondRootLogPrior;
       const floor = bestAll - o.margin;
-      if (ubLik(Math.min(nObs, a.explained.length + b.explained.length), Math.max(a.weight, b.weight)) + priors < floor) continue;
+      if (ubOfHeavier(ka, kb, Math.min(nObs, a.explained.length + b.explained.length)) + priors < floor) continue;
       // Observations b explains and a does not; of those, the ones b only DEGRADES; and the
       // ones a only DEGRADES that b takes DOWN.
       let gained = 0;
@@ -819,7 +828,7 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
       const key = isPaired[kb] ? Math.min(ka, kb) * singles.length + Math.max(ka, kb) : -1;
       if (key >= 0 && pairSeen.has(key)) continue;
       const explained = a.explained.length + gained;
-      if (ubLik(explained, Math.max(a.weight, b.weight)) + priors < bestAll - o.margin) continue;
+      if (ubOfHeavier(ka, kb, explained) + priors < bestAll - o.margin) continue;
       if (key >= 0) pairSeen.add(key);
       // A farm both hit can go DOWN only together: then the pair must be propagated
       // jointly. It cannot when, even counting every member either takes down as
