@@ -43,9 +43,14 @@ describe('ClosureBits', () => {
         prepared.spreader.downstream(x, (y) => found.push(y));
         return new Set(found);
       };
+      const small = new ClosureBits(prepared, { bigClosure: n + 1 });
       for (let x = 0; x < n; x++) {
         const expected = [...closure(x)].filter((y) => prepared.userFacing[y]).map((y) => bits.bitOf[y]!).sort((p, q) => p - q);
         expect(members(bits.of(x))).toEqual(expected);
+        // As lists: from the bitset (big) or kept (small); bits map back to their CIs.
+        const asNodes = expected.map((b) => bits.nodeOf[b]!).sort((p, q) => p - q);
+        expect(Array.from(bits.listOf(x)).sort((p, q) => p - q)).toEqual(asNodes);
+        expect(Array.from(small.listOf(x)).sort((p, q) => p - q)).toEqual(asNodes);
       }
       for (let k = 0; k < 200; k++) {
         const x = k % n;

@@ -43,9 +43,11 @@ export function countBoth(x: UserFacingBits, y: UserFacingBits): number {
 }
 
 export class ClosureBits {
-  /** Bit number of each user-facing CI (-1: not user-facing). */
+  /** Bit number of each user-facing CI (-1: not user-facing), and the CI of each bit. */
   readonly bitOf: Int32Array;
+  readonly nodeOf: Int32Array;
   private readonly kept = new Map<number, UserFacingBits>();
+  private readonly keptLists = new Map<number, Int32Array>();
   private keptBytes = 0;
   private readonly options: ClosureBitsOptions;
 
@@ -80,6 +82,10 @@ export class ClosureBits {
     };
     for (let s = 0; s < n; s++) if (!seen[s] && provStart[s + 1] === provStart[s]) from(s);
     for (let s = 0; s < n; s++) if (!seen[s]) from(s);
+    this.nodeOf = new Int32Array(next);
+    this.bitOf.forEach((b, x) => {
+      if (b >= 0) this.nodeOf[b] = x;
+    });
   }
 
   /** Whether `node`'s failure is big enough for a bitset (its closure must have been counted). */
@@ -104,6 +110,33 @@ export class ClosureBits {
       this.keptBytes += set.words.byteLength;
     } else overflow?.set(node, set);
     return set;
+  }
+
+  /**
+   * The user-facing CIs `node`'s failure breaks, as a list: a small failure's kept while
+   * the cache has room, a big one's read from its bitset.
+   */
+  listOf(node: number, overflow?: Map<number, UserFacingBits>): Int32Array {
+    if (this.isBig(node)) {
+      const set = this.of(node, overflow);
+      const out: number[] = [];
+      set.words.forEach((word, w) => {
+        for (let m = word; m !== 0; m &= m - 1) out.push(this.nodeOf[((set.lo + w) << 5) + 31 - Math.clz32(m & -m)]!);
+      });
+      return Int32Array.from(out);
+    }
+    const found = this.keptLists.get(node);
+    if (found) return found;
+    const closure: number[] = [];
+    this.prepared.spreader.downstream(node, (x) => {
+      if (this.bitOf[x]! >= 0) closure.push(x);
+    });
+    const list = Int32Array.from(closure);
+    if (this.keptBytes + list.byteLength <= this.options.cacheBytes) {
+      this.keptLists.set(node, list);
+      this.keptBytes += list.byteLength;
+    }
+    return list;
   }
 
   /** The user-facing CIs among `nodes`, as a set (not kept). */
@@ -132,9 +165,12 @@ export class ClosureBits {
     return w >= 0 && w < set.words.length && ((set.words[w]! >>> (b & 31)) & 1) === 1;
   }
 
-  /** Computes and keeps the bitsets of the big failures among CIs from..to (exclusive) while the cache has room (their closures must be counted). */
+  /** Computes and keeps the bitsets of the big failures and the lists of the small ones among CIs from..to (exclusive) while the cache has room (their closures must be counted). */
   warm(from = 0, to = this.prepared.graph.ids.length): void {
-    for (let x = from; x < to && this.keptBytes < this.options.cacheBytes; x++) if (this.isBig(x)) this.of(x);
+    for (let x = from; x < to && this.keptBytes < this.options.cacheBytes; x++) {
+      if (this.isBig(x)) this.of(x);
+      else this.listOf(x);
+    }
   }
 }
 

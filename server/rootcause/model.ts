@@ -681,9 +681,9 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
   /**
    * What a first root a and a single b both break silently: all of it (`all(kb)`) and what
    * both take DOWN (`down(kb)`), asked per pair. A small b (too small for a bitset of its
-   * closure: `closureBits`) is walked once, counting for every root; a big b is a popcount
-   * of two bitsets, or derived from a look-alike root's count (`SetFamily`). What both
-   * take DOWN: the same, on their silent DOWN parts.
+   * closure: `closureBits`) has the user-facing CIs it breaks read once, counting for every
+   * root; a big b is a popcount of two bitsets, or derived from a look-alike root's count
+   * (`SetFamily`). What both take DOWN: the same, on their silent DOWN parts.
    */
   const sharedSilent = (roots: readonly Single[]) => {
     const bits = closureBits(prepared);
@@ -692,13 +692,9 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
     const maskWords = Math.max(1, (roots.length + 31) >>> 5);
     const rootMask = new Uint32Array(n * maskWords);
     const footprints = roots.map((a, ka) => {
-      const found: number[] = [];
-      spreader.downstream(a.node, (x) => {
-        if (!silentMask[x]) return;
-        rootMask[x * maskWords + (ka >>> 5)]! |= 1 << (ka & 31);
-        found.push(x);
-      });
-      return Int32Array.from(found);
+      const found = bits.listOf(a.node, overflow).filter((x) => silentMask[x] === 1);
+      for (const x of found) rootMask[x * maskWords + (ka >>> 5)]! |= 1 << (ka & 31);
+      return found;
     });
     // The roots' silent footprints and DOWN parts, counted against big singles' bitsets.
     const footprintFamily = new SetFamily(bits, footprints, nSingles);
@@ -715,7 +711,7 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
     };
     const walkSmall = (kb: number) => {
       walked[kb] = 1;
-      spreader.downstream(singles[kb]!.node, (x) => {
+      for (const x of bits.listOf(singles[kb]!.node)) {
         for (let w = 0; w < maskWords; w++) {
           const m = rootMask[x * maskWords + w]!;
           if (m === 0) continue;
@@ -725,7 +721,7 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
           }
           runCount[w]!++;
         }
-      });
+      }
       for (let w = 0; w < maskWords; w++) flush(w, kb);
     };
     const singleDown: (UserFacingBits | undefined)[] = [];
