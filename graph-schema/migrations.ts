@@ -55,6 +55,11 @@ export const MIGRATIONS: readonly Migration[] = [
       'CREATE CONSTRAINT import_lock_scope IF NOT EXISTS FOR (n:ImportLock) REQUIRE n.scope IS UNIQUE',
     ],
   },
+  {
+    id: '003-root-cause-windows',
+    description: 'Changes by implementation time: root cause reads the changes implemented since a time',
+    statements: ['CREATE INDEX change_implemented IF NOT EXISTS FOR (n:Change) ON (n.implementedAt)'],
+  },
 ];
 
 /** Runs one Cypher statement; the caller decides how (driver session, test harness). */

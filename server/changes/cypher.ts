@@ -97,6 +97,20 @@ RETURN ${CHANGE_FIELDS}, on
 ORDER BY c.implementedAt DESC, c.number DESC
 `;
 
+/**
+ * Up to $cap changes implemented at or after $since, whatever they target, with the CIs
+ * they target: fewer than $cap rows is the whole window (changesOnCIsSince reads it
+ * instead of looking up each CI when the window is the smaller).
+ */
+export const IMPLEMENTED_IN_WINDOW = `
+MATCH (c:Change)
+WHERE c.implementedAt >= $since
+WITH c
+LIMIT $cap
+RETURN ${CHANGE_FIELDS}, [(c)-[:TARGETS]->(t:CI) | t.id] AS on
+ORDER BY c.implementedAt DESC, c.number DESC
+`;
+
 // ------------------------------------------------------------------ blackouts
 
 export const BLACKOUT_FIELDS = `b {.id, .number, .name, .reason, .start, .end, .createdAt, .createdBy} AS blackout`;

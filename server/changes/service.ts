@@ -8,7 +8,7 @@
  */
 import { z } from 'zod';
 import type { Graph, Row } from '../db/index.js';
-import { int } from '../db/index.js';
+import { int, WINDOW_FIRST_MIN_IDS } from '../db/index.js';
 import { BadUserInputError, parseInput } from '../errors.js';
 import { computeImpactDetails, DEFAULT_MAX_DEPTH, type ImpactDetails, type ImpactResult } from '../impact/index.js';
 import {
@@ -213,15 +213,27 @@ export interface ImplementedChange {
 
 /**
  * Changes that entered IMPLEMENTING at or after `since` on any of the CIs, newest first:
- * the evidence root-cause analysis weighs.
+ * the evidence root-cause analysis weighs. Whichever is smaller is read: the changes
+ * implemented since then (usually a handful, against thousands of candidate CIs), or
+ * each CI's changes.
  */
 export async function changesOnCIsSince(graph: Graph, ciIds: readonly string[], since: number): Promise<ImplementedChange[]> {
   if (ciIds.length === 0) return [];
-  const rows = await graph.read(Q.IMPLEMENTED_SINCE, { ids: [...new Set(ciIds)], since });
-  return rows.map((row) => {
+  const ids = [...new Set(ciIds)];
+  const decode = (row: Row, on: string[]) => {
     const change = decodeChange(row);
-    return { change, implementedAt: change.implementedAt!, ciIds: (row.on as string[]).map(String) };
-  });
+    return { change, implementedAt: change.implementedAt!, ciIds: on };
+  };
+  const window = ids.length >= WINDOW_FIRST_MIN_IDS ? await graph.read(Q.IMPLEMENTED_IN_WINDOW, { since, cap: int(ids.length) }) : null;
+  if (window && window.length < ids.length) {
+    const asked = new Set(ids);
+    return window.flatMap((row) => {
+      const on = [...new Set((row.on as string[]).map(String))].filter((id) => asked.has(id)).sort();
+      return on.length > 0 ? [decode(row, on)] : [];
+    });
+  }
+  const rows = await graph.read(Q.IMPLEMENTED_SINCE, { ids, since });
+  return rows.map((row) => decode(row, (row.on as string[]).map(String)));
 }
 
 // ------------------------------------------------------------------ blast radius and risk

@@ -32,6 +32,13 @@ export function int(n: number): ReturnType<typeof neo4j.int> {
   return neo4j.int(Math.trunc(n));
 }
 
+/**
+ * Bulk lookups by id (root cause asks about thousands of CIs) first read the time window
+ * or open set instead when it holds fewer rows than this many ids: below it, looking up
+ * each id is cheap and a second round trip is not worth risking.
+ */
+export const WINDOW_FIRST_MIN_IDS = 256;
+
 export function rows(result: QueryResult): Row[] {
   return result.records.map((r) => r.toObject() as Row);
 }

@@ -1,2 +1,2 @@
-export { Graph, createDriver, int, rows, translateDriverError, type Params, type Row, type Tx, type GraphOptions } from './graph.js';
+export { Graph, createDriver, int, rows, translateDriverError, WINDOW_FIRST_MIN_IDS, type Params, type Row, type Tx, type GraphOptions } from './graph.js';
 export { connectGraph, type Connection } from './connect.js';

@@ -68,6 +68,20 @@ RETURN ciId, ${INCIDENT_FIELDS}
 ORDER BY i.openedAt DESC, i.number DESC
 `;
 
+/**
+ * Up to $cap open incidents (status in $open), whatever they affect: fewer than $cap rows
+ * is all of them (incidentsOfCIs reads them instead of looking up each CI when they are
+ * the fewer).
+ */
+export const OPEN_INCIDENTS_WINDOW = `
+MATCH (i:Incident)
+WHERE i.status IN $open
+WITH i
+LIMIT $cap
+RETURN ${INCIDENT_FIELDS}
+ORDER BY i.openedAt DESC, i.number DESC
+`;
+
 /** Incidents linked to each of the problems. */
 export const INCIDENTS_OF_PROBLEMS = `
 UNWIND $ids AS ofProblem

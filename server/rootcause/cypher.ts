@@ -64,5 +64,20 @@ UNWIND $ids AS ciId
 MATCH (:CI {id: ciId})<-[:RECORDS]-(h:HistoryEntry)
 WHERE h.at >= $since
   AND h.at <= $until
-RETURN ciId, count(h) AS count, max(h.at) AS latestAt, collect(DISTINCT h.field)[..6] AS fields
+RETURN ciId, count(h) AS count, max(h.at) AS latestAt, collect(DISTINCT h.field) AS fields
+`;
+
+/**
+ * Up to $cap history entries in [$since, $until], whatever they record, one row per CI
+ * each records: fewer than $cap entries is the whole window (read instead of looking up
+ * each CI when it is the smaller).
+ */
+export const HISTORY_WINDOW = `
+MATCH (h:HistoryEntry)
+WHERE h.at >= $since
+  AND h.at <= $until
+WITH h
+LIMIT $cap
+MATCH (h)-[:RECORDS]->(c:CI)
+RETURN h.id AS entry, h.at AS at, h.field AS field, c.id AS ciId
 `;

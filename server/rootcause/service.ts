@@ -9,6 +9,7 @@
 import { z } from 'zod';
 import { USER_FACING_CLASSES } from '../../graph-schema/index.js';
 import type { Graph, Row } from '../db/index.js';
+import { int, WINDOW_FIRST_MIN_IDS } from '../db/index.js';
 import { BadUserInputError, NotFoundError, parseInput } from '../errors.js';
 import { indexSubgraph, type IndexedSubgraph, type SubgraphCI, type SubgraphRelationship } from '../impact/index.js';
 import { getIncidents, incidentsOfCIs } from '../incidents/index.js';
@@ -224,10 +225,33 @@ function upstreamInMemory(prepared: RcaGraph, observed: string[], maxDepth: numb
   return withinDepth(starts, maxDepth, providers).map((i) => g.ids[i]!);
 }
 
-async function historyOf(graph: Graph, ids: string[], since: number, until: number): Promise<Map<string, RcaHistorySummary>> {
+/**
+ * Recorded changes on each of the CIs in [since, until], summarised (the first 6 fields
+ * by name). Whichever is smaller is read: the entries in the window (usually few, against
+ * thousands of candidates) or each CI's.
+ */
+export async function historyOf(graph: Graph, ids: string[], since: number, until: number): Promise<Map<string, RcaHistorySummary>> {
   const out = new Map<string, RcaHistorySummary>();
+  const fields = (all: Iterable<string>) => [...new Set(all)].sort().slice(0, 6);
+  if (ids.length === 0) return out;
+  const window = ids.length >= WINDOW_FIRST_MIN_IDS ? await graph.read(Q.HISTORY_WINDOW, { since, until, cap: int(ids.length) }) : null;
+  if (window && new Set(window.map((row) => String(row.entry))).size < ids.length) {
+    const asked = new Set(ids);
+    const byCI = new Map<string, { count: number; latestAt: number; fields: string[] }>();
+    for (const row of window) {
+      const ciId = String(row.ciId);
+      if (!asked.has(ciId)) continue;
+      const summary = byCI.get(ciId) ?? { count: 0, latestAt: Number.NEGATIVE_INFINITY, fields: [] };
+      summary.count++;
+      summary.latestAt = Math.max(summary.latestAt, Number(row.at));
+      if (row.field !== null && row.field !== undefined) summary.fields.push(String(row.field));
+      byCI.set(ciId, summary);
+    }
+    for (const [ciId, summary] of byCI) out.set(ciId, { ...summary, fields: fields(summary.fields) });
+    return out;
+  }
   for (const row of await graph.read(Q.HISTORY_SUMMARY, { ids, since, until })) {
-    out.set(String(row.ciId), { count: Number(row.count), latestAt: Number(row.latestAt), fields: (row.fields as string[]).map(String) });
+    out.set(String(row.ciId), { count: Number(row.count), latestAt: Number(row.latestAt), fields: fields((row.fields as string[]).map(String)) });
   }
   return out;
 }
