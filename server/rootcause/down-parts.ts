@@ -26,7 +26,7 @@ export interface DownPartsOptions {
 }
 
 export class DownParts {
-  private readonly kept: (DownPart | undefined)[] = [];
+  private readonly parts: (DownPart | undefined)[] = [];
   private keptNodes = 0;
   private readonly options: DownPartsOptions;
 
@@ -37,16 +37,21 @@ export class DownParts {
     this.options = { cacheNodes: 32 * 2 ** 20, ...options };
   }
 
+  /** `node`'s DOWN part if it is kept. */
+  kept(node: number): DownPart | undefined {
+    return this.parts[node];
+  }
+
   /** `node`'s DOWN part; kept while the cache has room. */
   of(node: number): DownPart {
     if (this.prepared.aboveFragile[node]) throw new Error('DownParts: upstream of a fragile farm, its DOWN part needs the full rules');
-    const found = this.kept[node];
+    const found = this.parts[node];
     if (found) return found;
     const { spreader } = this.prepared;
     const { nodes, softFarms, softFarmDown } = spreader.spreadDown(node);
     const part = { nodes, softFarms, softFarmDown, edges: spreader.memberEdgesOut(nodes) };
     if (this.keptNodes + nodes.length <= this.options.cacheNodes) {
-      this.kept[node] = part;
+      this.parts[node] = part;
       this.keptNodes += nodes.length;
     }
     return part;

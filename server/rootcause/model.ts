@@ -562,10 +562,11 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
       const full = spreader.spread(c.node);
       down = { ...full, nodes: Int32Array.from(Array.from(full.nodes).filter((_x, k) => full.states[k] === 2)) };
     } else {
-      // Its DOWN part is kept per graph; cut at the count-th silent CI, it is what a walk
-      // stopped there finds (the same walk, in the same order).
+      // Its DOWN part, kept per graph: cut at the count-th silent CI, it is what a walk
+      // stopped there finds (the same walk, in the same order). Not kept yet (a graph read
+      // for this request), a walk that may stop is cheaper than the whole part.
       const count = Number.isFinite(limit) ? Math.max(1, Math.ceil((limit - weightOf(0, silentBroken)) / (1 - delta))) : Number.POSITIVE_INFINITY;
-      down = parts.of(c.node);
+      down = parts.kept(c.node) ?? (Number.isFinite(count) ? spreader.spreadDown(c.node, { mask: silentMask, limit: count }) : parts.of(c.node));
       let found = 0;
       for (let k = 0; Number.isFinite(count) && k < down.nodes.length; k++) {
         if (silentMask[down.nodes[k]!] && ++found >= count) {
