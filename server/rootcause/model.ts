@@ -727,23 +727,24 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
     };
     const singleDown: (UserFacingBits | undefined)[] = [];
     const rootIndex = new Map(roots.map((a, ka) => [a, ka]));
+    const rootOf = (a: Single) => {
+      const ka = rootIndex.get(a);
+      if (ka === undefined) throw new Error('sharedSilent: not one of the roots');
+      return ka;
+    };
     return {
-      of(a: Single) {
-        const ka = rootIndex.get(a);
-        if (ka === undefined) throw new Error('sharedSilent: not one of the roots');
-        const all = (kb: number) => {
-          const b = singles[kb]!;
-          if (!bits.isBig(b.node)) {
-            if (!walked[kb]) walkSmall(kb);
-            return small[ka * nSingles + kb]!;
-          }
-          return footprintFamily.count(ka, kb, bits.of(b.node, overflow));
-        };
-        const down = (kb: number) => {
-          singleDown[kb] ??= bits.setOf(singles[kb]!.silentDown);
-          return downFamily.count(ka, kb, singleDown[kb]);
-        };
-        return { all, down };
+      all(a: Single, kb: number) {
+        const ka = rootOf(a);
+        const b = singles[kb]!;
+        if (!bits.isBig(b.node)) {
+          if (!walked[kb]) walkSmall(kb);
+          return small[ka * nSingles + kb]!;
+        }
+        return footprintFamily.count(ka, kb, bits.of(b.node, overflow));
+      },
+      down(a: Single, kb: number) {
+        singleDown[kb] ??= bits.setOf(singles[kb]!.silentDown);
+        return downFamily.count(rootOf(a), kb, singleDown[kb]);
       },
     };
   };
@@ -764,10 +765,12 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
     return first.map((r) => name(g.ids[rank.order[r]!]!));
   };
 
-  // Hypotheses: every single, and pairs {a, b} with a among the best singles and b any
-  // single that explains something a does not. A pair whose bound is negligible against
-  // the best hypothesis is skipped; when a and b degrade a common CI (two members of one
-  // farm) the pair is propagated jointly, otherwise the union of the two is exact.
+  // Hypotheses: every single, and pairs {a, b} with a among the best singles (those within
+  // the margin of the best single, at most `pairedSingles`) and b any single that explains
+  // something a does not. A pair whose bound is negligible against the best hypothesis
+  // found so far is skipped (pairs are scored best bound first); when a and b degrade a
+  // common CI (two members of one farm) the pair is propagated jointly, otherwise the
+  // union of the two is exact.
   const post = (s: Single) => s.logLik + s.logPrior;
   const bySingle = [...singles].sort((x, y) => post(y) - post(x));
   const hypotheses: { members: number[]; logPost: number }[] = singles.map((_s, k) => ({ members: [k], logPost: post(singles[k]!) }));
@@ -776,7 +779,7 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
   // a's soft farms: 1 + how many of the farm's members a takes DOWN (0: not one of a's).
   const softMark = new Int32Array(n);
   const paired = bySingle.slice(0, o.pairedSingles);
-  const shared = sharedSilent(paired.filter((a) => post(a) + maxPrior + o.secondRootLogPrior >= bestAll - o.margin));
+  const sharedSilentOf = sharedSilent(paired.filter((a) => post(a) + maxPrior + o.secondRootLogPrior >= bestAll - o.margin));
   const isPaired = new Uint8Array(singles.length);
   const pairSeen = new Set<number>();
   const pairs: { members: number[]; logPost: number; explained: number }[] = [];
@@ -792,17 +795,29 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
     if (Number.isNaN(row[e]!)) row[e] = ubLik(e, singles[k]!.weight);
     return row[e]!;
   };
+  // The likelihood with nothing DEGRADED at the heavier single's weight, asked for every
+  // pair: remembered per single and E (the same values).
+  const likRows: (Float64Array | undefined)[] = [];
+  const likOfHeavier = (ka: number, kb: number, e: number) => {
+    const k = singles[ka]!.weight >= singles[kb]!.weight ? ka : kb;
+    const row = (likRows[k] ??= new Float64Array(nObs + 1).fill(Number.NaN));
+    if (Number.isNaN(row[e]!)) row[e] = logLik(e, 0, singles[k]!.weight);
+    return row[e]!;
+  };
+  // First what is cheap, for every pair: what it explains, what only DEGRADED, whether it
+  // needs a joint propagation, and a bound (the union weighs at least the heavier single).
+  // Then the pairs best bound first, what both break counted for each, until the bound
+  // of the rest is negligible against the best hypothesis found so far.
+  const candidatePairs: { ka: number; kb: number; explained: number; degraded: number; priors: number; shared: boolean; bound: number }[] = [];
+  const floor = bestAll - o.margin;
   for (const a of paired) {
-    if (post(a) + maxPrior + o.secondRootLogPrior < bestAll - o.margin) break;
+    if (post(a) + maxPrior + o.secondRootLogPrior < floor) break;
     const ka = indexOf.get(a)!;
     a.softFarms.forEach((i, k) => (softMark[i] = 1 + a.softFarmDown[k]!));
-    // What a and every b both break silently, and of that what both take DOWN.
-    const { all: sharedAll, down: sharedDown } = shared.of(a);
     for (let kb = 0; kb < singles.length; kb++) {
       const b = singles[kb]!;
       if (kb === ka) continue;
       const priors = a.logPrior + b.logPrior + o.secondRootLogPrior;
-      const floor = bestAll - o.margin;
       if (ubOfHeavier(ka, kb, Math.min(nObs, a.explained.length + b.explained.length)) + priors < floor) continue;
       // Observations b explains and a does not; of those, the ones b only DEGRADES; and the
       // ones a only DEGRADES that b takes DOWN.
@@ -825,7 +840,7 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
       const key = isPaired[kb] ? Math.min(ka, kb) * singles.length + Math.max(ka, kb) : -1;
       if (key >= 0 && pairSeen.has(key)) continue;
       const explained = a.explained.length + gained;
-      if (ubOfHeavier(ka, kb, explained) + priors < bestAll - o.margin) continue;
+      if (ubOfHeavier(ka, kb, explained) + priors < floor) continue;
       if (key >= 0) pairSeen.add(key);
       // A farm both hit can go DOWN only together: then the pair must be propagated
       // jointly. It cannot when, even counting every member either takes down as
@@ -842,17 +857,26 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
           }
         }
       }
-      // A CI both break weighs as the lesser of its two states.
-      const bothBreak = sharedAll(kb);
-      const overlap = weightOf(sharedDown(kb), bothBreak);
-      const unionWeight = a.weight + b.weight - overlap;
       const degraded = a.degradedObservations - upgraded + newlyDegraded;
-      const h = { members: [ka, kb], logPost: logLik(explained, degraded, unionWeight) + priors, explained };
-      pairs.push(h);
-      if (shared) sharedPairs.push({ h, priors, unionWeight, unionBroken: a.silentBroken + b.silentBroken - bothBreak });
-      else bestAll = Math.max(bestAll, h.logPost);
+      // Jointly, what is only DEGRADED may go DOWN: a shared pair's bound leaves none.
+      const bound = likOfHeavier(ka, kb, explained) + (shared ? 0 : degraded * lnDegraded) + priors;
+      if (bound >= floor) candidatePairs.push({ ka, kb, explained, degraded, priors, shared, bound });
     }
     for (const i of a.softFarms) softMark[i] = 0;
+  }
+  candidatePairs.sort((x, y) => y.bound - x.bound);
+  for (const { ka, kb, explained, degraded, priors, shared, bound } of candidatePairs) {
+    if (bound < bestAll - o.margin) break;
+    const a = singles[ka]!;
+    const b = singles[kb]!;
+    // A CI both break weighs as the lesser of its two states.
+    const bothBreak = sharedSilentOf.all(a, kb);
+    const overlap = weightOf(sharedSilentOf.down(a, kb), bothBreak);
+    const unionWeight = a.weight + b.weight - overlap;
+    const h = { members: [ka, kb], logPost: logLik(explained, degraded, unionWeight) + priors, explained };
+    pairs.push(h);
+    if (shared) sharedPairs.push({ h, priors, unionWeight, unionBroken: a.silentBroken + b.silentBroken - bothBreak });
+    else bestAll = Math.max(bestAll, h.logPost);
   }
   // Pairs sharing a farm: jointly they break what the union breaks, some of it harder
   // (at best no observation left DEGRADED; the silent weight does not fall). Those that
