@@ -53,9 +53,20 @@ describe('DownParts', () => {
     const parts = new DownParts(prepared, { cacheNodes: 40 });
     parts.warm();
     const nodes = Array.from({ length: 200 }, (_v, x) => x).filter((x) => !prepared.aboveFragile[x]);
-    const kept = nodes.filter((x) => parts.of(x) === parts.of(x));
+    const kept = nodes.filter((x) => parts.kept(x) !== undefined);
     expect(kept.length).toBeGreaterThan(0);
     expect(kept.length).toBeLessThan(nodes.length);
     expect(kept.reduce((s, x) => s + parts.of(x).nodes.length, 0)).toBeLessThanOrEqual(40);
+    // Kept or not, the same part as a walk finds.
+    for (const x of nodes) {
+      const walked = prepared.spreader.spreadDown(x);
+      const part = parts.of(x);
+      expect([Array.from(part.nodes), Array.from(part.softFarms), Array.from(part.softFarmDown)]).toEqual([
+        Array.from(walked.nodes),
+        Array.from(walked.softFarms),
+        Array.from(walked.softFarmDown),
+      ]);
+      expect(part.edges).toEqual(prepared.spreader.memberEdgesOut(walked.nodes));
+    }
   });
 });

@@ -26,7 +26,12 @@ export interface DownPartsOptions {
 }
 
 export class DownParts {
-  private readonly parts: (DownPart | undefined)[] = [];
+  /**
+   * Each kept part packed in one array (a typed array costs more than a short part):
+   * [#nodes, #soft farms, #farms out, #member edges, nodes, soft farms, their DOWN member
+   * counts, farms out, their starts (#farms + 1), members].
+   */
+  private readonly packed: (Int32Array | undefined)[] = [];
   private keptNodes = 0;
   private readonly options: DownPartsOptions;
 
@@ -39,19 +44,38 @@ export class DownParts {
 
   /** `node`'s DOWN part if it is kept. */
   kept(node: number): DownPart | undefined {
-    return this.parts[node];
+    const p = this.packed[node];
+    if (!p) return undefined;
+    const [nodes, soft, farms, members] = [p[0]!, p[1]!, p[2]!, p[3]!];
+    let at = 4;
+    const take = (length: number) => p.subarray(at, (at += length));
+    return {
+      nodes: take(nodes),
+      softFarms: take(soft),
+      softFarmDown: take(soft),
+      edges: { farms: take(farms), start: take(farms + 1), members: take(members) },
+    };
   }
 
   /** `node`'s DOWN part; kept while the cache has room. */
   of(node: number): DownPart {
     if (this.prepared.aboveFragile[node]) throw new Error('DownParts: upstream of a fragile farm, its DOWN part needs the full rules');
-    const found = this.parts[node];
+    const found = this.kept(node);
     if (found) return found;
     const { spreader } = this.prepared;
     const { nodes, softFarms, softFarmDown } = spreader.spreadDown(node);
-    const part = { nodes, softFarms, softFarmDown, edges: spreader.memberEdgesOut(nodes) };
+    const edges = spreader.memberEdgesOut(nodes);
+    const part = { nodes, softFarms, softFarmDown, edges };
     if (this.keptNodes + nodes.length <= this.options.cacheNodes) {
-      this.parts[node] = part;
+      const pieces = [nodes, softFarms, softFarmDown, edges.farms, edges.start, edges.members];
+      const p = new Int32Array(4 + pieces.reduce((sum, x) => sum + x.length, 0));
+      p.set([nodes.length, softFarms.length, edges.farms.length, edges.members.length]);
+      let at = 4;
+      for (const piece of pieces) {
+        p.set(piece, at);
+        at += piece.length;
+      }
+      this.packed[node] = p;
       this.keptNodes += nodes.length;
     }
     return part;
