@@ -1,20 +1,21 @@
 /**
- * What a big failure breaks, as a bitset over the graph's user-facing CIs: how many
- * silent CIs two failures both break (a pair's overlap) is then a popcount of an AND,
- * where walking either closure would visit thousands of CIs per pair.
+ * The user-facing CIs each failure breaks, kept per prepared graph: a big failure's as a
+ * bitset, so how many silent CIs two failures both break (a pair's overlap) is a popcount
+ * of an AND where walking either closure would visit thousands of CIs per pair; a small
+ * one's as a list (read once for every root it is paired with).
  *
- * Only failures whose closure holds at least `bigClosure` CIs get a bitset (a smaller
- * one is cheaper to walk). Bit positions follow a depth-first order of the dependency
- * graph, so a closure's bits fall in few words and each bitset keeps only its span.
- * Bitsets are kept per prepared graph up to `cacheBytes` (a projection prepared once
- * computes them all when it loads: `warm`); past it, per request.
+ * Only failures whose closure holds at least `bigClosure` CIs get a bitset. Bit positions
+ * follow a depth-first order of the dependency graph, so a closure's bits fall in few
+ * words and each bitset keeps only its span. Bitsets and lists are kept up to
+ * `cacheBytes` (a projection computes them all after it loads: `warm`); past it, per
+ * request.
  */
 import type { RcaGraph } from './model.js';
 
 export interface ClosureBitsOptions {
   /** Closures at least this big (all CIs, not only user-facing) get a bitset (default 1 000). */
   bigClosure: number;
-  /** At most this many bytes of bitsets are kept (default 64 MiB). */
+  /** At most this many bytes of bitsets and lists are kept (default 64 MiB). */
   cacheBytes: number;
 }
 
@@ -187,7 +188,8 @@ export function closureBits(prepared: RcaGraph): ClosureBits {
 }
 
 /**
- * Sets each counted against many others (|S_k ∩ T|, memoised per key of T). Look-alike
+ * Sets of user-facing CIs (`members`: each CI once) each counted against many others
+ * (|S_k ∩ T|, memoised per key of T). Look-alike
  * failures break nearly the same CIs: a set that differs from an earlier one by fewer
  * CIs than its bitset has words is counted as that one's count, plus what it has more and
  * less (each a membership test); an identical one reuses the count.

@@ -702,8 +702,8 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
     const downFamily = new SetFamily(bits, roots.map((a) => a.silentDown), nSingles);
     const small = new Int32Array(roots.length * nSingles);
     const walked = new Uint8Array(nSingles);
-    // One walk counts for every root: CIs found one after the other mostly share their
-    // roots (one mask), so runs of a mask are counted at once.
+    // One read of a small b's list counts for every root: CIs next to each other in it
+    // mostly share their roots (one mask), so runs of a mask are counted at once.
     const runMask = new Uint32Array(maskWords);
     const runCount = new Int32Array(maskWords);
     const flush = (w: number, kb: number) => {
