@@ -101,11 +101,7 @@ export class ClosureBits {
   of(node: number, overflow?: Map<number, UserFacingBits>): UserFacingBits {
     const found = this.kept.get(node) ?? overflow?.get(node);
     if (found) return found;
-    const closure: number[] = [];
-    this.prepared.spreader.downstream(node, (x) => {
-      if (this.bitOf[x]! >= 0) closure.push(x);
-    });
-    const set = this.setOf(closure);
+    const set = this.setOf(this.walk(node));
     if (this.keptBytes + set.words.byteLength <= this.options.cacheBytes) {
       this.kept.set(node, set);
       this.keptBytes += set.words.byteLength;
@@ -128,16 +124,21 @@ export class ClosureBits {
     }
     const found = this.keptLists.get(node);
     if (found) return found;
-    const closure: number[] = [];
-    this.prepared.spreader.downstream(node, (x) => {
-      if (this.bitOf[x]! >= 0) closure.push(x);
-    });
-    const list = Int32Array.from(closure);
+    const list = this.walk(node);
     if (this.keptBytes + list.byteLength <= this.options.cacheBytes) {
       this.keptLists.set(node, list);
       this.keptBytes += list.byteLength;
     }
     return list;
+  }
+
+  /** The user-facing CIs `node`'s failure breaks, walked. */
+  private walk(node: number): Int32Array {
+    const closure: number[] = [];
+    this.prepared.spreader.downstream(node, (x) => {
+      if (this.bitOf[x]! >= 0) closure.push(x);
+    });
+    return Int32Array.from(closure);
   }
 
   /** The user-facing CIs among `nodes`, as a set (not kept). */

@@ -749,19 +749,19 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
     };
   };
 
-  /** The first `k` names, in order, of the silent CIs `node`'s failure breaks. */
+  /** The first `k` names, in order, of the silent CIs `node`'s failure breaks (from the kept lists: no walk). */
   const firstNames = (node: number, k: number): string[] => {
     const rank = nameRanks(prepared, name);
     const first: number[] = [];
-    spreader.downstream(node, (x) => {
-      if (!silentMask[x]) return;
+    for (const x of closureBits(prepared).listOf(node)) {
+      if (!silentMask[x]) continue;
       const r = rank[x]!;
-      if (first.length === k && r >= first[k - 1]!) return;
+      if (first.length === k && r >= first[k - 1]!) continue;
       let at = first.length;
       while (at > 0 && first[at - 1]! > r) at--;
       first.splice(at, 0, r);
       if (first.length > k) first.pop();
-    });
+    }
     return first.map((r) => name(g.ids[rank.order[r]!]!));
   };
 
@@ -786,17 +786,9 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
   const sharedPairs: { h: (typeof pairs)[number]; priors: number; unionWeight: number; unionBroken: number }[] = [];
   const bestPair = new Map<number, { partner: number; logPost: number; explained: number }>();
   for (const a of paired) isPaired[indexOf.get(a)!] = 1;
-  // The pair bounds ask ubLik(E, W) with W the heavier single's weight, again and again:
-  // remembered per single and E (the same values).
-  const ubRows: (Float64Array | undefined)[] = [];
-  const ubOfHeavier = (ka: number, kb: number, e: number) => {
-    const k = singles[ka]!.weight >= singles[kb]!.weight ? ka : kb;
-    const row = (ubRows[k] ??= new Float64Array(nObs + 1).fill(Number.NaN));
-    if (Number.isNaN(row[e]!)) row[e] = ubLik(e, singles[k]!.weight);
-    return row[e]!;
-  };
-  // The likelihood with nothing DEGRADED at the heavier single's weight, asked for every
-  // pair: remembered per single and E (the same values).
+  // The pair bounds ask the likelihood with nothing DEGRADED at the heavier single's
+  // weight, again and again: remembered per single and E (the same values). ubLik is the
+  // larger of its values at E = 1 and at E.
   const likRows: (Float64Array | undefined)[] = [];
   const likOfHeavier = (ka: number, kb: number, e: number) => {
     const k = singles[ka]!.weight >= singles[kb]!.weight ? ka : kb;
@@ -804,6 +796,8 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
     if (Number.isNaN(row[e]!)) row[e] = logLik(e, 0, singles[k]!.weight);
     return row[e]!;
   };
+  const ubOfHeavier = (ka: number, kb: number, e: number) =>
+    e <= 0 ? Number.NEGATIVE_INFINITY : Math.max(likOfHeavier(ka, kb, 1), likOfHeavier(ka, kb, e));
   // First what is cheap, for every pair: what it explains, what only DEGRADED, whether it
   // needs a joint propagation, and a bound (the union weighs at least the heavier single).
   // Then the pairs best bound first, what both break counted for each, until the bound
