@@ -186,12 +186,33 @@ export function lnGamma(x: number): number {
 
 const lnBeta = (a: number, b: number) => lnGamma(a) + lnGamma(b) - lnGamma(a + b);
 
-function logSumExp(values: readonly number[]): number {
+/**
+ * ln Γ at whole numbers, remembered for every ranking (the bounds probe whole damages
+ * again and again, up to twice the user-facing CIs of a graph): the same values as
+ * lnGamma, computed once each. Other arguments go to lnGamma.
+ */
+let lnGammaTable = new Float64Array(0);
+function lnGammaCached(x: number): number {
+  if (!Number.isInteger(x) || x < 1 || x > 1 << 24) return lnGamma(x);
+  if (x >= lnGammaTable.length) {
+    const grown = new Float64Array(Math.max(1024, 2 * x)).fill(Number.NaN);
+    grown.set(lnGammaTable);
+    lnGammaTable = grown;
+  }
+  let v = lnGammaTable[x]!;
+  if (Number.isNaN(v)) {
+    v = lnGamma(x);
+    lnGammaTable[x] = v;
+  }
+  return v;
+}
+
+function logSumExp(values: Float64Array): number {
   let max = Number.NEGATIVE_INFINITY;
-  for (const v of values) if (v > max) max = v;
+  for (let k = 0; k < values.length; k++) if (values[k]! > max) max = values[k]!;
   if (!Number.isFinite(max)) return max;
   let sum = 0;
-  for (const v of values) sum += Math.exp(v - max);
+  for (let k = 0; k < values.length; k++) sum += Math.exp(values[k]! - max);
   return max + Math.log(sum);
 }
 
@@ -400,18 +421,7 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
   const lnEta = Math.log(eta);
   const lnB0 = lnBeta(o.reportA, o.reportB);
   const lnDegraded = Math.log(o.degradedRatio);
-  // ln Γ at whole numbers is asked for again and again (the bounds probe whole damages):
-  // remembered in a table, the same values.
-  const lnGammaTable = new Float64Array(Math.max(0, Math.ceil(input.userFacingTotal + 2 * nObs + o.reportA + o.reportB + 2))).fill(Number.NaN);
-  const lnG = (x: number) => {
-    if (!Number.isInteger(x) || x >= lnGammaTable.length) return lnGamma(x);
-    let v = lnGammaTable[x]!;
-    if (Number.isNaN(v)) {
-      v = lnGamma(x);
-      lnGammaTable[x] = v;
-    }
-    return v;
-  };
+  const lnG = lnGammaCached;
   const logLik = (explained: number, degraded: number, weight: number) =>
     lnG(explained + o.reportA) + lnG(weight + o.reportB) - lnG(explained + weight + o.reportA + o.reportB) - lnB0 + degraded * lnDegraded + (nObs - explained) * lnEta;
   const observedIncidents = new Set(observations.flatMap((ob) => ob.incidentIds));
@@ -542,6 +552,7 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
   /** Silent weight of `down` silent CIs DOWN and the rest of `broken` DEGRADED. */
   const weightOf = (down: number, broken: number) => down + delta * (broken - down);
   const noFarms = new Int32Array(0);
+  const silentBuffer = new Int32Array(n);
   const parts = downParts(prepared);
 
   /**
@@ -578,12 +589,17 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
     }
     const explainedBits = reachBits.slice(row, row + words);
     const downBits = new Uint32Array(words);
-    const silentDown: number[] = [];
-    for (const i of down?.nodes ?? []) {
+    // Indexed loops over typed arrays, and the silent CIs gathered in one buffer per
+    // ranking: this runs for thousands of candidates over millions of CIs.
+    const downNodes = down?.nodes ?? noFarms;
+    let silentCount = 0;
+    for (let k = 0; k < downNodes.length; k++) {
+      const i = downNodes[k]!;
       const ob = obsOf[i]!;
       if (ob >= 0) downBits[ob >>> 5]! |= 1 << (ob & 31);
-      else if (silentMask[i]) silentDown.push(i);
+      else if (silentMask[i]) silentBuffer[silentCount++] = i;
     }
+    const silentDown = silentBuffer.slice(0, silentCount);
     const explained = new Int32Array(reach[c.node]!);
     let e = 0;
     for (let w = 0; w < words; w++) {
@@ -603,7 +619,7 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
         explainedBits,
         downBits,
         silentBroken,
-        silentDown: Int32Array.from(silentDown),
+        silentDown,
         softFarms: down?.softFarms ?? noFarms,
         softFarmDown: down?.softFarmDown ?? noFarms,
         weight: damage,
@@ -657,26 +673,29 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
   // cutoff early); once there is a cutoff, one walk decides a candidate: exact, or
   // stopped at the damage that rules it out.
   const spreadOrder = [...candidates].sort((x, y) => reach[x.node]! - reach[y.node]! || g.dependents[x.node]!.length - g.dependents[y.node]!.length);
-  for (const c of spreadOrder) {
-    const ruledOutAt = !Number.isFinite(best) ? Number.POSITIVE_INFINITY : damageLimit(c, best - o.margin);
-    // Before there is a cutoff: as far as it explains. After: what rules it out (or all of it).
-    const { single, damage, stopped } = evaluate(c, !Number.isFinite(best) ? Math.max(1, reach[c.node]!) : ruledOutAt);
-    if (!stopped) take(single);
-    else if (damage >= ruledOutAt) deadSingles.push({ single, ub: ubOf(c, ruledOutAt) });
-    else pending.push({ c, single, damage, ub: 0 });
-  }
-  for (const p of pending) p.ub = ubOf(p.c, p.damage);
-  pending.sort((x, y) => y.ub - x.ub);
-  for (const p of pending) {
-    const limit = damageLimit(p.c, best - o.margin);
-    if (p.damage >= limit) {
-      deadSingles.push({ single: p.single, ub: ubOf(p.c, limit) });
-      continue;
+  const decideSingles = () => {
+    for (const c of spreadOrder) {
+      const ruledOutAt = !Number.isFinite(best) ? Number.POSITIVE_INFINITY : damageLimit(c, best - o.margin);
+      // Before there is a cutoff: as far as it explains. After: what rules it out (or all of it).
+      const { single, damage, stopped } = evaluate(c, !Number.isFinite(best) ? Math.max(1, reach[c.node]!) : ruledOutAt);
+      if (!stopped) take(single);
+      else if (damage >= ruledOutAt) deadSingles.push({ single, ub: ubOf(c, ruledOutAt) });
+      else pending.push({ c, single, damage, ub: Number.NEGATIVE_INFINITY });
     }
-    const { single, damage, stopped } = evaluate(p.c, limit);
-    if (!stopped) take(single);
-    else deadSingles.push({ single, ub: ubOf(p.c, damage) });
-  }
+    for (const p of pending) p.ub = ubOf(p.c, p.damage);
+    pending.sort((x, y) => y.ub - x.ub);
+    for (const p of pending) {
+      const limit = damageLimit(p.c, best - o.margin);
+      if (p.damage >= limit) {
+        deadSingles.push({ single: p.single, ub: ubOf(p.c, limit) });
+        continue;
+      }
+      const { single, damage, stopped } = evaluate(p.c, limit);
+      if (!stopped) take(single);
+      else deadSingles.push({ single, ub: ubOf(p.c, damage) });
+    }
+  };
+  decideSingles();
   if (singles.length === 0 && deadSingles.length === 0) return [];
 
   /**
@@ -773,7 +792,8 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
   // union of the two is exact.
   const post = (s: Single) => s.logLik + s.logPrior;
   const bySingle = [...singles].sort((x, y) => post(y) - post(x));
-  const hypotheses: { members: number[]; logPost: number }[] = singles.map((_s, k) => ({ members: [k], logPost: post(singles[k]!) }));
+  // Every hypothesis has the same shape (one kind of object in hot loops).
+  const hypotheses: { members: number[]; logPost: number; explained: number }[] = singles.map((s, k) => ({ members: [k], logPost: post(s), explained: s.explained.length }));
   let bestAll = bySingle.length > 0 ? post(bySingle[0]!) : Number.NEGATIVE_INFINITY;
   const indexOf = new Map(singles.map((s, k) => [s, k]));
   // a's soft farms: 1 + how many of the farm's members a takes DOWN (0: not one of a's).
@@ -804,74 +824,80 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
   // of the rest is negligible against the best hypothesis found so far.
   const candidatePairs: { ka: number; kb: number; explained: number; degraded: number; priors: number; shared: boolean; bound: number }[] = [];
   const floor = bestAll - o.margin;
-  for (const a of paired) {
-    if (post(a) + maxPrior + o.secondRootLogPrior < floor) break;
-    const ka = indexOf.get(a)!;
-    a.softFarms.forEach((i, k) => (softMark[i] = 1 + a.softFarmDown[k]!));
-    for (let kb = 0; kb < singles.length; kb++) {
-      const b = singles[kb]!;
-      if (kb === ka) continue;
-      const priors = a.logPrior + b.logPrior + o.secondRootLogPrior;
-      if (ubOfHeavier(ka, kb, Math.min(nObs, a.explained.length + b.explained.length)) + priors < floor) continue;
-      // Observations b explains and a does not; of those, the ones b only DEGRADES; and the
-      // ones a only DEGRADES that b takes DOWN.
-      let gained = 0;
-      let newlyDegraded = 0;
-      let upgraded = 0;
-      for (let w = 0; w < words; w++) {
-        const aBits = a.explainedBits[w]!;
-        const bBits = b.explainedBits[w]!;
-        const bOnly = bBits & ~aBits;
-        gained += popcount(bOnly);
-        newlyDegraded += popcount(bOnly & ~b.downBits[w]!);
-        upgraded += popcount(aBits & ~a.downBits[w]! & b.downBits[w]!);
-      }
-      // A second failure that explains nothing more is weighed only when it has evidence
-      // of its own (a change, recorded changes, open incidents): without, such pairs add
-      // the same small share to every candidate inside a's footprint and are left out.
-      if (gained === 0 && (!o.pairsWithoutGain || b.evidencePrior <= 0)) continue;
-      // Only pairs of two paired singles can come up twice.
-      const key = isPaired[kb] ? Math.min(ka, kb) * singles.length + Math.max(ka, kb) : -1;
-      if (key >= 0 && pairSeen.has(key)) continue;
-      const explained = a.explained.length + gained;
-      if (ubOfHeavier(ka, kb, explained) + priors < floor) continue;
-      if (key >= 0) pairSeen.add(key);
-      // A farm both hit can go DOWN only together: then the pair must be propagated
-      // jointly. It cannot when, even counting every member either takes down as
-      // distinct, enough stay up: the joint failure is then exactly the union. When one of
-      // them is not exact (its closure reaches past a walk's budget), neither would a
-      // joint propagation be: the union's lower bound is kept instead.
-      let shared = false;
-      if (a.complete && b.complete) {
-        for (let k = 0; k < b.softFarms.length; k++) {
-          const i = b.softFarms[k]!;
-          if (softMark[i] && g.members[i]! - (softMark[i]! - 1 + b.softFarmDown[k]!) < g.minUp[i]!) {
-            shared = true;
-            break;
+  const boundPairs = () => {
+    for (const a of paired) {
+      if (post(a) + maxPrior + o.secondRootLogPrior < floor) break;
+      const ka = indexOf.get(a)!;
+      a.softFarms.forEach((i, k) => (softMark[i] = 1 + a.softFarmDown[k]!));
+      for (let kb = 0; kb < singles.length; kb++) {
+        const b = singles[kb]!;
+        if (kb === ka) continue;
+        const priors = a.logPrior + b.logPrior + o.secondRootLogPrior;
+        if (ubOfHeavier(ka, kb, Math.min(nObs, a.explained.length + b.explained.length)) + priors < floor) continue;
+        // Observations b explains and a does not; of those, the ones b only DEGRADES; and the
+        // ones a only DEGRADES that b takes DOWN.
+        let gained = 0;
+        let newlyDegraded = 0;
+        let upgraded = 0;
+        for (let w = 0; w < words; w++) {
+          const aBits = a.explainedBits[w]!;
+          const bBits = b.explainedBits[w]!;
+          const bOnly = bBits & ~aBits;
+          gained += popcount(bOnly);
+          newlyDegraded += popcount(bOnly & ~b.downBits[w]!);
+          upgraded += popcount(aBits & ~a.downBits[w]! & b.downBits[w]!);
+        }
+        // A second failure that explains nothing more is weighed only when it has evidence
+        // of its own (a change, recorded changes, open incidents): without, such pairs add
+        // the same small share to every candidate inside a's footprint and are left out.
+        if (gained === 0 && (!o.pairsWithoutGain || b.evidencePrior <= 0)) continue;
+        // Only pairs of two paired singles can come up twice.
+        const key = isPaired[kb] ? Math.min(ka, kb) * singles.length + Math.max(ka, kb) : -1;
+        if (key >= 0 && pairSeen.has(key)) continue;
+        const explained = a.explained.length + gained;
+        if (ubOfHeavier(ka, kb, explained) + priors < floor) continue;
+        if (key >= 0) pairSeen.add(key);
+        // A farm both hit can go DOWN only together: then the pair must be propagated
+        // jointly. It cannot when, even counting every member either takes down as
+        // distinct, enough stay up: the joint failure is then exactly the union. When one of
+        // them is not exact (its closure reaches past a walk's budget), neither would a
+        // joint propagation be: the union's lower bound is kept instead.
+        let shared = false;
+        if (a.complete && b.complete) {
+          for (let k = 0; k < b.softFarms.length; k++) {
+            const i = b.softFarms[k]!;
+            if (softMark[i] && g.members[i]! - (softMark[i]! - 1 + b.softFarmDown[k]!) < g.minUp[i]!) {
+              shared = true;
+              break;
+            }
           }
         }
+        const degraded = a.degradedObservations - upgraded + newlyDegraded;
+        // Jointly, what is only DEGRADED may go DOWN: a shared pair's bound leaves none.
+        const bound = likOfHeavier(ka, kb, explained) + (shared ? 0 : degraded * lnDegraded) + priors;
+        if (bound >= floor) candidatePairs.push({ ka, kb, explained, degraded, priors, shared, bound });
       }
-      const degraded = a.degradedObservations - upgraded + newlyDegraded;
-      // Jointly, what is only DEGRADED may go DOWN: a shared pair's bound leaves none.
-      const bound = likOfHeavier(ka, kb, explained) + (shared ? 0 : degraded * lnDegraded) + priors;
-      if (bound >= floor) candidatePairs.push({ ka, kb, explained, degraded, priors, shared, bound });
+      for (const i of a.softFarms) softMark[i] = 0;
     }
-    for (const i of a.softFarms) softMark[i] = 0;
-  }
+  };
+  boundPairs();
   candidatePairs.sort((x, y) => y.bound - x.bound);
-  for (const { ka, kb, explained, degraded, priors, shared, bound } of candidatePairs) {
-    if (bound < bestAll - o.margin) break;
-    const a = singles[ka]!;
-    const b = singles[kb]!;
-    // A CI both break weighs as the lesser of its two states.
-    const bothBreak = sharedSilentOf.all(a, kb);
-    const overlap = weightOf(sharedSilentOf.down(a, kb), bothBreak);
-    const unionWeight = a.weight + b.weight - overlap;
-    const h = { members: [ka, kb], logPost: logLik(explained, degraded, unionWeight) + priors, explained };
-    pairs.push(h);
-    if (shared) sharedPairs.push({ h, priors, unionWeight, unionBroken: a.silentBroken + b.silentBroken - bothBreak });
-    else bestAll = Math.max(bestAll, h.logPost);
-  }
+  const scorePairs = () => {
+    for (const { ka, kb, explained, degraded, priors, shared, bound } of candidatePairs) {
+      if (bound < bestAll - o.margin) break;
+      const a = singles[ka]!;
+      const b = singles[kb]!;
+      // A CI both break weighs as the lesser of its two states.
+      const bothBreak = sharedSilentOf.all(a, kb);
+      const overlap = weightOf(sharedSilentOf.down(a, kb), bothBreak);
+      const unionWeight = a.weight + b.weight - overlap;
+      const h = { members: [ka, kb], logPost: logLik(explained, degraded, unionWeight) + priors, explained };
+      pairs.push(h);
+      if (shared) sharedPairs.push({ h, priors, unionWeight, unionBroken: a.silentBroken + b.silentBroken - bothBreak });
+      else bestAll = Math.max(bestAll, h.logPost);
+    }
+  };
+  scorePairs();
   // Pairs sharing a farm: jointly they break what the union breaks, some of it harder
   // (at best no observation left DEGRADED; the silent weight does not fall). Those that
   // can still matter are propagated jointly, and dropped when they cannot: the second
@@ -884,60 +910,70 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
   const firstSeen = new Map<number, number>();
   sharedPairs.forEach((p, k) => firstSeen.set(p.h.members[0]!, Math.min(firstSeen.get(p.h.members[0]!) ?? k, k)));
   sharedPairs.sort((x, y) => firstSeen.get(x.h.members[0]!)! - firstSeen.get(y.h.members[0]!)!);
-  for (const { h, priors, unionWeight, unionBroken } of sharedPairs) {
-    const floor = bestAll - o.margin;
-    if (logLik(h.explained, 0, unionWeight) + priors < floor) {
-      h.logPost = Math.min(h.logPost, floor - 1);
-      continue;
-    }
-    let limit = Math.ceil(unionWeight);
-    while (limit < silentTotal && logLik(h.explained, 0, limit) + priors >= floor) limit = Math.ceil(limit * 1.25) + 1;
-    // Together they break what either breaks (the union of their closures, whose silent
-    // CIs are counted); only the DOWN part is walked.
-    const [a, b] = h.members.map((m) => singles[m]!) as [Single, Single];
-    let downExplained = 0;
-    let silentDown = 0;
-    if (prepared.aboveFragile[a.node] || prepared.aboveFragile[b.node]) {
-      const full = spreader.spread([a.node, b.node]);
-      for (let k = 0; k < full.nodes.length; k++) {
-        const i = full.nodes[k]!;
-        if (full.states[k] !== 2) continue;
-        if (obsOf[i]! >= 0) downExplained++;
-        else if (silentMask[i]) silentDown++;
-      }
-    } else {
-      // Both are exact (a shared pair needs both complete): a's DOWN part is known, b's kept.
-      for (let w = 0; w < words; w++) downExplained += popcount(a.downBits[w]!);
-      silentDown = a.silentDown.length;
-      const needed = Math.ceil((limit - weightOf(0, unionBroken)) / (1 - delta)) - silentDown;
-      let moreExplained = 0;
-      let moreSilent = 0;
-      if (needed > 0) {
-        const part = parts.of(b.node);
-        for (const i of spreader.spreadDownJoin(a.node, part.nodes, part.edges)) {
-          if (obsOf[i]! >= 0) moreExplained++;
-          else if (silentMask[i]) moreSilent++;
-        }
-      }
-      if (moreSilent >= needed) {
+  const propagateShared = () => {
+    for (const { h, priors, unionWeight, unionBroken } of sharedPairs) {
+      const floor = bestAll - o.margin;
+      if (logLik(h.explained, 0, unionWeight) + priors < floor) {
         h.logPost = Math.min(h.logPost, floor - 1);
         continue;
       }
-      downExplained += moreExplained;
-      silentDown += moreSilent;
+      let limit = Math.ceil(unionWeight);
+      while (limit < silentTotal && logLik(h.explained, 0, limit) + priors >= floor) limit = Math.ceil(limit * 1.25) + 1;
+      // Together they break what either breaks (the union of their closures, whose silent
+      // CIs are counted); only the DOWN part is walked.
+      const a = singles[h.members[0]!]!;
+      const b = singles[h.members[1]!]!;
+      let downExplained = 0;
+      let silentDown = 0;
+      if (prepared.aboveFragile[a.node] || prepared.aboveFragile[b.node]) {
+        const full = spreader.spread([a.node, b.node]);
+        for (let k = 0; k < full.nodes.length; k++) {
+          const i = full.nodes[k]!;
+          if (full.states[k] !== 2) continue;
+          if (obsOf[i]! >= 0) downExplained++;
+          else if (silentMask[i]) silentDown++;
+        }
+      } else {
+        // Both are exact (a shared pair needs both complete): a's DOWN part is known, b's kept.
+        for (let w = 0; w < words; w++) downExplained += popcount(a.downBits[w]!);
+        silentDown = a.silentDown.length;
+        const needed = Math.ceil((limit - weightOf(0, unionBroken)) / (1 - delta)) - silentDown;
+        let moreExplained = 0;
+        let moreSilent = 0;
+        if (needed > 0) {
+          const part = parts.of(b.node);
+          const joint = spreader.spreadDownJoin(a.node, part.nodes, part.edges);
+          for (let k = 0; k < joint.length; k++) {
+            const i = joint[k]!;
+            if (obsOf[i]! >= 0) moreExplained++;
+            else if (silentMask[i]) moreSilent++;
+          }
+        }
+        if (moreSilent >= needed) {
+          h.logPost = Math.min(h.logPost, floor - 1);
+          continue;
+        }
+        downExplained += moreExplained;
+        silentDown += moreSilent;
+      }
+      h.logPost = logLik(h.explained, h.explained - downExplained, weightOf(silentDown, unionBroken)) + priors;
+      bestAll = Math.max(bestAll, h.logPost);
     }
-    h.logPost = logLik(h.explained, h.explained - downExplained, weightOf(silentDown, unionBroken)) + priors;
-    bestAll = Math.max(bestAll, h.logPost);
-  }
-  for (const h of pairs) {
+  };
+  propagateShared();
+  const keepBest = (self: number, other: number, h: (typeof pairs)[number]) => {
+    const current = bestPair.get(self);
+    if (!current || h.logPost > current.logPost) bestPair.set(self, { partner: other, logPost: h.logPost, explained: h.explained });
+  };
+  for (let k = 0; k < pairs.length; k++) {
+    const h = pairs[k]!;
     hypotheses.push(h);
-    const [ka, kb] = h.members as [number, number];
-    for (const [self, other] of [[ka, kb], [kb, ka]] as const) {
-      const current = bestPair.get(self);
-      if (!current || h.logPost > current.logPost) bestPair.set(self, { partner: other, logPost: h.logPost, explained: h.explained });
-    }
+    keepBest(h.members[0]!, h.members[1]!, h);
+    keepBest(h.members[1]!, h.members[0]!, h);
   }
-  const z = logSumExp(hypotheses.map((h) => h.logPost));
+  const logPosts = new Float64Array(hypotheses.length);
+  for (let k = 0; k < hypotheses.length; k++) logPosts[k] = hypotheses[k]!.logPost;
+  const z = logSumExp(logPosts);
   if (process.env.RCA_DEBUG) {
     for (const h of [...hypotheses].sort((x, y) => y.logPost - x.logPost).slice(0, 5)) {
       console.log('H', h.members.map((m) => name(singles[m]!.ciId)).join('+'), h.logPost.toFixed(1), h.members.map((m) => singles[m]!.explained.length));
@@ -946,13 +982,15 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
   // A candidate's score is its posterior marginal: the probability that it failed,
   // summed over every hypothesis it is part of (alone or with a second root).
   const marginal = new Float64Array(singles.length);
-  for (const h of hypotheses) {
-    const p = Math.exp(h.logPost - z);
-    for (const m of h.members) marginal[m]! += p;
+  for (let k = 0; k < hypotheses.length; k++) {
+    const p = Math.exp(logPosts[k]! - z);
+    const members = hypotheses[k]!.members;
+    for (let m = 0; m < members.length; m++) marginal[members[m]!]! += p;
   }
   // Order: posterior; ties (indistinguishable failures) go to the one observed failing
   // itself, then to the smallest failure, then by name.
   const order = singles.map((_s, k) => k);
+  const names: (string | undefined)[] = [];
   order.sort((x, y) => {
     const mx = marginal[x]!;
     const my = marginal[y]!;
@@ -965,8 +1003,8 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
     const oy = obsOf[sy.node]! >= 0 ? 1 : 0;
     if (ox !== oy) return oy - ox;
     if (sx.brokenCount !== sy.brokenCount) return sx.brokenCount - sy.brokenCount;
-    const nx = name(sx.ciId);
-    const ny = name(sy.ciId);
+    const nx = (names[x] ??= name(sx.ciId));
+    const ny = (names[y] ??= name(sy.ciId));
     return nx < ny ? -1 : nx > ny ? 1 : sx.ciId < sy.ciId ? -1 : 1;
   });
   // First place goes to the most probable single explanation: the best-placed member of
