@@ -115,12 +115,15 @@ export class ClosureBits {
    */
   listOf(node: number, overflow?: Map<number, UserFacingBits>): Int32Array {
     if (this.isBig(node)) {
-      const set = this.of(node, overflow);
-      const out: number[] = [];
-      set.words.forEach((word, w) => {
-        for (let m = word; m !== 0; m &= m - 1) out.push(this.nodeOf[((set.lo + w) << 5) + 31 - Math.clz32(m & -m)]!);
-      });
-      return Int32Array.from(out);
+      const { lo, words } = this.of(node, overflow);
+      let count = 0;
+      for (let w = 0; w < words.length; w++) count += popcount(words[w]!);
+      const out = new Int32Array(count);
+      let at = 0;
+      for (let w = 0; w < words.length; w++) {
+        for (let m = words[w]!; m !== 0; m &= m - 1) out[at++] = this.nodeOf[((lo + w) << 5) + 31 - Math.clz32(m & -m)]!;
+      }
+      return out;
     }
     const found = this.keptLists.get(node);
     if (found) return found;

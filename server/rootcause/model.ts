@@ -284,6 +284,9 @@ export interface RcaGraph {
   readonly spreader: Spreader;
   /** 1 for CIs of a user-facing class (the ones users report). */
   readonly userFacing: Uint8Array;
+  /** Each CI's class, as an index into `classNames` (-1: not described). */
+  readonly classOf: Int32Array;
+  readonly classNames: readonly string[];
   /** Providers in compressed rows: node x's are provTarget[provStart[x] .. provStart[x + 1]). */
   readonly provStart: Int32Array;
   readonly provTarget: Int32Array;
@@ -313,9 +316,20 @@ export function prepareRcaGraph(
   const n = g.ids.length;
   const userFacingClasses = new Set(USER_FACING_CLASSES);
   const userFacing = new Uint8Array(n);
+  const classOf = new Int32Array(n).fill(-1);
+  const classNames: string[] = [];
+  const classIndex = new Map<string, number>();
   for (let i = 0; i < n; i++) {
     const info = nodes.get(g.ids[i]!);
-    if (info && userFacingClasses.has(info.class)) userFacing[i] = 1;
+    if (!info) continue;
+    if (userFacingClasses.has(info.class)) userFacing[i] = 1;
+    let c = classIndex.get(info.class);
+    if (c === undefined) {
+      c = classNames.length;
+      classNames.push(info.class);
+      classIndex.set(info.class, c);
+    }
+    classOf[i] = c;
   }
   const provStart = new Int32Array(n + 1);
   for (const deps of g.dependents) for (const d of deps) provStart[d.ci + 1]!++;
@@ -348,6 +362,8 @@ export function prepareRcaGraph(
     graph: g,
     spreader,
     userFacing,
+    classOf,
+    classNames,
     provStart,
     provTarget,
     downstreamAll: new Int32Array(n).fill(-1),
@@ -494,18 +510,18 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
     ciTotal += count;
     classTotal++;
   }
-  const classLogPrior = (cls: string | undefined) => {
-    const count = cls === undefined ? undefined : classCounts?.get(cls);
+  // Per class (prepared.classNames), relative to a uniform prior over CIs.
+  const classLogPrior = prepared.classNames.map((cls) => {
+    const count = classCounts?.get(cls);
     return count && count > 0 ? Math.log(ciTotal / (classTotal * count)) : 0;
-  };
-  for (const ciId of input.candidates) {
-    const node = g.index.get(ciId);
-    if (node === undefined || seen.has(node) || !g.active[node] || reach[node] === 0) continue;
-    seen.add(node);
-    const classPart = classLogPrior(input.nodes.get(ciId)?.class);
+  });
+  const candidateOf = (ciId: string, node: number): Candidate => {
+    const cls = prepared.classOf[node]!;
+    const classPart = cls >= 0 ? classLogPrior[cls]! : 0;
     let logPrior = classPart;
     const priorReasons: string[] = [];
-    const changes = [...(input.changes?.get(ciId) ?? [])].sort((a, b) => b.implementedAt - a.implementedAt);
+    const recorded = input.changes?.get(ciId);
+    const changes = recorded ? [...recorded].sort((a, b) => b.implementedAt - a.implementedAt) : [];
     let bestChange = 1;
     for (const change of changes) {
       const gap = input.referenceTime - change.implementedAt;
@@ -533,8 +549,17 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
       logPrior += Math.log(o.incidentBoost);
       priorReasons.push(`${plural(others.length, 'other open incident')} on it: ${list(others.map((i) => i.id), 3)}`);
     }
-    candidates.push({ node, ciId, logPrior, evidencePrior: logPrior - classPart, changes, priorReasons });
-  }
+    return { node, ciId, logPrior, evidencePrior: logPrior - classPart, changes, priorReasons };
+  };
+  const collectCandidates = () => {
+    for (const ciId of input.candidates) {
+      const node = g.index.get(ciId);
+      if (node === undefined || seen.has(node) || !g.active[node] || reach[node] === 0) continue;
+      seen.add(node);
+      candidates.push(candidateOf(ciId, node));
+    }
+  };
+  collectCandidates();
   if (candidates.length === 0) return [];
   const maxPrior = Math.max(...candidates.map((c) => c.logPrior));
 
@@ -712,9 +737,15 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
     const maskWords = Math.max(1, (roots.length + 31) >>> 5);
     const rootMask = new Uint32Array(n * maskWords);
     const footprints = roots.map((a, ka) => {
-      const found = bits.listOf(a.node, overflow).filter((x) => silentMask[x] === 1);
-      for (const x of found) rootMask[x * maskWords + (ka >>> 5)]! |= 1 << (ka & 31);
-      return found;
+      const broken = bits.listOf(a.node, overflow);
+      let count = 0;
+      for (let k = 0; k < broken.length; k++) {
+        const x = broken[k]!;
+        if (silentMask[x] !== 1) continue;
+        silentBuffer[count++] = x;
+        rootMask[x * maskWords + (ka >>> 5)]! |= 1 << (ka & 31);
+      }
+      return silentBuffer.slice(0, count);
     });
     // The roots' silent footprints and DOWN parts, counted against big singles' bitsets.
     const footprintFamily = new SetFamily(bits, footprints, nSingles);
@@ -809,12 +840,12 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
   // The pair bounds ask the likelihood with nothing DEGRADED at the heavier single's
   // weight, again and again: remembered per single and E (the same values). ubLik is the
   // larger of its values at E = 1 and at E.
-  const likRows: (Float64Array | undefined)[] = [];
+  const likRows = new Float64Array(singles.length * (nObs + 1)).fill(Number.NaN);
   const likOfHeavier = (ka: number, kb: number, e: number) => {
     const k = singles[ka]!.weight >= singles[kb]!.weight ? ka : kb;
-    const row = (likRows[k] ??= new Float64Array(nObs + 1).fill(Number.NaN));
-    if (Number.isNaN(row[e]!)) row[e] = logLik(e, 0, singles[k]!.weight);
-    return row[e]!;
+    const at = k * (nObs + 1) + e;
+    if (Number.isNaN(likRows[at]!)) likRows[at] = logLik(e, 0, singles[k]!.weight);
+    return likRows[at]!;
   };
   const ubOfHeavier = (ka: number, kb: number, e: number) =>
     e <= 0 ? Number.NEGATIVE_INFINITY : Math.max(likOfHeavier(ka, kb, 1), likOfHeavier(ka, kb, e));
@@ -1027,9 +1058,12 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
     ...deadSingles.map((d) => ({ s: d.single, k: -1, score: 0 })),
   ];
   const described = input.describeFirst ?? Number.POSITIVE_INFINITY;
+  // s.explained is in observation order (read off a bitset), the order the observations were given in.
+  const observationIds = observations.map((ob) => ob.ciId);
   return rows.map(({ s, k, score }, position): RankedCandidate => {
     // In the order the observations were given (incidents' CIs first), whatever order the spread found them in.
-    const explains = Array.from(Int32Array.from(s.explained).sort(), (ob) => observations[ob]!.ciId);
+    const explains: string[] = new Array<string>(s.explained.length);
+    for (let e = 0; e < s.explained.length; e++) explains[e] = observationIds[s.explained[e]!]!;
     const evidence: string[] = [];
     const pair = k >= 0 ? bestPair.get(k) : undefined;
     const partner = pair && pair.logPost > post(s) ? singles[pair.partner]!.ciId : null;
