@@ -122,6 +122,11 @@ export interface RcaInput {
   observations: readonly RcaObservation[];
   /** Candidate CI ids (upstream of the observations, the observations included). */
   candidates: readonly string[];
+  /**
+   * The same candidates as indices in `graph`, when the caller has them (a search on the
+   * projection): saves looking each id up among 100 000, about 1 µs apiece.
+   */
+  candidateNodes?: Int32Array;
   /** Changes implemented since changesSince, per candidate. */
   changes?: ReadonlyMap<string, readonly RcaChange[]>;
   history?: ReadonlyMap<string, RcaHistorySummary>;
@@ -552,8 +557,11 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
     return { node, ciId, logPrior, evidencePrior: logPrior - classPart, changes, priorReasons };
   };
   const collectCandidates = () => {
-    for (const ciId of input.candidates) {
-      const node = g.index.get(ciId);
+    const known = input.candidateNodes;
+    if (known && known.length !== input.candidates.length) throw new Error('rankRootCauses: candidateNodes and candidates differ in length');
+    for (let k = 0; k < input.candidates.length; k++) {
+      const ciId = input.candidates[k]!;
+      const node = known ? known[k]! : g.index.get(ciId);
       if (node === undefined || seen.has(node) || !g.active[node] || reach[node] === 0) continue;
       seen.add(node);
       candidates.push(candidateOf(ciId, node));
@@ -1021,7 +1029,7 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
   // Order: posterior; ties (indistinguishable failures) go to the one observed failing
   // itself, then to the smallest failure, then by name.
   const order = singles.map((_s, k) => k);
-  const names: (string | undefined)[] = [];
+  const nameRank = nameRanks(prepared, name);
   order.sort((x, y) => {
     const mx = marginal[x]!;
     const my = marginal[y]!;
@@ -1034,9 +1042,9 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
     const oy = obsOf[sy.node]! >= 0 ? 1 : 0;
     if (ox !== oy) return oy - ox;
     if (sx.brokenCount !== sy.brokenCount) return sx.brokenCount - sy.brokenCount;
-    const nx = (names[x] ??= name(sx.ciId));
-    const ny = (names[y] ??= name(sy.ciId));
-    return nx < ny ? -1 : nx > ny ? 1 : sx.ciId < sy.ciId ? -1 : 1;
+    // By name, then id: the order nameRanks keeps (made once per prepared graph, and
+    // needed anyway for the evidence's names).
+    return nameRank[sx.node]! - nameRank[sy.node]!;
   });
   // First place goes to the most probable single explanation: the best-placed member of
   // the likeliest one-CI hypothesis. A big root's look-alikes can outweigh it in marginal

@@ -216,14 +216,14 @@ export async function warmProjection(projection: TopologyProjection, slice = 200
   return prepared;
 }
 
-/** Active CIs within maxDepth hops upstream of an observation, the observed included (on the projection). */
-function upstreamInMemory(prepared: RcaGraph, observed: string[], maxDepth: number): string[] {
+/** Active CIs within maxDepth hops upstream of an observation, the observed included (on the projection): their indices. */
+function upstreamInMemory(prepared: RcaGraph, observed: string[], maxDepth: number): Int32Array {
   const { graph: g, provStart, provTarget } = prepared;
   const starts = observed.map((id) => g.index.get(id)).filter((i): i is number => i !== undefined && g.active[i] === 1);
   const providers = function* (x: number) {
     for (let e = provStart[x]!; e < provStart[x + 1]!; e++) if (g.active[provTarget[e]!]) yield provTarget[e]!;
   };
-  return withinDepth(starts, maxDepth, providers).map((i) => g.ids[i]!);
+  return Int32Array.from(withinDepth(starts, maxDepth, providers));
 }
 
 /**
@@ -306,10 +306,12 @@ export async function rankRootCause(graph: Graph, request: RootCauseRequest, opt
   const projection = options.projection === false ? null : current.projection;
   let topology: { graph: IndexedSubgraph; prepared?: RcaGraph; nodes: ReadonlyMap<string, RcaNodeInfo>; unexpanded: ReadonlySet<string>; size: number };
   let candidates: string[];
+  let candidateNodes: Int32Array | undefined;
   if (projection) {
     const prepared = prepareProjection(projection);
     topology = { graph: projection.graph, prepared, nodes: projection.nodes, unexpanded: new Set(), size: projection.graph.ids.length };
-    candidates = upstreamInMemory(prepared, observed, maxDepth);
+    candidateNodes = upstreamInMemory(prepared, observed, maxDepth);
+    candidates = Array.from(candidateNodes, (i) => projection.graph.ids[i]!);
   } else {
     const fetched = await fetchSubgraph(graph, observed, at, options.nodeBudget ?? DEFAULT_NODE_BUDGET);
     const indexed = indexSubgraph({ cis: [...fetched.cis.values()], relationships: fetched.relationships }, at);
@@ -345,6 +347,7 @@ export async function rankRootCause(graph: Graph, request: RootCauseRequest, opt
     unexpanded: topology.unexpanded,
     observations: observed.map((ciId) => ({ ciId, incidentIds: byCI.get(ciId)! })),
     candidates,
+    candidateNodes,
     changes,
     history,
     otherIncidents,
