@@ -21,30 +21,23 @@ import { benchGraph, fmt, quantile, type BenchOptions } from './options.js';
 
 const who = { actor: 'bench' };
 
-async function runScale(graph: Graph, n: number, smoke: boolean) {
-  console.log(`\n--- N = ${n.toLocaleString('en')} CIs, 50 observations per analysis`);
+type BenchScenario = { observed: string[]; decoys: { ciId: string; before: number }[] };
+
+/**
+ * Loads a generated CMDB and draws the scenarios on it. The generated data and the
+ * harness's own index of it are dropped when this returns: the API process does not hold
+ * them, and kept alive they doubled the heap the garbage collector marks during the
+ * analyses, and with it their tail.
+ */
+async function loadAndDraw(graph: Graph, n: number, smoke: boolean): Promise<BenchScenario[]> {
   await wipeAll(graph);
   const data = generateCMDB({ n, seed: 42 });
   const load = await loadCMDB(graph, data, { batchSize: smoke ? 1000 : 10_000 });
   console.log(`load: ${load.cis} CIs, ${load.relationships} relationships in ${((load.ciMs + load.relationshipMs) / 1000).toFixed(1)} s`);
   const t = topology(data, Date.now());
-  const projection = await topologyCache(graph).refresh();
-  console.log(`topology projection: ${projection.graph.ids.length} CIs loaded in ${fmt(projection.loadMs)} ms`);
-  const preparing = performance.now();
-  prepareProjection(projection);
-  console.log(`  prepared for root cause (what each CI's failure breaks, counted) in ${fmt(performance.now() - preparing)} ms`);
-  const warming = performance.now();
-  await warmProjection(projection);
-  console.log(`  warmed in the background (each CI's DOWN part, big failures' closures as bitsets) in ${fmt(performance.now() - warming)} ms`);
   const rand = prng(11);
   const pick = <T>(xs: readonly T[]) => xs[Math.floor(rand() * xs.length)]!;
-
-  type Timings = { subgraph: number; evidence: number; ranking: number };
-  // The scenarios first (the same draws as before), then two passes over them: every
-  // analysis on the projection, then every one walking Neo4j. A walk allocates hundreds
-  // of MiB; interleaved, its garbage is collected during the projection analyses after it
-  // (the API does not interleave them: it walks only while no projection is current).
-  const scenarios: { observed: string[]; decoys: { ciId: string; before: number }[] }[] = [];
+  const scenarios: BenchScenario[] = [];
   const wanted = smoke ? 3 : 25;
   for (let attempt = 0; scenarios.length < wanted && attempt < wanted * 40; attempt++) {
     const root = pick(t.data.byLayer[pick(ROOT_LAYERS)]);
@@ -62,8 +55,24 @@ async function runScale(graph: Graph, n: number, smoke: boolean) {
     }
     scenarios.push({ observed, decoys: Array.from({ length: 4 }, () => ({ ciId: pick(t.graph.ids), before: Math.round(rand() * 6 * HOUR + 5 * MINUTE) })) });
   }
+  return scenarios;
+}
+
+async function runScale(graph: Graph, n: number, smoke: boolean) {
+  console.log(`\n--- N = ${n.toLocaleString('en')} CIs, 50 observations per analysis`);
+  const scenarios = await loadAndDraw(graph, n, smoke);
+  const projection = await topologyCache(graph).refresh();
+  console.log(`topology projection: ${projection.graph.ids.length} CIs loaded in ${fmt(projection.loadMs)} ms`);
+  const preparing = performance.now();
+  prepareProjection(projection);
+  console.log(`  prepared for root cause (what each CI's failure breaks, counted) in ${fmt(performance.now() - preparing)} ms`);
+  const warming = performance.now();
+  await warmProjection(projection);
+  console.log(`  warmed in the background (each CI's DOWN part, big failures' closures as bitsets) in ${fmt(performance.now() - warming)} ms`);
+
+  type Timings = { subgraph: number; evidence: number; ranking: number };
   /** The scenario's incidents and decoy changes, alone in the database. */
-  const setUp = async ({ observed, decoys }: (typeof scenarios)[number]) => {
+  const setUp = async ({ observed, decoys }: BenchScenario) => {
     await graph.write('MATCH (n) WHERE n:Incident OR n:Change OR n:Problem DETACH DELETE n');
     const t0 = Date.now() - 2 * HOUR;
     const incidentIds: string[] = [];
@@ -73,6 +82,10 @@ async function runScale(graph: Graph, n: number, smoke: boolean) {
     for (const decoy of decoys) await recordImplementedChange(graph, { title: 'decoy', targetCiIds: [decoy.ciId], implementedAt: t0 - decoy.before }, who);
     return incidentIds;
   };
+  // Two passes over the scenarios: every analysis on the projection, then every one
+  // walking Neo4j. A walk allocates hundreds of MiB; interleaved, its garbage is
+  // collected during the projection analyses after it (the API does not interleave them:
+  // it walks only while no projection is current).
   const warmUps = smoke ? 1 : 3;
   const onProjection: { api: number; raw: number; candidates: number; timings: Timings }[] = [];
   for (const scenario of scenarios) {

@@ -272,6 +272,57 @@ interface Single {
   priorReasons: string[];
 }
 
+/**
+ * Pairs awaiting their overlap, as columns: tens of thousands per ranking, where one object
+ * each was garbage the collector had to move.
+ */
+class PairColumns {
+  length = 0;
+  ka = new Int32Array(1024);
+  kb = new Int32Array(1024);
+  explained = new Int32Array(1024);
+  degraded = new Int32Array(1024);
+  priors = new Float64Array(1024);
+  shared = new Uint8Array(1024);
+  bound = new Float64Array(1024);
+
+  push(ka: number, kb: number, explained: number, degraded: number, priors: number, shared: boolean, bound: number): void {
+    if (this.length === this.ka.length) this.grow();
+    const k = this.length++;
+    this.ka[k] = ka;
+    this.kb[k] = kb;
+    this.explained[k] = explained;
+    this.degraded[k] = degraded;
+    this.priors[k] = priors;
+    this.shared[k] = shared ? 1 : 0;
+    this.bound[k] = bound;
+  }
+
+  /** The pairs' numbers, best bound first (equal bounds in the order pushed). */
+  byBound(): Int32Array {
+    const order = new Int32Array(this.length);
+    for (let k = 0; k < order.length; k++) order[k] = k;
+    const bound = this.bound;
+    return order.sort((x, y) => bound[y]! - bound[x]! || x - y);
+  }
+
+  private grow(): void {
+    const size = 2 * this.ka.length;
+    const grown = <T extends Int32Array | Float64Array | Uint8Array>(old: T, make: (n: number) => T): T => {
+      const next = make(size);
+      next.set(old);
+      return next;
+    };
+    this.ka = grown(this.ka, (n) => new Int32Array(n));
+    this.kb = grown(this.kb, (n) => new Int32Array(n));
+    this.explained = grown(this.explained, (n) => new Int32Array(n));
+    this.degraded = grown(this.degraded, (n) => new Int32Array(n));
+    this.priors = grown(this.priors, (n) => new Float64Array(n));
+    this.shared = grown(this.shared, (n) => new Uint8Array(n));
+    this.bound = grown(this.bound, (n) => new Float64Array(n));
+  }
+}
+
 /** Prior factor of a change implemented `gap` ms before the first incident. */
 export function changeFactor(gap: number, boost: number): number {
   // Implemented after the first incident (beyond clock slack) cannot be its cause.
@@ -861,7 +912,7 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
   // needs a joint propagation, and a bound (the union weighs at least the heavier single).
   // Then the pairs best bound first, what both break counted for each, until the bound
   // of the rest is negligible against the best hypothesis found so far.
-  const candidatePairs: { ka: number; kb: number; explained: number; degraded: number; priors: number; shared: boolean; bound: number }[] = [];
+  const candidatePairs = new PairColumns();
   const floor = bestAll - o.margin;
   const boundPairs = () => {
     for (const a of paired) {
@@ -914,16 +965,23 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
         const degraded = a.degradedObservations - upgraded + newlyDegraded;
         // Jointly, what is only DEGRADED may go DOWN: a shared pair's bound leaves none.
         const bound = likOfHeavier(ka, kb, explained) + (shared ? 0 : degraded * lnDegraded) + priors;
-        if (bound >= floor) candidatePairs.push({ ka, kb, explained, degraded, priors, shared, bound });
+        if (bound >= floor) candidatePairs.push(ka, kb, explained, degraded, priors, shared, bound);
       }
       for (const i of a.softFarms) softMark[i] = 0;
     }
   };
   boundPairs();
-  candidatePairs.sort((x, y) => y.bound - x.bound);
   const scorePairs = () => {
-    for (const { ka, kb, explained, degraded, priors, shared, bound } of candidatePairs) {
-      if (bound < bestAll - o.margin) break;
+    const byBound = candidatePairs.byBound();
+    for (let k = 0; k < byBound.length; k++) {
+      const p = byBound[k]!;
+      if (candidatePairs.bound[p]! < bestAll - o.margin) break;
+      const ka = candidatePairs.ka[p]!;
+      const kb = candidatePairs.kb[p]!;
+      const explained = candidatePairs.explained[p]!;
+      const degraded = candidatePairs.degraded[p]!;
+      const priors = candidatePairs.priors[p]!;
+      const shared = candidatePairs.shared[p] === 1;
       const a = singles[ka]!;
       const b = singles[kb]!;
       // A CI both break weighs as the lesser of its two states.
