@@ -757,6 +757,10 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
   // cutoff early); once there is a cutoff, one walk decides a candidate: exact, or
   // stopped at the damage that rules it out.
   const spreadOrder = [...candidates].sort((x, y) => reach[x.node]! - reach[y.node]! || g.dependents[x.node]!.length - g.dependents[y.node]!.length);
+  // This phase and the hot ones below (bounding and scoring pairs, joint propagation) are
+  // functions of their own: V8 optimises each apart and keeps it when this long function is
+  // deoptimised, which used to send loops over thousands of candidates back to the
+  // interpreter mid-way.
   const decideSingles = () => {
     for (const c of spreadOrder) {
       const ruledOutAt = !Number.isFinite(best) ? Number.POSITIVE_INFINITY : damageLimit(c, best - o.margin);
