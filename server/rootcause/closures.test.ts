@@ -94,7 +94,7 @@ describe('SetFamily', () => {
       return Int32Array.from(set);
     });
     const others = Array.from({ length: 20 }, () => bits.setOf(uf.filter(() => rand() < 0.5)));
-    const family = new SetFamily(bits, members, others.length);
+    const family = new SetFamily(members.map((m) => bits.setOf(m)), others.length);
     // The look-alikes are derived (from the first set or one derived from it), the unrelated ones not.
     members.forEach((_m, k) => expect(family.ref[k]! >= 0).toBe(k % 4 !== 3 && k > 0));
     for (let round = 0; round < 2; round++) {

@@ -191,36 +191,52 @@ export function closureBits(prepared: RcaGraph): ClosureBits {
   return bits;
 }
 
+/** How many CIs `set` holds. */
+function sizeOf(set: UserFacingBits): number {
+  let count = 0;
+  for (let w = 0; w < set.words.length; w++) count += popcount(set.words[w]!);
+  return count;
+}
+
+/** The bit numbers in x and not in y. */
+function bitsMinus(x: UserFacingBits, y: UserFacingBits): Int32Array {
+  const out: number[] = [];
+  for (let w = 0; w < x.words.length; w++) {
+    const at = x.lo + w - y.lo;
+    const other = at >= 0 && at < y.words.length ? y.words[at]! : 0;
+    for (let m = x.words[w]! & ~other; m !== 0; m &= m - 1) out.push(((x.lo + w) << 5) + 31 - Math.clz32(m & -m));
+  }
+  return Int32Array.from(out);
+}
+
 /**
- * Sets of user-facing CIs (`members`: each CI once) each counted against many others
- * (|S_k ∩ T|, memoised per key of T). Look-alike
- * failures break nearly the same CIs: a set that differs from an earlier one by fewer
- * CIs than its bitset has words is counted as that one's count, plus what it has more and
- * less (each a membership test); an identical one reuses the count.
+ * Sets of user-facing CIs each counted against many others (|S_k ∩ T|, memoised per key
+ * of T). Look-alike failures break nearly the same CIs: a set that differs from an
+ * earlier one by fewer CIs than it has words is counted as that one's count, plus what it
+ * has more and less (each a bit test, the differences found word by word); an identical
+ * one reuses the count.
  */
 export class SetFamily {
-  readonly sets: UserFacingBits[];
   /** The earlier set each is counted from (-1: counted directly). */
   readonly ref: Int32Array;
-  /** What each has more and less than its earlier set. */
+  /** The bits each has more and less than its earlier set. */
   private readonly more: Int32Array[];
   private readonly less: Int32Array[];
   private readonly memo: Int32Array;
 
   constructor(
-    private readonly bits: ClosureBits,
-    members: readonly Int32Array[],
+    readonly sets: readonly UserFacingBits[],
     private readonly keys: number,
   ) {
-    this.sets = members.map((m) => bits.setOf(m));
-    const k = members.length;
+    const k = sets.length;
+    const sizes = sets.map(sizeOf);
     this.ref = new Int32Array(k).fill(-1);
-    this.more = members.map(() => new Int32Array(0));
-    this.less = members.map(() => new Int32Array(0));
+    this.more = sets.map(() => new Int32Array(0));
+    this.less = sets.map(() => new Int32Array(0));
     for (let i = 0; i < k; i++) {
-      let best = this.sets[i]!.words.length;
+      let best = sets[i]!.words.length;
       for (let j = 0; j < i && best > 0; j++) {
-        const differ = members[i]!.length + members[j]!.length - 2 * countBoth(this.sets[i]!, this.sets[j]!);
+        const differ = sizes[i]! + sizes[j]! - 2 * countBoth(sets[i]!, sets[j]!);
         if (differ < best) {
           best = differ;
           this.ref[i] = j;
@@ -228,8 +244,8 @@ export class SetFamily {
       }
       const j = this.ref[i]!;
       if (j < 0) continue;
-      this.more[i] = members[i]!.filter((x) => !bits.holds(this.sets[j]!, x));
-      this.less[i] = members[j]!.filter((x) => !bits.holds(this.sets[i]!, x));
+      this.more[i] = bitsMinus(sets[i]!, sets[j]!);
+      this.less[i] = bitsMinus(sets[j]!, sets[i]!);
     }
     this.memo = new Int32Array(k * keys).fill(-1);
   }
@@ -242,10 +258,18 @@ export class SetFamily {
     if (j < 0) v = countBoth(this.sets[k]!, other);
     else {
       v = this.count(j, key, other);
-      for (const x of this.more[k]!) if (this.bits.holds(other, x)) v++;
-      for (const x of this.less[k]!) if (this.bits.holds(other, x)) v--;
+      const more = this.more[k]!;
+      const less = this.less[k]!;
+      for (let m = 0; m < more.length; m++) v += hasBit(other, more[m]!);
+      for (let m = 0; m < less.length; m++) v -= hasBit(other, less[m]!);
     }
     this.memo[k * this.keys + key] = v;
     return v;
   }
+}
+
+/** 1 when `set` holds bit `b`, else 0. */
+function hasBit(set: UserFacingBits, b: number): number {
+  const w = (b >>> 5) - set.lo;
+  return w >= 0 && w < set.words.length ? (set.words[w]! >>> (b & 31)) & 1 : 0;
 }

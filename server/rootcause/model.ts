@@ -795,10 +795,18 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
    */
   const sharedSilent = (roots: readonly Single[]) => {
     const bits = closureBits(prepared);
+    const observedUserFacing: number[] = [];
+    for (const ob of observations) {
+      const i = g.index.get(ob.ciId);
+      if (i !== undefined && userFacing[i] && obsOf[i]! >= 0) observedUserFacing.push(i);
+    }
     const overflow = new Map<number, UserFacingBits>();
     const nSingles = singles.length;
     const maskWords = Math.max(1, (roots.length + 31) >>> 5);
     const rootMask = new Uint32Array(n * maskWords);
+    // Each root's silent footprint: which roots break each CI (for small singles' lists),
+    // and as a set (for big singles' bitsets). A big root's set is its kept bitset less
+    // the observed CIs; a small one's is made from its list.
     const footprints = roots.map((a, ka) => {
       const broken = bits.listOf(a.node, overflow);
       let count = 0;
@@ -808,11 +816,18 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
         silentBuffer[count++] = x;
         rootMask[x * maskWords + (ka >>> 5)]! |= 1 << (ka & 31);
       }
-      return silentBuffer.slice(0, count);
+      if (!bits.isBig(a.node)) return bits.setOf(silentBuffer.subarray(0, count));
+      const kept = bits.of(a.node, overflow);
+      const set = { lo: kept.lo, words: kept.words.slice() };
+      for (const x of observedUserFacing) {
+        const b = bits.bitOf[x]! - (set.lo << 5);
+        if (b >= 0 && b >>> 5 < set.words.length) set.words[b >>> 5]! &= ~(1 << (b & 31));
+      }
+      return set;
     });
     // The roots' silent footprints and DOWN parts, counted against big singles' bitsets.
-    const footprintFamily = new SetFamily(bits, footprints, nSingles);
-    const downFamily = new SetFamily(bits, roots.map((a) => a.silentDown), nSingles);
+    const footprintFamily = new SetFamily(footprints, nSingles);
+    const downFamily = new SetFamily(roots.map((a) => bits.setOf(a.silentDown)), nSingles);
     const small = new Int32Array(roots.length * nSingles);
     const walked = new Uint8Array(nSingles);
     // One read of a small b's list counts for every root: CIs next to each other in it
