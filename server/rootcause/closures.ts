@@ -162,14 +162,6 @@ export class ClosureBits {
     return set;
   }
 
-  /** Whether `set` holds `node`. */
-  holds(set: UserFacingBits, node: number): boolean {
-    const b = this.bitOf[node]!;
-    if (b < 0) return false;
-    const w = (b >>> 5) - set.lo;
-    return w >= 0 && w < set.words.length && ((set.words[w]! >>> (b & 31)) & 1) === 1;
-  }
-
   /** Computes and keeps the bitsets of the big failures and the lists of the small ones among CIs from..to (exclusive) while the cache has room (their closures must be counted). */
   warm(from = 0, to = this.prepared.graph.ids.length): void {
     for (let x = from; x < to && this.keptBytes < this.options.cacheBytes; x++) {
