@@ -481,11 +481,15 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
   const name = (id: string) => input.nodes.get(id)?.name ?? id;
 
   // Observation number per node; observations outside the subgraph cannot be explained.
+  // Each observation's node (-1: outside the subgraph), looked up once.
   const obsOf = new Int32Array(n).fill(-1);
   const observations = [...new Map(input.observations.map((ob) => [ob.ciId, ob])).values()];
+  const observationNodes = new Int32Array(observations.length).fill(-1);
   observations.forEach((ob, k) => {
     const i = g.index.get(ob.ciId);
-    if (i !== undefined) obsOf[i] = k;
+    if (i === undefined) return;
+    obsOf[i] = k;
+    observationNodes[k] = i;
   });
   const nObs = observations.length;
   if (nObs === 0) return [];
@@ -514,8 +518,8 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
   const words = (nObs + 31) >>> 5;
   const stamp = new Int32Array(n);
   const upstreamOf = (k: number, visit: (x: number) => void) => {
-    const start = g.index.get(observations[k]!.ciId);
-    if (start === undefined) return;
+    const start = observationNodes[k]!;
+    if (start < 0) return;
     const stack = [start];
     stamp[start] = k + 1;
     while (stack.length > 0) {
@@ -628,9 +632,8 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
   // weight is known to be at least weightOf(0, silentBroken) before any walk.
   countDownstream(prepared, candidates.map((c) => c.node));
   const userFacingObservations = new Uint32Array(words);
-  observations.forEach((ob, k) => {
-    const i = g.index.get(ob.ciId);
-    if (i !== undefined && userFacing[i]) userFacingObservations[k >>> 5]! |= 1 << (k & 31);
+  observationNodes.forEach((i, k) => {
+    if (i >= 0 && userFacing[i]) userFacingObservations[k >>> 5]! |= 1 << (k & 31);
   });
   const delta = o.degradedRatio;
   /** Silent weight of `down` silent CIs DOWN and the rest of `broken` DEGRADED. */
@@ -795,11 +798,7 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
    */
   const sharedSilent = (roots: readonly Single[]) => {
     const bits = closureBits(prepared);
-    const observedUserFacing: number[] = [];
-    for (const ob of observations) {
-      const i = g.index.get(ob.ciId);
-      if (i !== undefined && userFacing[i] && obsOf[i]! >= 0) observedUserFacing.push(i);
-    }
+    const observedUserFacing = Array.from(observationNodes).filter((i) => i >= 0 && userFacing[i]);
     const overflow = new Map<number, UserFacingBits>();
     const nSingles = singles.length;
     const maskWords = Math.max(1, (roots.length + 31) >>> 5);
