@@ -81,3 +81,19 @@ LIMIT $cap
 MATCH (h)-[:RECORDS]->(c:CI)
 RETURN h.id AS entry, h.at AS at, h.field AS field, c.id AS ciId
 `;
+
+/**
+ * The latest $limit resolved or closed problems that name a root-cause CI and group
+ * incidents: the root, when the first incident opened, and the CIs the incidents report.
+ */
+export const RESOLVED_PROBLEMS = `
+MATCH (p:Problem)-[:ROOT_CAUSE]->(root:CI)
+WHERE p.status IN ['RESOLVED', 'CLOSED']
+  AND EXISTS { (:Incident)-[:INSTANCE_OF]->(p) }
+WITH p, root
+ORDER BY coalesce(p.resolvedAt, p.closedAt, p.updatedAt) DESC, p.id
+LIMIT $limit
+RETURN p.id AS id, p.updatedAt AS updatedAt, root.id AS rootId,
+  [(i:Incident)-[:INSTANCE_OF]->(p) | i.openedAt] AS opened,
+  [(i:Incident)-[:INSTANCE_OF]->(p) | [(i)-[:AFFECTS]->(c:CI) | c.id]] AS reported
+`;

@@ -14,6 +14,7 @@ import {
   type RootCauseCandidateResult,
   type RootCauseResult,
 } from './service.js';
+import type { Calibration } from './calibration.js';
 
 async function loadRequiredCI(ctx: Context, id: string): Promise<CI> {
   const ci = await ciLoader(ctx).load(id);
@@ -55,6 +56,17 @@ export const RootCauseCandidateRef = builder.objectRef<RootCauseCandidateResult>
   }),
 });
 
+const RootCauseCalibrationRef = builder.objectRef<Calibration>('RootCauseCalibration').implement({
+  description: 'How outages are reported here, learnt from resolved problems (docs/rootcause.md, "Learning from resolved problems").',
+  fields: (t) => ({
+    problems: t.exposeInt('problems', { nullable: false, description: 'Resolved problems with a root-cause CI and incidents it was learnt from.' }),
+    reportRate: t.float({ nullable: false, description: 'Share of the user-facing CIs a failure takes DOWN that get an incident.', resolve: (c) => c.reporting.rate }),
+    reportSpread: t.float({ nullable: false, description: 'How far a failure’s number of reports strays from that share (root mean square, in reports).', resolve: (c) => c.reporting.spread }),
+    reportRateError: t.float({ nullable: false, description: 'The share’s standard error (fewer or smaller problems on record: larger).', resolve: (c) => c.reporting.rateError }),
+    degradedRatio: t.exposeFloat('degradedRatio', { nullable: false, description: 'How much less often a DEGRADED user-facing CI is reported than a DOWN one.' }),
+  }),
+});
+
 export const RootCauseReportRef = builder.objectRef<RootCauseResult>('RootCauseReport').implement({
   fields: (t) => ({
     candidates: t.field({ type: [RootCauseCandidateRef], nullable: false, resolve: (r) => r.candidates }),
@@ -73,6 +85,12 @@ export const RootCauseReportRef = builder.objectRef<RootCauseResult>('RootCauseR
     complete: t.exposeBoolean('complete', {
       nullable: false,
       description: 'False when the downstream walk hit its budget: the largest candidates’ damage is then a lower bound.',
+    }),
+    calibration: t.field({
+      type: RootCauseCalibrationRef,
+      nullable: true,
+      description: 'The reporting model learnt from resolved problems; null while fewer than 20 are on record (the reporting rate is then unknown).',
+      resolve: (r) => r.calibration,
     }),
   }),
 });

@@ -17,3 +17,4 @@ export {
 } from './service.js';
 export { rankRootCauses, DEFAULT_RCA_OPTIONS, type RankedCandidate, type RcaInput, type RcaOptions } from './model.js';
 export { Spreader, type Spread } from './spread.js';
+export { calibrations, fitCalibration, MIN_PROBLEMS, type Calibration, type ReportingSample } from './calibration.js';

@@ -56,6 +56,26 @@ describe('rankRootCauses', () => {
     expect(rank(['svc-5'], ['host-5', 'app-5'], { classCounts, options: { classPrior: false } }).map((c) => c.ciId)).toEqual(['app-5', 'host-5']);
   });
 
+  it('with a reporting rate learnt from past problems, the number of reports says how large the failure is', () => {
+    // Every CI the database breaks reported (6 of 6): with the rate unknown, the database
+    // explains it all and nothing more; with 30 % learnt, six reports point to a failure of
+    // about twenty user-facing CIs: the site's.
+    const observed = ['svc-0', 'svc-1', 'svc-2', 'app-0', 'app-1', 'app-2'];
+    expect(rank(observed, ['site', 'db']).map((c) => c.ciId)).toEqual(['db', 'site']);
+    const reporting = { problems: 40, rate: 0.3, spread: 0.5, rateError: 0.01 };
+    const learnt = rank(observed, ['site', 'db'], { options: { reporting } });
+    expect(learnt.map((c) => c.ciId)).toEqual(['site', 'db']);
+    // The site's own likelihood: six of its twenty reported, about 0.3 x 20 as learnt.
+    const variance = 0.25 + (0.01 * 20) ** 2;
+    const lnChoose = lnGamma(21) - lnGamma(7) - lnGamma(15);
+    const site = learnt.find((c) => c.ciId === 'site')!;
+    const db = learnt.find((c) => c.ciId === 'db')!;
+    const dbVariance = 0.25 + (0.01 * 6) ** 2;
+    const expected = -0.5 * Math.log(2 * Math.PI * variance) - lnChoose - (-((6 - 1.8) ** 2) / (2 * dbVariance) - 0.5 * Math.log(2 * Math.PI * dbVariance));
+    // Both have the same prior (no class counts) and explain everything: the difference is the count.
+    expect(site.logScore - db.logScore).toBeCloseTo(expected, 6);
+  });
+
   it('prefers the database that explains three services over the site that would break ten', () => {
     const r = rank(['svc-0', 'svc-1', 'svc-2'], ['site', 'db', 'host-0', 'app-0', 'svc-0']);
     expect(r[0]!.ciId).toBe('db');

@@ -13,7 +13,8 @@
  * where each of the N - E unexplained observations is noise with the per-CI noise rate
  * eta. Integrating r out is the Occam factor: a site that explains 3 incidents and
  * breaks 2 000 silent services scores far below the database that explains the same 3
- * and breaks 4. The prior is raised by changes implemented shortly before the first
+ * and breaks 4. With a reporting model learnt from resolved problems (calibration.ts),
+ * the number of reports is instead about rate x (E + W), as learnt. The prior is raised by changes implemented shortly before the first
  * incident, by recorded attribute/relationship changes and by open incidents on c.
  * Two-root hypotheses {a, b} (a among the best singles) are scored the same way with a
  * prior penalty for a second independent failure; a candidate's score is its posterior
@@ -96,6 +97,25 @@ export interface RcaOptions {
    * one of 4 000. Relative to a uniform prior over CIs, c's factor is N / (K |class(c)|).
    */
   classPrior: boolean;
+  /**
+   * How many reports a failure draws, learnt from past problems (calibration.ts); unset
+   * (the default, and whenever too few problems are on record): the reporting rate is
+   * unknown and integrated out with Beta(reportA, reportB).
+   */
+  reporting?: LearntReporting;
+}
+
+/**
+ * A failure that takes D user-facing CIs DOWN draws about `rate` x D reports (at least
+ * one), give or take `spread` (the residual's standard deviation, in reports) and
+ * `rateError` x D (the rate's own standard error), each broken CI as likely as another
+ * to be among them. Learnt from `problems` past problems.
+ */
+export interface LearntReporting {
+  problems: number;
+  rate: number;
+  spread: number;
+  rateError: number;
 }
 
 export const DEFAULT_RCA_OPTIONS: RcaOptions = {
@@ -498,8 +518,45 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
   const lnB0 = lnBeta(o.reportA, o.reportB);
   const lnDegraded = Math.log(o.degradedRatio);
   const lnG = lnGammaCached;
-  const logLik = (explained: number, degraded: number, weight: number) =>
-    lnG(explained + o.reportA) + lnG(weight + o.reportB) - lnG(explained + weight + o.reportA + o.reportB) - lnB0 + degraded * lnDegraded + (nObs - explained) * lnEta;
+  // The report count. Unknown rate (no learnt reporting): Beta-binomial. Learnt: the
+  // count is about normal around its expected value (for one root rate x D, at least 1;
+  // for two, what each draws less what both would report twice), and which of the D
+  // broken CIs were reported is a uniform pick. The spread is kept at 1/sqrt(2 pi) or
+  // more, so the density of a count stays at most 1, as its probability would.
+  const learnt = o.reporting;
+  const rate = learnt?.rate ?? 0;
+  const spread2 = learnt ? Math.max(learnt.spread, 1 / Math.sqrt(2 * Math.PI)) ** 2 : 0;
+  const lnNormBase = -0.5 * Math.log(2 * Math.PI * spread2);
+  const lnChooseOf = (e: number, w: number) => lnG(e + w + 1) - lnG(e + 1) - lnG(w + 1);
+  const lnCount = (e: number, w: number, mean: number, variance: number) =>
+    -((e - mean) ** 2) / (2 * variance) - 0.5 * Math.log(2 * Math.PI * variance) - lnChooseOf(e, w);
+  const lnBetaReports = (e: number, w: number) => lnG(e + o.reportA) + lnG(w + o.reportB) - lnG(e + w + o.reportA + o.reportB) - lnB0;
+  const rateError2 = (learnt?.rateError ?? 0) ** 2;
+  const lnReports = learnt ? (e: number, w: number) => lnCount(e, w, Math.max(1, rate * (e + w)), spread2 + rateError2 * (e + w) ** 2) : lnBetaReports;
+  const logLik = (explained: number, degraded: number, weight: number) => lnReports(explained, weight) + degraded * lnDegraded + (nObs - explained) * lnEta;
+  /**
+   * Two roots with a learnt count: a and b would each draw rate x their own (D_a, D_b
+   * broken, D_ab by both), and a CI both break is reported once however often it is
+   * picked: about rate^2 x D_ab fewer, a count whose own variance adds to theirs.
+   */
+  const logLikPair = (explained: number, degraded: number, weight: number, da: number, db: number, dab: number) =>
+    learnt
+      ? lnCount(
+          explained,
+          weight,
+          Math.max(1, rate * da) + Math.max(1, rate * db) - rate * rate * dab,
+          2 * spread2 + rateError2 * (da * da + db * db) + rate * rate * (1 - rate * rate) * dab,
+        ) +
+        degraded * lnDegraded +
+        (nObs - explained) * lnEta
+      : logLik(explained, degraded, weight);
+  /**
+   * An upper bound on the likelihood of any hypothesis (one root or two) explaining E
+   * with at least W silent weight: what the bounds below use. Without a learnt count it
+   * is the likelihood itself (it falls as W grows); with one, the count's normal factor
+   * is left out (it is at most 1), so it too falls with W and is convex in E.
+   */
+  const likUpper = learnt ? (e: number, w: number) => lnNormBase - lnChooseOf(e, w) + (nObs - e) * lnEta : (e: number, w: number) => logLik(e, 0, w);
   const observedIncidents = new Set(observations.flatMap((ob) => ob.incidentIds));
 
   // What counts against a candidate: user-facing CIs nobody reported.
@@ -727,7 +784,7 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
   // over 1..E it peaks at an end; for a fixed E it falls as W grows. A candidate reaching
   // `r` observations with at least W silent damage can score at most ubSingle alone, and
   // at most ubPair as one of two roots.
-  const ubLik = (e: number, w: number) => (e <= 0 ? Number.NEGATIVE_INFINITY : Math.max(logLik(1, 0, w), logLik(e, 0, w)));
+  const ubLik = (e: number, w: number) => (e <= 0 ? Number.NEGATIVE_INFINITY : Math.max(likUpper(1, w), likUpper(e, w)));
   const ubOf = (c: Candidate, w: number) =>
     Math.max(ubLik(reach[c.node]!, w) + c.logPrior, ubLik(nObs, w) + c.logPrior + maxPrior + o.secondRootLogPrior);
   /** The smallest silent damage that rules c out against `cutoff` (Infinity: none does). */
@@ -906,12 +963,22 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
   const indexOf = new Map(singles.map((s, k) => [s, k]));
   // a's soft farms: 1 + how many of the farm's members a takes DOWN (0: not one of a's).
   const softMark = new Int32Array(n);
-  const paired = bySingle.slice(0, o.pairedSingles);
-  const sharedSilentOf = sharedSilent(paired.filter((a) => post(a) + maxPrior + o.secondRootLogPrior >= bestAll - o.margin));
+  // Which singles are paired as first roots: the best ones. With a learnt count, "best"
+  // is judged with the rate unknown (Beta-binomial): a root of a two-root failure draws
+  // about twice the reports it would alone, which a sharp learnt count makes look
+  // hopeless on its own, yet it is the first root of the likeliest pair. The pairs are
+  // then scored with the learnt count.
+  const pairing = learnt
+    ? (s: Single) => lnBetaReports(s.explained.length, s.weight) + s.degradedObservations * lnDegraded + (nObs - s.explained.length) * lnEta + s.logPrior
+    : post;
+  const byPairing = learnt ? [...singles].sort((x, y) => pairing(y) - pairing(x)) : bySingle;
+  const bestPairing = byPairing.length > 0 ? pairing(byPairing[0]!) : Number.NEGATIVE_INFINITY;
+  const paired = byPairing.slice(0, o.pairedSingles);
+  const sharedSilentOf = sharedSilent(paired.filter((a) => pairing(a) + maxPrior + o.secondRootLogPrior >= bestPairing - o.margin));
   const isPaired = new Uint8Array(singles.length);
   const pairSeen = new Set<number>();
   const pairs: { members: number[]; logPost: number; explained: number }[] = [];
-  const sharedPairs: { h: (typeof pairs)[number]; priors: number; unionWeight: number; unionBroken: number }[] = [];
+  const sharedPairs: { h: (typeof pairs)[number]; priors: number; unionWeight: number; unionBroken: number; da: number; db: number; dab: number }[] = [];
   const bestPair = new Map<number, { partner: number; logPost: number; explained: number }>();
   for (const a of paired) isPaired[indexOf.get(a)!] = 1;
   // The pair bounds ask the likelihood with nothing DEGRADED at the heavier single's
@@ -921,7 +988,7 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
   const likOfHeavier = (ka: number, kb: number, e: number) => {
     const k = singles[ka]!.weight >= singles[kb]!.weight ? ka : kb;
     const at = k * (nObs + 1) + e;
-    if (Number.isNaN(likRows[at]!)) likRows[at] = logLik(e, 0, singles[k]!.weight);
+    if (Number.isNaN(likRows[at]!)) likRows[at] = likUpper(e, singles[k]!.weight);
     return likRows[at]!;
   };
   const ubOfHeavier = (ka: number, kb: number, e: number) =>
@@ -934,7 +1001,7 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
   const floor = bestAll - o.margin;
   const boundPairs = () => {
     for (const a of paired) {
-      if (post(a) + maxPrior + o.secondRootLogPrior < floor) break;
+      if (pairing(a) + maxPrior + o.secondRootLogPrior < bestPairing - o.margin) break;
       const ka = indexOf.get(a)!;
       a.softFarms.forEach((i, k) => (softMark[i] = 1 + a.softFarmDown[k]!));
       for (let kb = 0; kb < singles.length; kb++) {
@@ -1006,9 +1073,15 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
       const bothBreak = sharedSilentOf.all(a, kb);
       const overlap = weightOf(sharedSilentOf.down(a, kb), bothBreak);
       const unionWeight = a.weight + b.weight - overlap;
-      const h = { members: [ka, kb], logPost: logLik(explained, degraded, unionWeight) + priors, explained };
+      // For a learnt count: what each breaks (explained and silent) and what both do.
+      let bothExplain = 0;
+      if (learnt) for (let w = 0; w < words; w++) bothExplain += popcount(a.explainedBits[w]! & b.explainedBits[w]!);
+      const da = a.explained.length + a.weight;
+      const db = b.explained.length + b.weight;
+      const dab = bothExplain + overlap;
+      const h = { members: [ka, kb], logPost: logLikPair(explained, degraded, unionWeight, da, db, dab) + priors, explained };
       pairs.push(h);
-      if (shared) sharedPairs.push({ h, priors, unionWeight, unionBroken: a.silentBroken + b.silentBroken - bothBreak });
+      if (shared) sharedPairs.push({ h, priors, unionWeight, unionBroken: a.silentBroken + b.silentBroken - bothBreak, da, db, dab });
       else bestAll = Math.max(bestAll, h.logPost);
     }
   };
@@ -1020,20 +1093,20 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
   // for all its pairs; only what they take DOWN together and neither alone is walked.
   // Best bound first (the likeliest pairs raise the floor early, and fewer of the rest
   // need propagating), pairs of one first root together.
-  const jointBound = (p: (typeof sharedPairs)[number]) => logLik(p.h.explained, 0, p.unionWeight) + p.priors;
+  const jointBound = (p: (typeof sharedPairs)[number]) => likUpper(p.h.explained, p.unionWeight) + p.priors;
   sharedPairs.sort((x, y) => jointBound(y) - jointBound(x));
   const firstSeen = new Map<number, number>();
   sharedPairs.forEach((p, k) => firstSeen.set(p.h.members[0]!, Math.min(firstSeen.get(p.h.members[0]!) ?? k, k)));
   sharedPairs.sort((x, y) => firstSeen.get(x.h.members[0]!)! - firstSeen.get(y.h.members[0]!)!);
   const propagateShared = () => {
-    for (const { h, priors, unionWeight, unionBroken } of sharedPairs) {
+    for (const { h, priors, unionWeight, unionBroken, da, db, dab } of sharedPairs) {
       const floor = bestAll - o.margin;
-      if (logLik(h.explained, 0, unionWeight) + priors < floor) {
+      if (likUpper(h.explained, unionWeight) + priors < floor) {
         h.logPost = Math.min(h.logPost, floor - 1);
         continue;
       }
       let limit = Math.ceil(unionWeight);
-      while (limit < silentTotal && logLik(h.explained, 0, limit) + priors >= floor) limit = Math.ceil(limit * 1.25) + 1;
+      while (limit < silentTotal && likUpper(h.explained, limit) + priors >= floor) limit = Math.ceil(limit * 1.25) + 1;
       // Together they break what either breaks (the union of their closures, whose silent
       // CIs are counted); only the DOWN part is walked.
       const a = singles[h.members[0]!]!;
@@ -1071,7 +1144,7 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
         downExplained += moreExplained;
         silentDown += moreSilent;
       }
-      h.logPost = logLik(h.explained, h.explained - downExplained, weightOf(silentDown, unionBroken)) + priors;
+      h.logPost = logLikPair(h.explained, h.explained - downExplained, weightOf(silentDown, unionBroken), da, db, dab) + priors;
       bestAll = Math.max(bestAll, h.logPost);
     }
   };
@@ -1131,7 +1204,9 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
   const bestLogPost = leaders.reduce((m, h) => Math.max(m, h.logPost), Number.NEGATIVE_INFINITY);
   const inBest = new Uint8Array(singles.length);
   for (const h of leaders) if (h.logPost >= bestLogPost - 1e-9) for (const m of h.members) inBest[m] = 1;
-  const leader = order.findIndex((k) => inBest[k] === 1);
+  // Not when one failure alone cannot explain the observations at all (its posterior
+  // share below e^-margin): a pair's members then lead by marginal.
+  const leader = bestLogPost - z < -o.margin ? -1 : order.findIndex((k) => inBest[k] === 1);
   if (leader > 0) order.unshift(...order.splice(leader, 1));
 
   // Ruled-out candidates (posterior share below e^-margin) follow, best bound first; what

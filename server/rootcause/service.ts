@@ -30,6 +30,7 @@ import {
 import { closureBits } from './closures.js';
 import { downParts } from './down-parts.js';
 import * as Q from './cypher.js';
+import { calibrations, type Calibration } from './calibration.js';
 
 const HISTORY_GRACE_MS = 10 * 60_000;
 export const DEFAULT_MAX_DEPTH = 10;
@@ -84,6 +85,8 @@ export interface RootCauseResult {
    * checked against the graph's state) or the walk in Neo4j (no current projection yet).
    */
   source: 'projection' | 'neo4j';
+  /** The reporting model learnt from resolved problems; null when too few are on record (the rate is then unknown). */
+  calibration: Calibration | null;
   /** Where the time went (ms): the topology (walk or projection), reading the evidence, ranking. */
   timings: { subgraph: number; evidence: number; ranking: number };
 }
@@ -95,6 +98,11 @@ export interface RootCauseOptions {
   model?: Partial<RcaOptions>;
   /** False: walk Neo4j even when a current projection exists (benches and tests compare the two). */
   projection?: boolean;
+  /**
+   * The reporting model: learnt from the graph's resolved problems when absent
+   * (calibration.ts); null: none (the rate unknown, as with too few problems).
+   */
+  calibration?: Calibration | null;
 }
 
 interface Fetched {
@@ -320,12 +328,13 @@ export async function rankRootCause(graph: Graph, request: RootCauseRequest, opt
   }
   const fetchedAt = performance.now();
   const counts = state.classCounts;
-  const [implemented, history, open] = await Promise.all([
+  const [implemented, history, open, calibration] = await Promise.all([
     changesOnCIsSince(graph, candidates, since),
     // Recorded changes count up to 10 min after the first incident (the same grace as
     // for implemented changes): what changed after things broke did not break them.
     historyOf(graph, candidates, since, referenceTime + HISTORY_GRACE_MS),
     incidentsOfCIs(graph, candidates, true),
+    options.calibration !== undefined ? options.calibration : calibrations(graph).current().then((c) => c ?? null),
   ]);
   const changeObjects = new Map<string, Change>();
   const changes = new Map<string, RcaChange[]>();
@@ -354,7 +363,7 @@ export async function rankRootCause(graph: Graph, request: RootCauseRequest, opt
     referenceTime,
     userFacingTotal: USER_FACING_CLASSES.reduce((sum, c) => sum + (counts.get(c) ?? 0), 0),
     classCounts: counts,
-    options: options.model,
+    options: calibration ? { reporting: calibration.reporting, degradedRatio: calibration.degradedRatio, ...options.model } : options.model,
     describeFirst: input.limit ?? DEFAULT_LIMIT,
   });
   const limit = input.limit ?? DEFAULT_LIMIT;
@@ -375,6 +384,7 @@ export async function rankRootCause(graph: Graph, request: RootCauseRequest, opt
     complete: topology.unexpanded.size === 0,
     names: topology.nodes,
     source: projection ? 'projection' : 'neo4j',
+    calibration,
     timings: { subgraph: fetchedAt - started, evidence: evidenceAt - fetchedAt, ranking: performance.now() - evidenceAt },
   };
 }

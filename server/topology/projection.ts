@@ -18,8 +18,7 @@
  * (impact/propagate.ts), not the impact domain's index: that pulls in GraphQL types, and
  * the CI service, which raises the version through this module, would import itself.
  */
-import type { Driver } from 'neo4j-driver';
-import { rows, type Graph, type Row } from '../db/index.js';
+import { perDatabase, rows, type Graph, type Row } from '../db/index.js';
 import { indexSubgraph, type IndexedSubgraph, type SubgraphCI, type SubgraphRelationship } from '../impact/propagate.js';
 import * as Q from './cypher.js';
 
@@ -182,20 +181,5 @@ export class TopologyCache {
   }
 }
 
-const caches = new WeakMap<Driver, Map<string, TopologyCache>>();
-
 /** The cache of the graph's driver and database (made on first use, with the default settings). */
-export function topologyCache(graph: Graph): TopologyCache {
-  let byDatabase = caches.get(graph.driver);
-  if (!byDatabase) {
-    byDatabase = new Map();
-    caches.set(graph.driver, byDatabase);
-  }
-  const key = graph.database ?? '';
-  let cache = byDatabase.get(key);
-  if (!cache) {
-    cache = new TopologyCache(graph.forRequest(), { ...DEFAULT_TOPOLOGY_CACHE_SETTINGS });
-    byDatabase.set(key, cache);
-  }
-  return cache;
-}
+export const topologyCache: (graph: Graph) => TopologyCache = perDatabase((graph) => new TopologyCache(graph, { ...DEFAULT_TOPOLOGY_CACHE_SETTINGS }));

@@ -11,13 +11,19 @@
 import { rankRootCauses, type RcaChange, type RcaOptions } from '../../server/rootcause/model.js';
 import { generateCMDB, type GeneratedCMDB } from '../generator/index.js';
 import { oracleRanking, type OracleForget } from './oracle.js';
-import { canDrawRoots, drawScenario, HOUR, prng, signature, topology, upstream, type Scenario, type Topology } from './faults.js';
+import { fitCalibration } from '../../server/rootcause/calibration.js';
+import { canDrawRoots, drawScenario, HOUR, prng, reportingSample, signature, topology, upstream, type Scenario, type Topology } from './faults.js';
 
 export interface Ranker {
   /** Prepares a topology (load it, index it); called once per topology. */
   prepare(t: Topology): Promise<void>;
   /** The ranked candidate ids for a scenario whose first incident is at `t0`, and how long the ranking took. */
   rank(t: Topology, scenario: Scenario, t0: number): Promise<{ ranked: string[]; ms: number }>;
+  /**
+   * Puts past outages of the topology on record as resolved problems (one root each, the
+   * incidents on what it broke linked), for the ranking to learn from (calibration.ts).
+   */
+  learn(t: Topology, past: Scenario[]): Promise<void>;
   close?(): Promise<void>;
 }
 
@@ -50,6 +56,12 @@ export interface EvalConfig {
   decoys?: number;
   /** What the ceiling ranking forgets of the protocol (oracle.ts; a diagnostic). */
   oracleForget?: ReadonlySet<OracleForget>;
+  /**
+   * Past one-root outages per topology put on record as resolved problems before the
+   * trials (default 0: none, the reporting rate is then unknown to the ranking). Drawn
+   * with their own seed, by the same protocol.
+   */
+  history?: number;
 }
 
 export interface MethodStats {
@@ -117,11 +129,25 @@ function separableRoots(t: Topology, s: Scenario): boolean {
   return broken.every((mine, k) => observed.some((i) => mine.has(i) && !broken[1 - k]!.has(i)));
 }
 
-/** 1-based rank of the first candidate matching; candidates.length + 1 when none does. */
-function rankOf(candidates: string[], match: (id: string, position: number) => boolean): number {
-  for (let k = 0; k < candidates.length; k++) if (match(candidates[k]!, k)) return k + 1;
-  return candidates.length + 1;
+/**
+ * A root's place in a ranked list: 1-based, or the list's length + 1 when the list does not
+ * name it (`listed` false). A root the list does not name is never "in the top k", however
+ * short the list: counting it there would reward a short list (until 2026-11-27 17:00 it did,
+ * in the baselines' favour: "most upstream observed CI" lists only observed CIs).
+ */
+interface Place {
+  rank: number;
+  listed: boolean;
 }
+
+function rankOf(candidates: string[], match: (id: string, position: number) => boolean): Place {
+  for (let k = 0; k < candidates.length; k++) if (match(candidates[k]!, k)) return { rank: k + 1, listed: true };
+  return { rank: candidates.length + 1, listed: false };
+}
+
+const inTop = (p: Place, k: number) => p.listed && p.rank <= k;
+/** Two roots: a trial counts the worse of the two places. */
+const worse = (places: Place[]): Place => places.reduce((a, b) => (!b.listed || (a.listed && b.rank > a.rank) ? b : a));
 
 /** How deep equivalence is checked (signatures cost a propagation each). */
 const EQUIVALENCE_DEPTH = 30;
@@ -129,26 +155,24 @@ const EQUIVALENCE_DEPTH = 30;
 function ranks(t: Topology, candidates: string[], root: string, rootSignature: string) {
   const strict = rankOf(candidates, (id) => id === root);
   const cache = new Map<string, string>();
-  const equivalent = Math.min(
-    strict,
-    rankOf(candidates, (id, k) => {
-      if (k >= EQUIVALENCE_DEPTH) return false;
-      let sig = cache.get(id);
-      if (sig === undefined) cache.set(id, (sig = signature(t, [id])));
-      return sig === rootSignature;
-    }),
-  );
+  const alike = rankOf(candidates, (id, k) => {
+    if (k >= EQUIVALENCE_DEPTH) return false;
+    let sig = cache.get(id);
+    if (sig === undefined) cache.set(id, (sig = signature(t, [id])));
+    return sig === rootSignature;
+  });
+  const equivalent = alike.listed && alike.rank < strict.rank ? alike : strict;
   return { strict, equivalent };
 }
 
-function stats(rs: number[]): MethodStats {
-  if (rs.length === 0) return { ac1: Number.NaN, ac3: Number.NaN, ac5: Number.NaN, meanRank: Number.NaN };
-  const n = rs.length;
+function stats(places: Place[]): MethodStats {
+  if (places.length === 0) return { ac1: Number.NaN, ac3: Number.NaN, ac5: Number.NaN, meanRank: Number.NaN };
+  const n = places.length;
   return {
-    ac1: rs.filter((r) => r <= 1).length / n,
-    ac3: rs.filter((r) => r <= 3).length / n,
-    ac5: rs.filter((r) => r <= 5).length / n,
-    meanRank: rs.reduce((a, b) => a + b, 0) / n,
+    ac1: places.filter((p) => inTop(p, 1)).length / n,
+    ac3: places.filter((p) => inTop(p, 3)).length / n,
+    ac5: places.filter((p) => inTop(p, 5)).length / n,
+    meanRank: places.reduce((a, p) => a + p.rank, 0) / n,
   };
 }
 
@@ -178,6 +202,16 @@ export async function evaluate(ranker: Ranker, config: EvalConfig, log: (line: s
     const { size, seed, data, rootPool } = source;
     const t = topology(data, Date.now());
     await ranker.prepare(t);
+    if (config.history) {
+      const pastRand = prng(seed * 1000 + 99 + size);
+      const past: Scenario[] = [];
+      for (let guard = 0; past.length < config.history; guard++) {
+        if (guard > 1000 * config.history) throw new Error(`${source.label}: cannot draw past outages`);
+        const s = drawScenario(t, pastRand, { roots: 1, reportRate: config.reportRate ?? 0.3, noiseRate: config.noiseRate ?? 0.2, rootPool, decoys: config.decoys });
+        if (s) past.push(s);
+      }
+      await ranker.learn(t, past);
+    }
     const variants: VariantResult[] = [];
     const poolSet = rootPool ? new Set(rootPool) : undefined;
     for (const variant of config.variants) {
@@ -186,7 +220,7 @@ export async function evaluate(ranker: Ranker, config: EvalConfig, log: (line: s
         continue;
       }
       const rand = prng(seed * 1000 + variant * 7 + size);
-      const per: Record<'strict' | 'equivalent', Record<Method, number[]>> = {
+      const per: Record<'strict' | 'equivalent', Record<Method, Place[]>> = {
         strict: { faultline: [], mostExplained: [], mostUpstreamObserved: [], protocolOracle: [] },
         equivalent: { faultline: [], mostExplained: [], mostUpstreamObserved: [], protocolOracle: [] },
       };
@@ -228,21 +262,21 @@ export async function evaluate(ranker: Ranker, config: EvalConfig, log: (line: s
           if (method === 'protocolOracle' && lists.protocolOracle.length === 0) continue;
           const r = scenario.roots.map((root, k) => ranks(t, lists[method], root, sigs[k]!));
           // One root: its rank; two roots: the worse of the two.
-          per.strict[method].push(Math.max(...r.map((x) => x.strict)));
-          per.equivalent[method].push(Math.max(...r.map((x) => x.equivalent)));
+          per.strict[method].push(worse(r.map((x) => x.strict)));
+          per.equivalent[method].push(worse(r.map((x) => x.equivalent)));
           if (method === 'faultline') {
             if (variant === 2) {
-              if (r.every((x) => x.strict <= 5)) both.strict++;
-              if (r.every((x) => x.equivalent <= 5)) both.equivalent++;
+              if (r.every((x) => inTop(x.strict, 5))) both.strict++;
+              if (r.every((x) => inTop(x.equivalent, 5))) both.equivalent++;
               if (separableRoots(t, scenario)) {
                 separable.n++;
-                if (r.every((x) => x.equivalent <= 5)) separable.both++;
+                if (r.every((x) => inTop(x.equivalent, 5))) separable.both++;
               }
             } else {
               const layer = scenario.rootLayers[0]!;
               const entry = byLayer.get(layer) ?? { n: 0, ac1: 0 };
               entry.n++;
-              if (r[0]!.equivalent === 1) entry.ac1++;
+              if (inTop(r[0]!.equivalent, 1)) entry.ac1++;
               byLayer.set(layer, entry);
             }
           }
@@ -274,9 +308,14 @@ export async function evaluate(ranker: Ranker, config: EvalConfig, log: (line: s
 /** The model on the whole generated graph, in memory: no database, the same scoring (`options`: a diagnostic override of the defaults). */
 export function memoryRanker(options?: Partial<RcaOptions>): Ranker {
   const nodesOf = new WeakMap<Topology, Map<string, { class: string; name: string }>>();
+  const learnt = new WeakMap<Topology, Partial<RcaOptions>>();
   return {
     async prepare(t) {
       nodesOf.set(t, new Map([...t.classes].map(([id, cls]) => [id, { class: cls, name: t.names.get(id) ?? id }])));
+    },
+    async learn(t, past) {
+      const calibration = fitCalibration(past.map((s) => reportingSample(t, s)));
+      if (calibration) learnt.set(t, { reporting: calibration.reporting, degradedRatio: calibration.degradedRatio });
     },
     async rank(t, scenario, t0) {
       const changes = new Map<string, RcaChange[]>();
@@ -295,7 +334,7 @@ export function memoryRanker(options?: Partial<RcaOptions>): Ranker {
         referenceTime: t0,
         userFacingTotal: t.userFacingIds.length,
         classCounts: t.classCounts,
-        options,
+        options: { ...learnt.get(t), ...options },
       });
       return { ranked: ranked.map((c) => c.ciId), ms: performance.now() - start };
     },

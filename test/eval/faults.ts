@@ -7,6 +7,7 @@
 import { USER_FACING_CLASSES } from '../../graph-schema/index.js';
 import { indexSubgraph, type IndexedSubgraph } from '../../server/impact/propagate.js';
 import { Spreader } from '../../server/rootcause/spread.js';
+import type { ReportingSample } from '../../server/rootcause/calibration.js';
 import type { GeneratedCMDB, Layer } from '../generator/index.js';
 
 export const MINUTE = 60_000;
@@ -126,7 +127,7 @@ export function signature(t: Topology, ciIds: readonly string[]): string {
 }
 
 /** User-facing CIs DOWN when these fail (joint failure: a cluster losing two members). */
-function downUserFacing(t: Topology, roots: readonly string[]): string[] {
+export function downUserFacing(t: Topology, roots: readonly string[]): string[] {
   // Joint failures are rare in the scenarios; the union of single failures is what
   // the incidents sample from (two independent roots rarely share a cluster).
   const out = new Set<string>();
@@ -137,6 +138,29 @@ function downUserFacing(t: Topology, roots: readonly string[]): string[] {
     });
   }
   return [...out];
+}
+
+/**
+ * What a resolved one-root scenario would leave on record as a problem (the root named,
+ * the incidents on what it broke linked, the noise not): the sample calibration.ts
+ * learns from.
+ */
+export function reportingSample(t: Topology, s: Scenario): ReportingSample {
+  if (s.roots.length !== 1) throw new Error('reportingSample: one root');
+  const spread = t.spreader.spread(t.graph.index.get(s.roots[0]!)!);
+  const reported = new Set(s.observed.filter((id) => !s.noise.includes(id)).map((id) => t.graph.index.get(id)!));
+  const sample: ReportingSample = { down: 0, degraded: 0, reportedDown: 0, reportedDegraded: 0 };
+  spread.nodes.forEach((node, k) => {
+    if (!t.userFacing[node]) return;
+    if (spread.states[k] === 2) {
+      sample.down++;
+      if (reported.has(node)) sample.reportedDown++;
+    } else {
+      sample.degraded++;
+      if (reported.has(node)) sample.reportedDegraded++;
+    }
+  });
+  return sample;
 }
 
 /** Upstream closure (node ids) of some CIs, for near-miss decoys. */

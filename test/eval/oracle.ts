@@ -21,6 +21,8 @@ const lnChoose = (n: number, k: number) => lnGamma(n + 1) - lnGamma(k + 1) - lnG
  * - `prior-uniform` / `prior-class`: every CI (or every class) equally likely, not layer first;
  * - `count-beta`: the number reported is not known to be round(rate x |D|); the reporting
  *   rate is integrated out with a Beta(1, 1), as Faultline does;
+ * - `count-binomial`: the rate is known but each broken user-facing CI is reported on its
+ *   own with it (a binomial count), as a rate learnt from past outages would say;
  * - `noise-eta`: noise is not known to be 20 % of the reports on untouched CIs; each
  *   unexplained observation costs ln eta, eta = 0.2 N / user-facing CIs, as Faultline does;
  * - `change-faultline`: Faultline's change factor (changeFactor, boost 30) instead of the
@@ -28,7 +30,7 @@ const lnChoose = (n: number, k: number) => lnGamma(n + 1) - lnGamma(k + 1) - lnG
  * - `change-base-rate`: a change's Bayes factor from the share b of candidates carrying one:
  *   1/2 over b with a change, 1/2 over 1 - b without.
  */
-export const ORACLE_FORGETS = ['prior-uniform', 'prior-class', 'count-beta', 'noise-eta', 'change-faultline', 'change-base-rate'] as const;
+export const ORACLE_FORGETS = ['prior-uniform', 'prior-class', 'count-beta', 'count-binomial', 'noise-eta', 'change-faultline', 'change-base-rate'] as const;
 export type OracleForget = (typeof ORACLE_FORGETS)[number];
 
 export interface OracleProtocol {
@@ -84,6 +86,7 @@ export function oracleRanking(t: Topology, s: Scenario, protocol: OracleProtocol
     const take = Math.max(1, Math.round(down * protocol.reportRate));
     let reports: number;
     if (forget.has('count-beta')) reports = lnGamma(reportedDown + 1) + lnGamma(down - reportedDown + 1) - lnGamma(down + 2);
+    else if (forget.has('count-binomial')) reports = reportedDown * Math.log(protocol.reportRate) + (down - reportedDown) * Math.log(1 - protocol.reportRate);
     else if (reportedDown !== take) return impossible();
     else reports = -lnChoose(down, take);
 

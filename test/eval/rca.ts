@@ -43,6 +43,9 @@ const real = topologyKind === 'microdep' ? microdepTopologies() : undefined;
 if (real && args.includes('--write')) throw new Error('--write replaces the generator table; record the microdep table by hand');
 /** --decoys N: decoy changes per scenario (default 4; a diagnostic, the protocol uses 4). */
 const decoys = () => (value('--decoys') === undefined ? undefined : Number(value('--decoys')));
+/** --history N: past outages per topology put on record as resolved problems before the trials (default 0). */
+const history = () => Number(value('--history') ?? 0);
+const historyLabel = history() ? `; learnt from ${history()} resolved problems per topology` : '';
 /** --options JSON: override model options in memory mode (a diagnostic; the defaults are the method). */
 const modelOptions = value('--options') === undefined ? undefined : (JSON.parse(value('--options')!) as Record<string, number | boolean>);
 /** --oracle-forget a,b: what the ceiling ranking forgets of the protocol (test/eval/oracle.ts; a diagnostic). */
@@ -67,11 +70,12 @@ if (mode === 'memory' || mode === 'both') {
     topologies: real,
     decoys: decoys(),
     oracleForget,
+    history: history(),
   };
   if (real) console.error(`memory: ${real[0]!.group}, ${config.trials} trials per graph and variant`);
   else console.error(`memory: sizes ${config.sizes.join(',')}, seeds ${config.seeds.join(',')}, ${config.trials} trials per topology and variant`);
   const results = await evaluate(memoryRanker(modelOptions), config, log);
-  sections.push(markdownTable(results, `in memory (the model on the whole ${real ? '' : 'generated '}graph; latency = ranking only)${realLabel}`));
+  sections.push(markdownTable(results, `in memory (the model on the whole ${real ? '' : 'generated '}graph; latency = ranking only)${realLabel}${historyLabel}`));
   console.log(sections.at(-1));
 }
 
@@ -83,6 +87,7 @@ if (mode === 'service' || mode === 'both') {
     variants: [1, 2],
     topologies: real,
     decoys: decoys(),
+    history: history(),
   };
   let local: LocalNeo4j | undefined;
   let home: string | undefined;
@@ -100,7 +105,7 @@ if (mode === 'service' || mode === 'both') {
     if (real) console.error(`service: ${real[0]!.group}, ${config.trials} trials per graph and variant`);
     else console.error(`service: sizes ${config.sizes.join(',')}, seeds ${config.seeds.join(',')}, ${config.trials} trials per topology and variant`);
     const results = await evaluate(serviceRanker(graph, { walk: args.includes('--service-walk') }), config, log);
-    sections.push(markdownTable(results, `end to end (Neo4j, incidents and changes through the ITSM services, the root-cause service; latency = rankRootCause)${realLabel}`));
+    sections.push(markdownTable(results, `end to end (Neo4j, incidents and changes through the ITSM services, the root-cause service; latency = rankRootCause)${realLabel}${historyLabel}`));
     console.log(sections.at(-1));
   } finally {
     await graph.driver.close();
@@ -111,10 +116,10 @@ if (mode === 'service' || mode === 'both') {
 
 if (args.includes('--write')) {
   const file = 'bench/RESULTS.md';
-  const heading = '## Root cause';
+  const heading = history() ? '## Root cause, learning from resolved problems' : '## Root cause';
   const body = `${heading}\n\nFault-injection evaluation (\`npm run eval:rca\`, ${new Date().toISOString().slice(0, 10)}; protocol in docs/rootcause.md).\n\n${sections.join('\n\n')}\n`;
   const text = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmark results\n';
-  const start = text.indexOf(heading);
+  const start = text.indexOf(`${heading}\n`);
   let next;
   if (start >= 0) {
     const after = text.slice(start + heading.length).search(/\n## /);

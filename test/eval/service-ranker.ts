@@ -5,11 +5,13 @@
  */
 import { recordImplementedChange } from '../../server/changes/index.js';
 import type { Graph } from '../../server/db/index.js';
-import { createIncident } from '../../server/incidents/index.js';
-import { rankRootCause } from '../../server/rootcause/index.js';
+import { createIncident, transitionIncident } from '../../server/incidents/index.js';
+import { createProblem, transitionProblem } from '../../server/problems/index.js';
+import { calibrations, rankRootCause } from '../../server/rootcause/index.js';
 import { topologyCache } from '../../server/topology/index.js';
 import { loadCMDB } from '../generator/index.js';
 import type { Ranker } from './evaluate.js';
+import { DAY, type Scenario, type Topology } from './faults.js';
 
 const who = { actor: 'fault-injection' };
 
@@ -19,15 +21,39 @@ WHERE NOT n:SchemaMigration
 CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS
 `;
 
+/** A trial's records; past outages (learn) are kept with the topology. */
 const WIPE_RECORDS = `
 MATCH (n)
-WHERE n:Incident OR n:Change OR n:Problem
+WHERE (n:Incident OR n:Change OR n:Problem)
+  AND NOT n.title STARTS WITH 'past: '
 DETACH DELETE n
 `;
 
 /** Deletes everything but the migrations bookkeeping (the evaluation and the bench own their database). */
 export async function wipeAll(graph: Graph): Promise<void> {
   await graph.runAutoCommit(WIPE_ALL);
+}
+
+/**
+ * Puts past one-root outages on record, a month back and a day apart: the incidents on
+ * what the root broke (the noise is not theirs), resolved, grouped by a resolved problem
+ * naming the root.
+ */
+export async function recordPastOutages(graph: Graph, t: Topology, past: readonly Scenario[]): Promise<void> {
+  const start = Date.now() - 30 * DAY;
+  for (const [k, s] of past.entries()) {
+    const at = start + k * DAY;
+    const incidentIds: string[] = [];
+    for (const [j, ciId] of s.observed.filter((id) => !s.noise.includes(id)).entries()) {
+      const incident = await createIncident(graph, { title: `past: ${t.names.get(ciId)} is failing`, priority: 'P2', affectedCiIds: [ciId], openedAt: at + j * 10_000 }, who);
+      await transitionIncident(graph, incident.id, 'IN_PROGRESS', who);
+      await transitionIncident(graph, incident.id, 'RESOLVED', who);
+      incidentIds.push(incident.id);
+    }
+    const problem = await createProblem(graph, { title: `past: ${t.names.get(s.roots[0]!)} failed`, incidentIds, rootCauseCiId: s.roots[0]! }, who);
+    await transitionProblem(graph, problem.id, 'UNDER_INVESTIGATION', who);
+    await transitionProblem(graph, problem.id, 'RESOLVED', who);
+  }
 }
 
 /**
@@ -40,6 +66,11 @@ export function serviceRanker(graph: Graph, { walk = false }: { walk?: boolean }
       await wipeAll(graph);
       await loadCMDB(graph, t.data, { batchSize: 5000 });
       if (!walk) await topologyCache(graph).refresh();
+    },
+    async learn(t, past) {
+      await recordPastOutages(graph, t, past);
+      // Analyses learn in the background; the trials start once it has learnt.
+      await calibrations(graph).refresh();
     },
     async rank(t, scenario, t0) {
       await graph.write(WIPE_RECORDS);

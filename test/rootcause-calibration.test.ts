@@ -1,0 +1,74 @@
+/**
+ * Learning how outages are reported from resolved problems (server/rootcause/calibration.ts),
+ * end to end: past outages are put on record through the ITSM services (incidents, a
+ * problem naming the root, resolved), the root-cause service learns from them in Neo4j
+ * (each root propagated by the impact service as the topology stood then), and that is
+ * exactly what the same outages give in memory; too few problems teach nothing; the API
+ * says what was learnt.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { calibrations, fitCalibration, MIN_PROBLEMS } from '../server/rootcause/calibration.js';
+import { rankRootCause } from '../server/rootcause/index.js';
+import { generateCMDB } from './generator/index.js';
+import { drawScenario, prng, reportingSample, topology, type Scenario } from './eval/faults.js';
+import { recordPastOutages, serviceRanker } from './eval/service-ranker.js';
+import { closeTestGraph, testGraph } from './helpers/neo4j.js';
+import { testApi } from './helpers/api.js';
+
+afterAll(closeTestGraph);
+
+describe('root cause learns reporting from resolved problems', () => {
+  it('learns from the problems on record what the same outages give in memory, once there are enough', { timeout: 600_000 }, async () => {
+    const graph = await testGraph();
+    const t = topology(generateCMDB({ n: 1_200, seed: 5 }), Date.now());
+    const ranker = serviceRanker(graph);
+    await ranker.prepare(t);
+    const rand = prng(17);
+    const past: Scenario[] = [];
+    while (past.length < MIN_PROBLEMS + 4) {
+      const s = drawScenario(t, rand, { roots: 1, reportRate: 0.3, noiseRate: 0.2 });
+      if (s) past.push(s);
+    }
+    const observed = past[0]!.observed.slice(0, 3);
+
+    // Too few problems: the rate stays unknown.
+    await ranker.learn(t, past.slice(0, MIN_PROBLEMS - 1));
+    expect((await rankRootCause(graph, { ciIds: observed })).calibration).toBeNull();
+
+    // New problems are learnt in the background: the analysis right after them answers
+    // with the last fit, and once learnt, with the new one.
+    await recordPastOutages(graph, t, past.slice(MIN_PROBLEMS - 1));
+    expect(await calibrations(graph).current()).toBeUndefined();
+    await calibrations(graph).refresh();
+    const learnt = (await rankRootCause(graph, { ciIds: observed })).calibration;
+    const expected = fitCalibration(past.map((s) => reportingSample(t, s)))!;
+    expect(learnt).not.toBeNull();
+    expect(learnt!.problems).toBe(past.length);
+    expect(learnt!.reporting.rate).toBeCloseTo(expected.reporting.rate, 12);
+    expect(learnt!.reporting.spread).toBeCloseTo(expected.reporting.spread, 12);
+    expect(learnt!.reporting.rateError).toBeCloseTo(expected.reporting.rateError, 12);
+    expect(learnt!.degradedRatio).toBeCloseTo(expected.degradedRatio, 12);
+    // The protocol reports 30 % of what a failure takes DOWN, rounded.
+    expect(learnt!.reporting.rate).toBeGreaterThan(0.25);
+    expect(learnt!.reporting.rate).toBeLessThan(0.4);
+
+    // The same answer whether the analysis walks Neo4j or reads the projection.
+    const walked = await rankRootCause(graph, { ciIds: observed }, { projection: false });
+    const projected = await rankRootCause(graph, { ciIds: observed });
+    expect(walked.calibration).toEqual(projected.calibration);
+    expect(walked.candidates.map((c) => c.ciId)).toEqual(projected.candidates.map((c) => c.ciId));
+
+    const api = await testApi(graph);
+    const data = await api.ok<{ rootCause: { calibration: { problems: number; reportRate: number; reportSpread: number; reportRateError: number; degradedRatio: number } } }>(
+      'query ($input: RootCauseInput!) { rootCause(input: $input) { calibration { problems reportRate reportSpread reportRateError degradedRatio } } }',
+      { input: { ciIds: observed } },
+    );
+    expect(data.rootCause.calibration).toEqual({
+      problems: learnt!.problems,
+      reportRate: learnt!.reporting.rate,
+      reportSpread: learnt!.reporting.spread,
+      reportRateError: learnt!.reporting.rateError,
+      degradedRatio: learnt!.degradedRatio,
+    });
+  });
+});
