@@ -1204,9 +1204,7 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
   const bestLogPost = leaders.reduce((m, h) => Math.max(m, h.logPost), Number.NEGATIVE_INFINITY);
   const inBest = new Uint8Array(singles.length);
   for (const h of leaders) if (h.logPost >= bestLogPost - 1e-9) for (const m of h.members) inBest[m] = 1;
-  // Not when one failure alone cannot explain the observations at all (its posterior
-  // share below e^-margin): a pair's members then lead by marginal.
-  const leader = bestLogPost - z < -o.margin ? -1 : order.findIndex((k) => inBest[k] === 1);
+  const leader = order.findIndex((k) => inBest[k] === 1);
   if (leader > 0) order.unshift(...order.splice(leader, 1));
 
   // Ruled-out candidates (posterior share below e^-margin) follow, best bound first; what

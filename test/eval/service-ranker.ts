@@ -35,12 +35,12 @@ export async function wipeAll(graph: Graph): Promise<void> {
 }
 
 /**
- * Puts past one-root outages on record, a month back and a day apart: the incidents on
+ * Puts past one-root outages on record, a day apart and a month or more back: the incidents on
  * what the root broke (the noise is not theirs), resolved, grouped by a resolved problem
  * naming the root.
  */
 export async function recordPastOutages(graph: Graph, t: Topology, past: readonly Scenario[]): Promise<void> {
-  const start = Date.now() - 30 * DAY;
+  const start = Date.now() - (past.length + 30) * DAY;
   for (const [k, s] of past.entries()) {
     const at = start + k * DAY;
     const incidentIds: string[] = [];
