@@ -14,8 +14,9 @@
  * eta. Integrating r out is the Occam factor: a site that explains 3 incidents and
  * breaks 2 000 silent services scores far below the database that explains the same 3
  * and breaks 4. With a reporting model learnt from resolved problems (calibration.ts),
- * the number of reports is instead about rate x (E + W), as learnt. The prior is raised by changes implemented shortly before the first
- * incident, by recorded attribute/relationship changes and by open incidents on c.
+ * the number of reports is instead about rate x (E + W), as learnt. The prior is raised
+ * by changes implemented shortly before the first incident, by recorded
+ * attribute/relationship changes and by open incidents on c.
  * Two-root hypotheses {a, b} (a among the best singles) are scored the same way with a
  * prior penalty for a second independent failure; a candidate's score is its posterior
  * marginal, summed over every hypothesis that contains it. Upper bounds on the score
