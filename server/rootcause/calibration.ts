@@ -198,6 +198,9 @@ export class Calibrations {
       }
       if (kept.sample) samples.push(kept.sample);
     }
+    // Only the problems read are kept (older ones fell out of the latest MAX_PROBLEMS).
+    const read = new Set(rows.map((r) => r.id));
+    for (const id of this.samples.keys()) if (!read.has(id)) this.samples.delete(id);
     const calibration = fitCalibration(samples);
     this.fitted = { key, calibration };
     return calibration;

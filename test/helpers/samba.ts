@@ -20,7 +20,7 @@ const ADMIN_PASSWORD = 'Faultline-Test-1!';
 export function sambaMissing(): string | null {
   for (const bin of ['samba', 'samba-tool']) {
     if (spawnSync('sh', ['-c', `command -v ${bin}`]).status !== 0) {
-      return `${bin} is not installed (apt-get install samba samba-ad-dc winbind krb5-user ldb-tools ldap-utils)`;
+      return `${bin} is not installed (apt-get install samba samba-ad-dc samba-ad-provision winbind krb5-user ldb-tools ldap-utils)`;
     }
   }
   return null;
