@@ -10,6 +10,10 @@
  * `--decoys N` changes the number of decoy changes per scenario (default 4), a diagnostic.
  * `--options JSON` overrides model options in memory mode; `--oracle-forget a,b` makes the
  * ceiling ranking (oracle.ts) forget parts of the protocol. Both are diagnostics.
+ * `--history N`: N past one-root outages per topology are put on record as resolved
+ * problems before the trials, for the ranking to learn how outages are reported
+ * (server/rootcause/calibration.ts); --write then writes the section "Root cause,
+ * learning from resolved problems".
  *
  * memory: the model on the whole generated graph in memory (many trials, no database).
  * service: end to end, Neo4j + ITSM records + the root-cause service (a Neo4j of its
