@@ -11,7 +11,7 @@
  * as the topology stood when the problem's first incident opened, once per problem
  * version; the fit is kept until the problems change.
  */
-import type { Graph } from '../db/index.js';
+import type { Graph, Row } from '../db/index.js';
 import { int, perDatabase } from '../db/index.js';
 import { USER_FACING_CLASSES } from '../../graph-schema/index.js';
 import { computeImpactDetails } from '../impact/index.js';
@@ -88,6 +88,17 @@ export function fitCalibration(samples: readonly ReportingSample[]): Calibration
   return { problems: used.length, reporting: { problems: used.length, rate, spread, rateError }, degradedRatio };
 }
 
+/** Counts one user-facing CI the root broke (DOWN or only DEGRADED), and whether it was reported, into `sample`. */
+export function countBroken(sample: ReportingSample, down: boolean, reported: boolean): void {
+  if (down) {
+    sample.down++;
+    if (reported) sample.reportedDown++;
+  } else {
+    sample.degraded++;
+    if (reported) sample.reportedDegraded++;
+  }
+}
+
 const USER_FACING = new Set<string>(USER_FACING_CLASSES);
 
 interface ProblemRow {
@@ -97,6 +108,21 @@ interface ProblemRow {
   firstOpenedAt: number;
   reported: string[];
 }
+
+/** A problem row as read (RESOLVED_PROBLEMS, and the CIs reported when `reported` was read too). */
+function problemRow(r: Row): ProblemRow {
+  const opened = (r.opened as unknown[]).map(Number);
+  return {
+    id: String(r.id),
+    version: `${String(r.updatedAt)}|${String(r.rootId)}|${[...opened].sort((a, b) => a - b).join(' ')}`,
+    rootId: String(r.rootId),
+    firstOpenedAt: Math.min(...opened),
+    reported: r.reported === undefined ? [] : [...new Set((r.reported as unknown[][]).flat().map(String))],
+  };
+}
+
+/** Which problems, in which versions: a fit is current while this stays the same. */
+const keyOf = (rows: readonly ProblemRow[]) => rows.map((r) => `${r.id}@${r.version}`).join(',');
 
 /**
  * One problem's sample: its root's failure propagated with the impact rules as the
@@ -117,13 +143,7 @@ async function sampleOf(graph: Graph, p: ProblemRow): Promise<ReportingSample | 
   const count = (ciId: string, state: string) => {
     if (seen.has(ciId) || !USER_FACING.has(cis.get(ciId)?.class ?? '')) return;
     seen.add(ciId);
-    if (state === 'DOWN') {
-      sample.down++;
-      if (reported.has(ciId)) sample.reportedDown++;
-    } else {
-      sample.degraded++;
-      if (reported.has(ciId)) sample.reportedDegraded++;
-    }
+    countBroken(sample, state === 'DOWN', reported.has(ciId));
   };
   // The root itself is down; it is among the impacted only when something loops back to it.
   count(p.rootId, 'DOWN');
@@ -133,8 +153,9 @@ async function sampleOf(graph: Graph, p: ProblemRow): Promise<ReportingSample | 
 
 /**
  * The calibration learnt from a graph's resolved problems, per graph. `current` reads
- * which problems there are (one query); when they changed, it learns from them in the
- * background and answers with the last fit meanwhile: each new or changed problem's
+ * which problems there are (one query, without the CIs their incidents report); when
+ * they changed, it learns from them in the background and answers with the last fit
+ * meanwhile: each new or changed problem's
  * sample is an impact propagation (seconds for a large failure at 100 000 CIs), which
  * an analysis during an outage must not wait for. Samples are kept per problem version.
  */
@@ -149,9 +170,8 @@ export class Calibrations {
 
   /** The last fit; learning starts in the background when the problems changed since. */
   async current(): Promise<Calibration | undefined> {
-    const { rows, key } = await this.problems();
-    if (this.fitted?.key !== key && !this.learning) {
-      this.learning = this.learn(rows, key)
+    if (this.fitted?.key !== (await this.problemsKey()) && !this.learning) {
+      this.learning = this.learn()
         .then(
           (c) => {
             this.lastError = null;
@@ -170,25 +190,17 @@ export class Calibrations {
   /** Learns from the problems as they are now and returns the fit (benches, tests, the evaluation). */
   async refresh(): Promise<Calibration | undefined> {
     await this.learning;
-    const { rows, key } = await this.problems();
-    return this.fitted?.key === key ? this.fitted.calibration : this.learn(rows, key);
+    return this.fitted?.key === (await this.problemsKey()) ? this.fitted.calibration : this.learn();
   }
 
-  private async problems(): Promise<{ rows: ProblemRow[]; key: string }> {
-    const rows = (await this.graph.read(Q.RESOLVED_PROBLEMS, { limit: int(MAX_PROBLEMS) })).map((r): ProblemRow => {
-      const opened = (r.opened as unknown[]).map(Number);
-      return {
-        id: String(r.id),
-        version: `${String(r.updatedAt)}|${String(r.rootId)}|${[...opened].sort((a, b) => a - b).join(' ')}`,
-        rootId: String(r.rootId),
-        firstOpenedAt: Math.min(...opened),
-        reported: [...new Set((r.reported as unknown[][]).flat().map(String))],
-      };
-    });
-    return { rows, key: rows.map((r) => `${r.id}@${r.version}`).join(',') };
+  private async problemsKey(): Promise<string> {
+    return keyOf((await this.graph.read(Q.RESOLVED_PROBLEMS, { limit: int(MAX_PROBLEMS) })).map(problemRow));
   }
 
-  private async learn(rows: ProblemRow[], key: string): Promise<Calibration | undefined> {
+  /** Reads the problems with what their incidents report, samples new or changed ones, and fits. */
+  private async learn(): Promise<Calibration | undefined> {
+    const rows = (await this.graph.read(Q.RESOLVED_PROBLEMS_REPORTED, { limit: int(MAX_PROBLEMS) })).map(problemRow);
+    const key = keyOf(rows);
     const samples: ReportingSample[] = [];
     for (const row of rows) {
       let kept = this.samples.get(row.id);

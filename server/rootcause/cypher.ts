@@ -84,7 +84,7 @@ RETURN h.id AS entry, h.at AS at, h.field AS field, c.id AS ciId
 
 /**
  * The latest $limit resolved or closed problems that name a root-cause CI and group
- * incidents: the root, when the first incident opened, and the CIs the incidents report.
+ * incidents: the root and when each incident opened (what tells whether they changed).
  */
 export const RESOLVED_PROBLEMS = `
 MATCH (p:Problem)-[:ROOT_CAUSE]->(root:CI)
@@ -94,6 +94,9 @@ WITH p, root
 ORDER BY coalesce(p.resolvedAt, p.closedAt, p.updatedAt) DESC, p.id
 LIMIT $limit
 RETURN p.id AS id, p.updatedAt AS updatedAt, root.id AS rootId,
-  [(i:Incident)-[:INSTANCE_OF]->(p) | i.openedAt] AS opened,
+  [(i:Incident)-[:INSTANCE_OF]->(p) | i.openedAt] AS opened`;
+
+/** The same problems and, to learn from them, the CIs their incidents report. */
+export const RESOLVED_PROBLEMS_REPORTED = `${RESOLVED_PROBLEMS},
   [(i:Incident)-[:INSTANCE_OF]->(p) | [(i)-[:AFFECTS]->(c:CI) | c.id]] AS reported
 `;

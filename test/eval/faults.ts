@@ -7,7 +7,7 @@
 import { USER_FACING_CLASSES } from '../../graph-schema/index.js';
 import { indexSubgraph, type IndexedSubgraph } from '../../server/impact/propagate.js';
 import { Spreader } from '../../server/rootcause/spread.js';
-import type { ReportingSample } from '../../server/rootcause/calibration.js';
+import { countBroken, type ReportingSample } from '../../server/rootcause/calibration.js';
 import type { GeneratedCMDB, Layer } from '../generator/index.js';
 
 export const MINUTE = 60_000;
@@ -151,14 +151,7 @@ export function reportingSample(t: Topology, s: Scenario): ReportingSample {
   const reported = new Set(s.observed.filter((id) => !s.noise.includes(id)).map((id) => t.graph.index.get(id)!));
   const sample: ReportingSample = { down: 0, degraded: 0, reportedDown: 0, reportedDegraded: 0 };
   spread.nodes.forEach((node, k) => {
-    if (!t.userFacing[node]) return;
-    if (spread.states[k] === 2) {
-      sample.down++;
-      if (reported.has(node)) sample.reportedDown++;
-    } else {
-      sample.degraded++;
-      if (reported.has(node)) sample.reportedDegraded++;
-    }
+    if (t.userFacing[node]) countBroken(sample, spread.states[k] === 2, reported.has(node));
   });
   return sample;
 }
