@@ -25,10 +25,11 @@ describe('root-cause fault injection (small, seeded)', () => {
     expect(one.equivalent.faultline.ac3).toBeGreaterThan(one.equivalent.mostExplained.ac3);
     expect(one.equivalent.faultline.ac3).toBeGreaterThan(one.equivalent.mostUpstreamObserved.ac3);
     expect(two.bothTop5!.equivalent).toBeGreaterThanOrEqual(0.25);
-    // The ceiling (a ranking that knows the protocol) is scored on one root only, and
-    // finds it: it measured AC@1 ≡ 0.95 on n = 2,000, seeds 1–3.
+    // The ceiling (a ranking that knows the protocol) finds the roots: it measured AC@1 ≡
+    // 0.95 on n = 2,000, seeds 1–3, and both roots in the top 5 ≡ 0.86 on n = 2,000 and
+    // 10,000, seeds 1–2 (2026-11-27 22:00).
     expect(one.equivalent.protocolOracle.ac1).toBeGreaterThanOrEqual(0.6);
-    expect(Number.isNaN(two.equivalent.protocolOracle.ac1)).toBe(true);
+    expect(two.bothTop5!.ceilingEquivalent).toBeGreaterThanOrEqual(0.5);
   });
 
   it('ranks better once it has resolved problems to learn from (in memory)', { timeout: 600_000 }, async () => {

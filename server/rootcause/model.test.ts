@@ -102,6 +102,20 @@ describe('rankRootCauses', () => {
     expect(after[0]!.ciId).toBe('svc-5');
   });
 
+  it('weighs a change by how rare changes are among the candidates', () => {
+    const candidates = ['site', 'host-5', 'app-5', 'svc-5'];
+    const change = (id: string) => [id, [{ id: `CHG-${id}`, title: 'patch', implementedAt: T - 40 * MIN }]] as const;
+    const lead = (changed: string[], options?: Partial<RcaInput['options']>) => {
+      const r = rank(['svc-5'], candidates, { changes: new Map(changed.map(change)), options });
+      const log = (id: string) => r.find((c) => c.ciId === id)!.logScore;
+      return log('host-5') - log('svc-5');
+    };
+    // One candidate of four with a change says more than two of four do.
+    expect(lead(['host-5'])).toBeGreaterThan(lead(['host-5', 'app-5']) + 0.3);
+    // With a fixed factor, how many others carry one does not matter.
+    expect(lead(['host-5'], { changeBoost: 30 })).toBeCloseTo(lead(['host-5', 'app-5'], { changeBoost: 30 }), 9);
+  });
+
   it('pairs two independent roots', () => {
     const r = rank(['svc-0', 'svc-1', 'svc-2', 'farm-app'], ['db', 'site', 'farm', 'm1', 'farm-app', 'app-0', 'svc-0'], { userFacingTotal: 2000 });
     expect(r[0]!.ciId).toBe('db');

@@ -86,8 +86,17 @@ export interface RcaOptions {
    * it), which is how a second root hidden inside the first one's footprint can surface.
    */
   pairsWithoutGain: boolean;
-  /** Strongest prior factor a change right before the first incident gives (default 30). */
-  changeBoost: number;
+  /**
+   * Strongest prior factor a change right before the first incident gives. Default
+   * (unset): the Bayes factor of "has a recent change" in this analysis, the odds that a
+   * root carries one (`changeShare`) over the odds that a candidate does (the share of
+   * the candidates that carry a change implemented before the first incident, with ten
+   * candidates added at 1 in 31): strong when changes are rare among the candidates,
+   * weak when most carry one; 30 with no candidates to go on.
+   */
+  changeBoost?: number;
+  /** Share of outages whose root had a change shortly before (default 0.5; "most outages follow changes"). */
+  changeShare: number;
   /** Strongest prior factor recorded attribute/relationship changes give (default 4). */
   historyBoost: number;
   /** Prior factor of open incidents on the candidate itself (default 3). */
@@ -128,7 +137,7 @@ export const DEFAULT_RCA_OPTIONS: RcaOptions = {
   pairedSingles: 30,
   margin: 20,
   pairsWithoutGain: true,
-  changeBoost: 30,
+  changeShare: 0.5,
   historyBoost: 4,
   incidentBoost: 3,
   classPrior: true,
@@ -633,6 +642,25 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
     const count = classCounts?.get(cls);
     return count && count > 0 ? Math.log(ciTotal / (classTotal * count)) : 0;
   });
+  // The change factor's strength: how unusual a recent change is among these candidates.
+  const changeBoost = (() => {
+    if (o.changeBoost !== undefined) return o.changeBoost;
+    let considered = 0;
+    let changed = 0;
+    const counted = new Set<number>();
+    for (let k = 0; k < input.candidates.length; k++) {
+      const node = input.candidateNodes ? input.candidateNodes[k]! : g.index.get(input.candidates[k]!);
+      if (node === undefined || counted.has(node) || !g.active[node] || reach[node] === 0) continue;
+      counted.add(node);
+      considered++;
+      if (input.changes?.get(input.candidates[k]!)?.some((c) => input.referenceTime - c.implementedAt >= -10 * MINUTE)) changed++;
+    }
+    // As if ten more candidates carried changes at 1 in 31 (the factor 30 of a fixed
+    // prior): a handful of candidates says little about how common changes are.
+    const share = (changed + 10 / 31) / (considered + 10);
+    const odds = (p: number) => p / (1 - p);
+    return Math.max(1, odds(o.changeShare) / odds(share));
+  })();
   const candidateOf = (ciId: string, node: number): Candidate => {
     const cls = prepared.classOf[node]!;
     const classPart = cls >= 0 ? classLogPrior[cls]! : 0;
@@ -643,7 +671,7 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
     let bestChange = 1;
     for (const change of changes) {
       const gap = input.referenceTime - change.implementedAt;
-      const factor = changeFactor(gap, o.changeBoost);
+      const factor = changeFactor(gap, changeBoost);
       bestChange = Math.max(bestChange, factor);
       priorReasons.push(
         gap >= -10 * MINUTE

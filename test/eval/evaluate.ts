@@ -10,7 +10,7 @@
  */
 import { rankRootCauses, type RcaChange, type RcaOptions } from '../../server/rootcause/model.js';
 import { generateCMDB, type GeneratedCMDB } from '../generator/index.js';
-import { oracleRanking, type OracleForget } from './oracle.js';
+import { oracleRanking, oracleRankingTwoRoots, type OracleForget } from './oracle.js';
 import { fitCalibration } from '../../server/rootcause/calibration.js';
 import { canDrawRoots, drawScenario, HOUR, prng, reportingSample, signature, topology, upstream, type Scenario, type Topology } from './faults.js';
 
@@ -82,8 +82,8 @@ export interface VariantResult {
   equivalent: Record<Method, MethodStats>;
   latencyMs: { p50: number; p95: number; max: number };
   observations: { mean: number; max: number };
-  /** Two roots: both within the first 5 (strict, up to equivalence). */
-  bothTop5?: { strict: number; equivalent: number };
+  /** Two roots: both within the first 5 (strict, up to equivalence; the ceiling's up to equivalence). */
+  bothTop5?: { strict: number; equivalent: number; ceilingEquivalent: number };
   /**
    * Two roots: share of trials where each root explains an observation the other does not
    * break (otherwise no ranking can tell from the observations that the second one
@@ -93,7 +93,7 @@ export interface VariantResult {
   byLayer: Map<string, { n: number; ac1: number }>;
 }
 
-/** `protocolOracle`: the ceiling (oracle.ts), one root only. */
+/** `protocolOracle`: the ceiling (oracle.ts). */
 export const METHODS = ['faultline', 'mostExplained', 'mostUpstreamObserved', 'protocolOracle'] as const;
 export type Method = (typeof METHODS)[number];
 
@@ -229,7 +229,7 @@ export async function evaluate(ranker: Ranker, config: EvalConfig, log: (line: s
       const byLayer = new Map<string, { n: number; ac1: number }>();
       let ties = 0;
       let redrawn = 0;
-      const both = { strict: 0, equivalent: 0 };
+      const both = { strict: 0, equivalent: 0, oracle: 0 };
       const separable = { n: 0, both: 0 };
       for (let trial = 0; trial < config.trials; trial++) {
         let scenario: Scenario | null = null;
@@ -245,10 +245,13 @@ export async function evaluate(ranker: Ranker, config: EvalConfig, log: (line: s
           faultline: ranked,
           mostExplained: mostExplained(t, scenario, rand),
           mostUpstreamObserved: mostUpstreamObserved(t, scenario, rand),
-          protocolOracle:
-            variant === 1
-              ? oracleRanking(t, scenario, { reportRate: config.reportRate ?? 0.3, noiseRate: config.noiseRate ?? 0.2, forget: config.oracleForget }, prng(seed * 7919 + trial), poolSet)
-              : [],
+          protocolOracle: (variant === 1 ? oracleRanking : oracleRankingTwoRoots)(
+            t,
+            scenario,
+            { reportRate: config.reportRate ?? 0.3, noiseRate: config.noiseRate ?? 0.2, forget: config.oracleForget },
+            prng(seed * 7919 + trial),
+            poolSet,
+          ),
         };
         const sigs = scenario.roots.map((r) => signature(t, [r]));
         // Ties: another candidate (upstream of the observations) indistinguishable from a root.
@@ -264,6 +267,7 @@ export async function evaluate(ranker: Ranker, config: EvalConfig, log: (line: s
           // One root: its rank; two roots: the worse of the two.
           per.strict[method].push(worse(r.map((x) => x.strict)));
           per.equivalent[method].push(worse(r.map((x) => x.equivalent)));
+          if (method === 'protocolOracle' && variant === 2 && r.every((x) => inTop(x.equivalent, 5))) both.oracle++;
           if (method === 'faultline') {
             if (variant === 2) {
               if (r.every((x) => inTop(x.strict, 5))) both.strict++;
@@ -293,7 +297,7 @@ export async function evaluate(ranker: Ranker, config: EvalConfig, log: (line: s
         equivalent: Object.fromEntries(METHODS.map((m) => [m, stats(per.equivalent[m])])) as Record<Method, MethodStats>,
         latencyMs: { p50: nearestRank(latencies, 0.5), p95: nearestRank(latencies, 0.95), max: latencies.at(-1) ?? Number.NaN },
         observations: { mean: observationCounts.reduce((a, b) => a + b, 0) / n, max: Math.max(...observationCounts) },
-        bothTop5: variant === 2 ? { strict: both.strict / n, equivalent: both.equivalent / n } : undefined,
+        bothTop5: variant === 2 ? { strict: both.strict / n, equivalent: both.equivalent / n, ceilingEquivalent: both.oracle / n } : undefined,
         separable: variant === 2 ? { share: separable.n / n, bothTop5Equivalent: separable.n ? separable.both / separable.n : Number.NaN } : undefined,
         byLayer,
       });

@@ -40,13 +40,39 @@ export interface OracleProtocol {
 }
 
 /**
- * Candidates upstream of the observations, most probable first under the protocol; ties in
- * random order. `rootPool`: roots were drawn uniformly in it (real graphs), not layer first.
+ * The log-probability that the noise draw put exactly `unexplained` reports on the given
+ * CIs of a pool of `pool` untouched user-facing CIs, after `reports` real ones: its target
+ * is floor(rate x reports + U), and it gives up after 1 000 picks over every user-facing
+ * CI, so a small pool may leave it short (the distinct pool CIs found in 1 000 picks are
+ * about Poisson with mean m). -Infinity when impossible.
  */
-export function oracleRanking(t: Topology, s: Scenario, protocol: OracleProtocol, rand: () => number, rootPool?: ReadonlySet<string>): string[] {
-  const forget = protocol.forget ?? new Set<OracleForget>();
-  const observed = new Set(s.observed.map((id) => t.graph.index.get(id)!));
-  const ufTotal = t.userFacingIds.length;
+function noiseLog(unexplained: number, reports: number, pool: number, ufTotal: number, noiseRate: number): number {
+  const expected = reports * noiseRate;
+  const low = Math.floor(expected);
+  const m = pool * (1 - (1 - 1 / ufTotal) ** NOISE_PICKS);
+  const reached = (target: number) => {
+    if (unexplained > target) return 0;
+    // P(X = k) for k short of the target, P(X >= target) at it (X ~ Poisson(m)).
+    let term = Math.exp(-m);
+    let below = 0;
+    for (let k = 0; k < target; k++) {
+      if (k === unexplained) return term;
+      below += term;
+      term *= m / (k + 1);
+    }
+    return Math.max(0, 1 - below);
+  };
+  const p = (1 - (expected - low)) * reached(low) + (expected - low) * reached(low + 1);
+  if (!(p > 0) || unexplained > pool) return Number.NEGATIVE_INFINITY;
+  return Math.log(p) - lnChoose(pool, unexplained);
+}
+
+/**
+ * The changes' evidence on each candidate (log): under the protocol, its own change or
+ * none against the decoys (`decoyAll`: every change's log density as a decoy, a constant
+ * per scenario); forgetting the windows, Faultline's factor or a base-rate factor.
+ */
+function changeEvidence(t: Topology, s: Scenario, forget: ReadonlySet<OracleForget>) {
   const candidates = upstream(t, s.observed);
   const near = new Set(candidates);
   const changesOn = new Map<string, number[]>();
@@ -56,6 +82,34 @@ export function oracleRanking(t: Topology, s: Scenario, protocol: OracleProtocol
   let decoyAll = 0;
   for (const [x, times] of changesOn) decoyAll += times.length * decoyLog(x);
   const baseRate = Math.min(0.99, Math.max(1e-6, candidates.filter((c) => changesOn.has(c)).length / candidates.length));
+  const changeLog = (id: string): number => {
+    const times = changesOn.get(id) ?? [];
+    if (forget.has('change-faultline')) return Math.log(Math.max(1, ...times.map((before) => changeFactor(before, 30))));
+    if (forget.has('change-base-rate')) return times.length > 0 ? Math.log(0.5 / baseRate) : Math.log(0.5 / (1 - baseRate));
+    return ownChange(times, decoyLog(id));
+  };
+  return { candidates, changeLog, decoyAll: forget.has('change-faultline') || forget.has('change-base-rate') ? 0 : decoyAll };
+}
+
+/**
+ * A root's own changes against their being decoys: at most one, with probability 1/2,
+ * uniform over 5 min – 3 h 5 min before the first incident (`decoyLog`: the log density
+ * of a decoy on that CI, which it then is not). -Infinity when impossible.
+ */
+function ownChange(times: readonly number[], decoyLog: number): number {
+  if (times.length > 1 || (times.length === 1 && (times[0]! < 5 * MINUTE || times[0]! > 3 * HOUR + 5 * MINUTE))) return Number.NEGATIVE_INFINITY;
+  return times.length === 1 ? Math.log(0.5 / (3 * HOUR)) - decoyLog : Math.log(0.5);
+}
+
+/**
+ * Candidates upstream of the observations, most probable first under the protocol; ties in
+ * random order. `rootPool`: roots were drawn uniformly in it (real graphs), not layer first.
+ */
+export function oracleRanking(t: Topology, s: Scenario, protocol: OracleProtocol, rand: () => number, rootPool?: ReadonlySet<string>): string[] {
+  const forget = protocol.forget ?? new Set<OracleForget>();
+  const observed = new Set(s.observed.map((id) => t.graph.index.get(id)!));
+  const ufTotal = t.userFacingIds.length;
+  const { candidates, changeLog, decoyAll } = changeEvidence(t, s, forget);
 
   const scored = candidates.map((id) => {
     const spread = t.spreader.spread(t.graph.index.get(id)!);
@@ -72,7 +126,6 @@ export function oracleRanking(t: Topology, s: Scenario, protocol: OracleProtocol
       } else if (observed.has(i)) explainedDegraded = true;
     });
     const unexplained = observed.size - reportedDown;
-    const times = changesOn.get(id) ?? [];
     const impossible = () => ({ id, log: Number.NEGATIVE_INFINITY, r: rand() });
     // A root breaks some user-facing CI, and a report on a CI it only degrades is noise, which never lands there.
     if (down === 0 || explainedDegraded) return impossible();
@@ -93,39 +146,189 @@ export function oracleRanking(t: Topology, s: Scenario, protocol: OracleProtocol
     let noise: number;
     if (forget.has('noise-eta')) noise = unexplained * Math.log((protocol.noiseRate * observed.size) / ufTotal);
     else {
-      // The target is floor(rate x reports + U); the draw gives up after 1 000 picks over
-      // every user-facing CI, so a small pool of untouched ones may leave it short: the
-      // distinct pool CIs found in 1 000 picks are about Poisson with mean m.
-      const expected = take * protocol.noiseRate;
-      const low = Math.floor(expected);
-      const pool = ufTotal - touchedUserFacing;
-      const m = pool * (1 - (1 - 1 / ufTotal) ** NOISE_PICKS);
-      const reached = (target: number) => {
-        if (unexplained > target) return 0;
-        // P(X = k) for k short of the target, P(X >= target) at it (X ~ Poisson(m)).
-        let term = Math.exp(-m);
-        let below = 0;
-        for (let k = 0; k < target; k++) {
-          if (k === unexplained) return term;
-          below += term;
-          term *= m / (k + 1);
-        }
-        return Math.max(0, 1 - below);
-      };
-      const p = (1 - (expected - low)) * reached(low) + (expected - low) * reached(low + 1);
-      if (!(p > 0) || unexplained > pool) return impossible();
-      noise = Math.log(p) - lnChoose(pool, unexplained);
+      noise = noiseLog(unexplained, take, ufTotal - touchedUserFacing, ufTotal, protocol.noiseRate);
+      if (!Number.isFinite(noise)) return impossible();
     }
 
-    let changes: number;
-    if (forget.has('change-faultline')) changes = Math.log(Math.max(1, ...times.map((before) => changeFactor(before, 30))));
-    else if (forget.has('change-base-rate')) changes = times.length > 0 ? Math.log(0.5 / baseRate) : Math.log(0.5 / (1 - baseRate));
-    else {
-      // Its change, if any, is the root's own (1/2, uniform over 3 h); the others are decoys.
-      if (times.length > 1 || (times.length === 1 && (times[0]! < 5 * MINUTE || times[0]! > 3 * HOUR + 5 * MINUTE))) return impossible();
-      changes = (times.length === 1 ? Math.log(0.5 / (3 * HOUR)) - decoyLog(id) : Math.log(0.5)) + decoyAll;
-    }
+    const changes = changeLog(id) + decoyAll;
+    if (!Number.isFinite(changes)) return impossible();
     return { id, log: prior + reports + noise + changes, r: rand() };
   });
   return scored.filter((x) => Number.isFinite(x.log)).sort((a, b) => b.log - a.log || a.r - b.r).map((x) => x.id);
+}
+
+/**
+ * The ceiling for the two-root variant: the Bayes posterior marginal of each candidate
+ * (the probability that it is one of the two roots) under the protocol, which draws two
+ * roots independently (layer first; distinct footprints), reports exactly
+ * max(1, round(rate x |D|)) of each one's DOWN user-facing CIs (a CI both pick is
+ * reported once), adds floor(noiseRate x reports + U) noise reports on user-facing CIs
+ * neither touches, and a change on each root with probability 1/2. `forget` works as for
+ * one root (count-beta integrates the rate out numerically). The report likelihood of a
+ * pair is exact: with A' the reports only a breaks, B' only b, T both, a's pick is A' plus
+ * x = k_a - |A'| of T and b's is B' plus y = k_b - |B'| of T, covering T between them:
+ * C(|T|, x) C(x, y - |T| + x) ways of C(|D_a|, k_a) C(|D_b|, k_b).
+ */
+export function oracleRankingTwoRoots(t: Topology, s: Scenario, protocol: OracleProtocol, rand: () => number, rootPool?: ReadonlySet<string>): string[] {
+  const forget = protocol.forget ?? new Set<OracleForget>();
+  const obsIndex = new Map<number, number>();
+  for (const id of s.observed) obsIndex.set(t.graph.index.get(id)!, obsIndex.size);
+  const nObs = obsIndex.size;
+  const words = Math.ceil(nObs / 32);
+  const ufTotal = t.userFacingIds.length;
+  const { candidates, changeLog, decoyAll } = changeEvidence(t, s, forget);
+
+  interface Root {
+    id: string;
+    down: number;
+    take: number;
+    downObs: Uint32Array;
+    touchedObs: Uint32Array;
+    touchedUf: number[];
+    downUf: number[];
+    signature: string;
+    log: number;
+  }
+  const roots: Root[] = [];
+  for (const id of candidates) {
+    const spread = t.spreader.spread(t.graph.index.get(id)!);
+    const downObs = new Uint32Array(words);
+    const touchedObs = new Uint32Array(words);
+    const touchedUf: number[] = [];
+    const downUf: number[] = [];
+    const sig: string[] = [];
+    let down = 0;
+    spread.nodes.forEach((i, k) => {
+      if (!t.userFacing[i]) return;
+      touchedUf.push(i);
+      sig.push(`${i}:${spread.states[k]}`);
+      const o = obsIndex.get(i);
+      if (o !== undefined) touchedObs[o >>> 5]! |= 1 << (o & 31);
+      if (spread.states[k] === 2) {
+        down++;
+        downUf.push(i);
+        if (o !== undefined) downObs[o >>> 5]! |= 1 << (o & 31);
+      }
+    });
+    if (down === 0) continue;
+    const take = Math.max(1, Math.round(down * protocol.reportRate));
+    const exactCount = !forget.has('count-beta') && !forget.has('count-binomial');
+    // Its own pick lies within the observations.
+    if (exactCount && popcount(downObs) < take) continue;
+    let prior: number;
+    if (rootPool) prior = rootPool.has(id) ? 0 : Number.NEGATIVE_INFINITY;
+    else if (forget.has('prior-uniform')) prior = 0;
+    else if (forget.has('prior-class')) prior = -Math.log(t.classCounts.get(t.classes.get(id)!)!);
+    else prior = -Math.log(t.data.byLayer[t.layers.get(id)!]?.length || 1);
+    const log = prior + changeLog(id) - (exactCount ? lnChoose(down, take) : 0);
+    if (!Number.isFinite(log)) continue;
+    sig.sort();
+    roots.push({ id, down, take, downObs, touchedObs, touchedUf, downUf, signature: sig.join(','), log });
+  }
+
+  const pairs: { a: number; b: number; log: number }[] = [];
+  const union = new Uint32Array(words);
+  const mark = new Uint8Array(t.graph.ids.length);
+  for (let ia = 0; ia < roots.length; ia++) {
+    const a = roots[ia]!;
+    for (let ib = ia + 1; ib < roots.length; ib++) {
+      const b = roots[ib]!;
+      if (a.signature === b.signature) continue;
+      let bad = 0;
+      let onlyA = 0;
+      let onlyB = 0;
+      let both = 0;
+      for (let w = 0; w < words; w++) {
+        const da = a.downObs[w]!;
+        const db = b.downObs[w]!;
+        union[w] = da | db;
+        // A report either root touches without taking it DOWN is neither a pick nor noise.
+        bad |= (a.touchedObs[w]! | b.touchedObs[w]!) & ~(da | db);
+        onlyA += popcount32(da & ~db);
+        onlyB += popcount32(db & ~da);
+        both += popcount32(da & db);
+      }
+      if (bad) continue;
+      const reports = onlyA + onlyB + both;
+      const unexplained = nObs - reports;
+      const etaNoise = forget.has('noise-eta');
+      if (!etaNoise && unexplained > Math.floor(reports * protocol.noiseRate) + 1) continue;
+      let count: number;
+      if (forget.has('count-beta') || forget.has('count-binomial')) {
+        let downBoth = 0;
+        for (const i of a.downUf) mark[i] = 1;
+        for (const i of b.downUf) if (mark[i]) downBoth++;
+        for (const i of a.downUf) mark[i] = 0;
+        // Each CI one root breaks is reported with rate r, one both break with 1 - (1 - r)^2.
+        const silentOne = a.down + b.down - 2 * downBoth - onlyA - onlyB;
+        const silentBoth = downBoth - both;
+        const at = (r: number) => (onlyA + onlyB) * Math.log(r) + silentOne * Math.log(1 - r) + both * Math.log(1 - (1 - r) ** 2) + silentBoth * 2 * Math.log(1 - r);
+        if (forget.has('count-binomial')) count = at(protocol.reportRate);
+        else {
+          // The rate integrated out over a uniform prior (midpoint rule, 200 steps).
+          const logs = Array.from({ length: 200 }, (_x, k) => at((k + 0.5) / 200));
+          const top = Math.max(...logs);
+          count = top + Math.log(logs.reduce((acc, l) => acc + Math.exp(l - top), 0) / 200);
+        }
+      } else {
+        count = lnPairPicks(onlyA, onlyB, both, a.take, b.take);
+      }
+      let noise: number;
+      if (etaNoise) noise = unexplained * Math.log((protocol.noiseRate * nObs) / ufTotal);
+      else {
+        let touched = 0;
+        for (const list of [a.touchedUf, b.touchedUf]) {
+          for (const i of list) {
+            if (mark[i]) continue;
+            mark[i] = 1;
+            touched++;
+          }
+        }
+        for (const i of a.touchedUf) mark[i] = 0;
+        for (const i of b.touchedUf) mark[i] = 0;
+        noise = noiseLog(unexplained, reports, ufTotal - touched, ufTotal, protocol.noiseRate);
+      }
+      if (!Number.isFinite(noise) || !Number.isFinite(count)) continue;
+      const log = a.log + b.log + count + noise + decoyAll;
+      pairs.push({ a: ia, b: ib, log });
+    }
+  }
+  if (pairs.length === 0) return [];
+  const max = pairs.reduce((m, p) => Math.max(m, p.log), Number.NEGATIVE_INFINITY);
+  const mass = new Float64Array(roots.length);
+  for (const p of pairs) {
+    const w = Math.exp(p.log - max);
+    mass[p.a]! += w;
+    mass[p.b]! += w;
+  }
+  return roots
+    .map((r, k) => ({ id: r.id, mass: mass[k]!, r: rand() }))
+    .filter((x) => x.mass > 0)
+    .sort((p, q) => q.mass - p.mass || p.r - q.r)
+    .map((x) => x.id);
+}
+
+/**
+ * The log of how many ways two picks, of `ka` and `kb` CIs, give a reported set made of
+ * `onlyA` CIs only a breaks, `onlyB` only b breaks and `both` both break: a's pick is its
+ * `onlyA` plus x = ka - onlyA of the shared ones, b's its `onlyB` plus y = kb - onlyB, and
+ * the two cover the shared ones: C(both, x) C(x, y - both + x). -Infinity: no way.
+ */
+export function lnPairPicks(onlyA: number, onlyB: number, both: number, ka: number, kb: number): number {
+  const x = ka - onlyA;
+  const y = kb - onlyB;
+  if (x < 0 || y < 0 || x > both || y > both || x + y < both) return Number.NEGATIVE_INFINITY;
+  return lnChoose(both, x) + lnChoose(x, y - both + x);
+}
+
+function popcount32(v: number): number {
+  v -= (v >>> 1) & 0x55555555;
+  v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
+  return (((v + (v >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
+}
+
+function popcount(words: Uint32Array): number {
+  let n = 0;
+  for (const w of words) n += popcount32(w);
+  return n;
 }

@@ -59,7 +59,7 @@ export function markdownTable(results: TopologyResult[], mode: string): string {
   if (two.length) {
     lines.push('');
     lines.push(
-      `Two roots, both in the top 5: ${f2(weighted(two, (v) => v.bothTop5!.strict))} strictly, ${f2(weighted(two, (v) => v.bothTop5!.equivalent))} up to equivalence.`,
+      `Two roots, both in the top 5: ${f2(weighted(two, (v) => v.bothTop5!.strict))} strictly, ${f2(weighted(two, (v) => v.bothTop5!.equivalent))} up to equivalence (the ceiling: ${f2(weighted(two, (v) => v.bothTop5!.ceilingEquivalent))}).`,
     );
     const sepTrials = two.reduce((a, v) => a + v.separable!.share * v.trials, 0);
     const sepBoth = two.reduce((a, v) => a + (v.separable!.share * v.trials ? v.separable!.bothTop5Equivalent * v.separable!.share * v.trials : 0), 0);
