@@ -256,7 +256,9 @@ describe('web explorer', () => {
     expect(await incidents.textContent()).toContain('Payroll DB slow');
     const changes = await page.getByTestId('changes').textContent();
     expect(changes).toContain(patch);
-    expect(changes).toMatch(new RegExp(`Collides with: ${other}`));
+    // Among the collisions the panel lists (other changes of the demo data may overlap
+    // tomorrow's window too, depending on the time of day, and come first).
+    expect(changes).toMatch(new RegExp(`Collides with: (CHG-\\d+ [^;]*; )*${other} Move payroll VM`));
     await shot(page, '07a-details-itsm');
 
     if (!roots.has('impact')) return;
