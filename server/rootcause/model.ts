@@ -658,7 +658,8 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
     // As if ten more candidates carried changes at 1 in 31 (the factor 30 of a fixed
     // prior): a handful of candidates says little about how common changes are.
     const share = (changed + 10 / 31) / (considered + 10);
-    const odds = (p: number) => p / (1 - p);
+    // Kept within (0, 1): a share of 0 or 1 would make a change decide alone.
+    const odds = (p: number) => Math.min(0.999, Math.max(0.001, p)) / (1 - Math.min(0.999, Math.max(0.001, p)));
     return Math.max(1, odds(o.changeShare) / odds(share));
   })();
   const candidateOf = (ciId: string, node: number): Candidate => {
