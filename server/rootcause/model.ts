@@ -642,26 +642,9 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
     const count = classCounts?.get(cls);
     return count && count > 0 ? Math.log(ciTotal / (classTotal * count)) : 0;
   });
-  // The change factor's strength: how unusual a recent change is among these candidates.
-  const changeBoost = (() => {
-    if (o.changeBoost !== undefined) return o.changeBoost;
-    let considered = 0;
-    let changed = 0;
-    const counted = new Set<number>();
-    for (let k = 0; k < input.candidates.length; k++) {
-      const node = input.candidateNodes ? input.candidateNodes[k]! : g.index.get(input.candidates[k]!);
-      if (node === undefined || counted.has(node) || !g.active[node] || reach[node] === 0) continue;
-      counted.add(node);
-      considered++;
-      if (input.changes?.get(input.candidates[k]!)?.some((c) => input.referenceTime - c.implementedAt >= -10 * MINUTE)) changed++;
-    }
-    // As if ten more candidates carried changes at 1 in 31 (the factor 30 of a fixed
-    // prior): a handful of candidates says little about how common changes are.
-    const share = (changed + 10 / 31) / (considered + 10);
-    // Kept within (0, 1): a share of 0 or 1 would make a change decide alone.
-    const odds = (p: number) => Math.min(0.999, Math.max(0.001, p)) / (1 - Math.min(0.999, Math.max(0.001, p)));
-    return Math.max(1, odds(o.changeShare) / odds(share));
-  })();
+  // The change factor's strength: how unusual a recent change is among the candidates.
+  // Set from them once they are known (collectCandidates), before any prior is computed.
+  let changeBoost = o.changeBoost ?? 30;
   const candidateOf = (ciId: string, node: number): Candidate => {
     const cls = prepared.classOf[node]!;
     const classPart = cls >= 0 ? classLogPrior[cls]! : 0;
@@ -701,13 +684,27 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
   const collectCandidates = () => {
     const known = input.candidateNodes;
     if (known && known.length !== input.candidates.length) throw new Error('rankRootCauses: candidateNodes and candidates differ in length');
+    const kept: { ciId: string; node: number }[] = [];
+    let changed = 0;
     for (let k = 0; k < input.candidates.length; k++) {
       const ciId = input.candidates[k]!;
       const node = known ? known[k]! : g.index.get(ciId);
       if (node === undefined || seen.has(node) || !g.active[node] || reach[node] === 0) continue;
       seen.add(node);
-      candidates.push(candidateOf(ciId, node));
+      kept.push({ ciId, node });
+      if (input.changes?.get(ciId)?.some((c) => input.referenceTime - c.implementedAt >= -10 * MINUTE)) changed++;
     }
+    if (o.changeBoost === undefined) {
+      // As if ten more candidates carried changes at 1 in 31 (the factor 30 of a fixed
+      // prior): a handful of candidates says little about how common changes are. Shares
+      // are kept within (0, 1): one of 0 or 1 would make a change decide alone.
+      const odds = (p: number) => {
+        const q = Math.min(0.999, Math.max(0.001, p));
+        return q / (1 - q);
+      };
+      changeBoost = Math.max(1, odds(o.changeShare) / odds((changed + 10 / 31) / (kept.length + 10)));
+    }
+    for (const { ciId, node } of kept) candidates.push(candidateOf(ciId, node));
   };
   collectCandidates();
   if (candidates.length === 0) return [];

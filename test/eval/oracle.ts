@@ -9,6 +9,7 @@
  * the observations and changes can tell at all; what it gets wrong, no ranking can.
  */
 import { changeFactor, lnGamma } from '../../server/rootcause/model.js';
+import { popcount } from '../../server/rootcause/closures.js';
 import { HOUR, MINUTE, upstream, type Scenario, type Topology } from './faults.js';
 
 /** How many picks the scenario's noise draw makes at most (faults.ts). */
@@ -91,6 +92,14 @@ function changeEvidence(t: Topology, s: Scenario, forget: ReadonlySet<OracleForg
   return { candidates, changeLog, decoyAll: forget.has('change-faultline') || forget.has('change-base-rate') ? 0 : decoyAll };
 }
 
+/** A root's log prior: layer first (or uniform in the pool, real graphs), unless forgotten. */
+function rootPrior(t: Topology, id: string, forget: ReadonlySet<OracleForget>, rootPool?: ReadonlySet<string>): number {
+  if (rootPool) return rootPool.has(id) ? 0 : Number.NEGATIVE_INFINITY;
+  if (forget.has('prior-uniform')) return 0;
+  if (forget.has('prior-class')) return -Math.log(t.classCounts.get(t.classes.get(id)!)!);
+  return -Math.log(t.data.byLayer[t.layers.get(id)!]?.length || 1);
+}
+
 /**
  * A root's own changes against their being decoys: at most one, with probability 1/2,
  * uniform over 5 min – 3 h 5 min before the first incident (`decoyLog`: the log density
@@ -130,11 +139,7 @@ export function oracleRanking(t: Topology, s: Scenario, protocol: OracleProtocol
     // A root breaks some user-facing CI, and a report on a CI it only degrades is noise, which never lands there.
     if (down === 0 || explainedDegraded) return impossible();
 
-    let prior: number;
-    if (rootPool) prior = rootPool.has(id) ? 0 : Number.NEGATIVE_INFINITY;
-    else if (forget.has('prior-uniform')) prior = 0;
-    else if (forget.has('prior-class')) prior = -Math.log(t.classCounts.get(t.classes.get(id)!)!);
-    else prior = -Math.log(t.data.byLayer[t.layers.get(id)!]?.length || 1);
+    const prior = rootPrior(t, id, forget, rootPool);
 
     const take = Math.max(1, Math.round(down * protocol.reportRate));
     let reports: number;
@@ -214,12 +219,8 @@ export function oracleRankingTwoRoots(t: Topology, s: Scenario, protocol: Oracle
     const take = Math.max(1, Math.round(down * protocol.reportRate));
     const exactCount = !forget.has('count-beta') && !forget.has('count-binomial');
     // Its own pick lies within the observations.
-    if (exactCount && popcount(downObs) < take) continue;
-    let prior: number;
-    if (rootPool) prior = rootPool.has(id) ? 0 : Number.NEGATIVE_INFINITY;
-    else if (forget.has('prior-uniform')) prior = 0;
-    else if (forget.has('prior-class')) prior = -Math.log(t.classCounts.get(t.classes.get(id)!)!);
-    else prior = -Math.log(t.data.byLayer[t.layers.get(id)!]?.length || 1);
+    if (exactCount && downObs.reduce((n, w) => n + popcount(w), 0) < take) continue;
+    const prior = rootPrior(t, id, forget, rootPool);
     const log = prior + changeLog(id) - (exactCount ? lnChoose(down, take) : 0);
     if (!Number.isFinite(log)) continue;
     sig.sort();
@@ -227,7 +228,6 @@ export function oracleRankingTwoRoots(t: Topology, s: Scenario, protocol: Oracle
   }
 
   const pairs: { a: number; b: number; log: number }[] = [];
-  const union = new Uint32Array(words);
   const mark = new Uint8Array(t.graph.ids.length);
   for (let ia = 0; ia < roots.length; ia++) {
     const a = roots[ia]!;
@@ -241,12 +241,11 @@ export function oracleRankingTwoRoots(t: Topology, s: Scenario, protocol: Oracle
       for (let w = 0; w < words; w++) {
         const da = a.downObs[w]!;
         const db = b.downObs[w]!;
-        union[w] = da | db;
         // A report either root touches without taking it DOWN is neither a pick nor noise.
         bad |= (a.touchedObs[w]! | b.touchedObs[w]!) & ~(da | db);
-        onlyA += popcount32(da & ~db);
-        onlyB += popcount32(db & ~da);
-        both += popcount32(da & db);
+        onlyA += popcount(da & ~db);
+        onlyB += popcount(db & ~da);
+        both += popcount(da & db);
       }
       if (bad) continue;
       const reports = onlyA + onlyB + both;
@@ -319,16 +318,4 @@ export function lnPairPicks(onlyA: number, onlyB: number, both: number, ka: numb
   const y = kb - onlyB;
   if (x < 0 || y < 0 || x > both || y > both || x + y < both) return Number.NEGATIVE_INFINITY;
   return lnChoose(both, x) + lnChoose(x, y - both + x);
-}
-
-function popcount32(v: number): number {
-  v -= (v >>> 1) & 0x55555555;
-  v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
-  return (((v + (v >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
-}
-
-function popcount(words: Uint32Array): number {
-  let n = 0;
-  for (const w of words) n += popcount32(w);
-  return n;
 }
