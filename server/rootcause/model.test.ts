@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { indexSubgraph, type SubgraphRelationship } from '../impact/index.js';
-import { changeFactor, duration, lnGamma, rankRootCauses, type RcaInput } from './model.js';
+import { changeFactor, duration, lnGamma, lnTwoChancesBeta, lnTwoChancesPick, rankRootCauses, type RcaInput } from './model.js';
 
 const T = Date.UTC(2025, 5, 1, 12);
 const MIN = 60_000;
@@ -142,5 +142,57 @@ describe('helpers', () => {
     expect(duration(40 * MIN)).toBe('40 min');
     expect(duration(125 * MIN)).toBe('2 h 5 min');
     expect(duration(3 * 24 * 60 * MIN)).toBe('3 days');
+  });
+  it('lnTwoChancesBeta integrates the rate out of two chances per CI both failures take DOWN', () => {
+    // e reported (e2 of them by both), w silent (d2 of them broken by both), against the midpoint rule.
+    const numeric = (e: number, w: number, e2: number, d2: number) => {
+      const steps = 20_000;
+      let sum = 0;
+      for (let k = 0; k < steps; k++) {
+        const r = (k + 0.5) / steps;
+        sum += Math.exp((e - e2) * Math.log(r) + (w - d2) * Math.log(1 - r) + e2 * Math.log(1 - (1 - r) ** 2) + 2 * d2 * Math.log(1 - r));
+      }
+      return Math.log(sum / steps);
+    };
+    for (const [e, w, e2, d2] of [[5, 10, 0, 0], [5, 10, 3, 4], [12, 30, 12, 30], [40, 90, 25, 60]] as const) {
+      expect(lnTwoChancesBeta(e, w, e2, d2, 1, 1)).toBeCloseTo(numeric(e, w, e2, d2), 6);
+    }
+    // Nothing shared: the one-rate Beta-binomial, ln B(e + 1, w + 1).
+    expect(lnTwoChancesBeta(7, 13, 0, 0, 1, 1)).toBeCloseTo(lnGamma(8) + lnGamma(14) - lnGamma(22), 10);
+    // Thousands shared do not overflow.
+    expect(Number.isFinite(lnTwoChancesBeta(1500, 3000, 1400, 2800, 1, 1))).toBe(true);
+  });
+  it('lnTwoChancesPick is the probability of one reported set given its size, by enumeration', () => {
+    // d1 CIs one failure breaks (rate r), d2 both break (1 - (1 - r)^2); all subsets of size e.
+    const enumerate = (d1: number, d2: number, e: number, e2: number, r: number) => {
+      const p = [...Array(d1).fill(r), ...Array(d2).fill(1 - (1 - r) ** 2)] as number[];
+      let total = 0;
+      let mine = 0;
+      for (let mask = 0; mask < 1 << p.length; mask++) {
+        let size = 0;
+        let w = 1;
+        for (let i = 0; i < p.length; i++) {
+          if (mask & (1 << i)) {
+            size++;
+            w *= p[i]!;
+          } else w *= 1 - p[i]!;
+        }
+        if (size !== e) continue;
+        total += w;
+        // The set: the first e - e2 of the d1, the first e2 of the d2.
+        let isMine = true;
+        for (let i = 0; i < p.length; i++) {
+          const inSet = i < d1 ? i < e - e2 : i - d1 < e2;
+          if (inSet !== Boolean(mask & (1 << i))) isMine = false;
+        }
+        if (isMine) mine = w;
+      }
+      return Math.log(mine / total);
+    };
+    for (const [d1, d2, e, e2, r] of [[6, 4, 3, 2, 0.3], [5, 5, 5, 0, 0.2], [3, 7, 6, 5, 0.5], [8, 0, 3, 0, 0.3]] as const) {
+      expect(lnTwoChancesPick(e, d1 + d2, e2, d2, r)).toBeCloseTo(enumerate(d1, d2, e, e2, r), 10);
+    }
+    // Nothing shared: the uniform pick, 1 / C(d, e).
+    expect(lnTwoChancesPick(3, 10, 0, 0, 0.3)).toBeCloseTo(-Math.log(120), 10);
   });
 });

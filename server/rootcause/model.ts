@@ -251,6 +251,60 @@ function logSumExp(values: Float64Array): number {
   return max + Math.log(sum);
 }
 
+/**
+ * Two failures each draw their own reports: a CI only one of them takes DOWN is reported
+ * with rate r, one both take DOWN had two chances, 1 - (1 - r)^2. With the rate unknown
+ * (Beta(a, b)), the log probability of a reported set of `e` CIs, `e2` of them taken DOWN
+ * by both, with `w` silent weight of which `d2` CIs both take DOWN (each counted once in
+ * `w`; they stayed silent twice). Since 1 - (1 - r)^2 = r (1 + (1 - r)), it is
+ * sum_k C(e2, k) B(e + a, w + d2 + b + k) / B(a, b), summed scaled (it can pass 1e308).
+ */
+export function lnTwoChancesBeta(e: number, w: number, e2: number, d2: number, a: number, b: number): number {
+  const alpha = e + a;
+  const beta = w + d2 + b;
+  let term = 1;
+  let sum = 1;
+  let scale = 0;
+  for (let k = 0; k < e2; k++) {
+    term *= ((e2 - k) / (k + 1)) * ((beta + k) / (alpha + beta + k));
+    sum += term;
+    if (sum > 1e200) {
+      sum /= 1e200;
+      term /= 1e200;
+      scale += 200 * Math.LN10;
+    }
+  }
+  return lnGammaCached(alpha) + lnGammaCached(beta) - lnGammaCached(alpha + beta) - lnBeta(a, b) + Math.log(sum) + scale;
+}
+
+/**
+ * With the rate r known and the count `e` given: the log probability that the reported
+ * CIs are a given set of them, `e2` of the `e` among the `d2` CIs both failures take DOWN,
+ * out of `d` broken in all. Each CI both break is reported with odds rho = (2 - r) / (1 - r)
+ * times those of one only one breaks, so it is rho^e2 / sum_j C(d - d2, e - j) C(d2, j) rho^j;
+ * with d2 = 0, the uniform pick 1 / C(d, e). Weights may be fractional (DEGRADED CIs).
+ */
+export function lnTwoChancesPick(e: number, d: number, e2: number, d2: number, r: number): number {
+  const d1 = d - d2;
+  const lnRho = Math.log((2 - r) / (1 - r));
+  const lnC = (n: number, k: number) => lnGammaCached(n + 1) - lnGammaCached(k + 1) - lnGammaCached(n - k + 1);
+  const lo = Math.max(0, Math.ceil(e - d1));
+  const hi = Math.min(e, Math.floor(d2));
+  if (lo > hi) return Number.NEGATIVE_INFINITY;
+  // Terms by their ratio to the one before, summed around the largest (log-concave in j).
+  let t = lnC(d1, e - lo) + lnC(d2, lo) + lo * lnRho;
+  let max = t;
+  let sum = 1;
+  for (let j = lo; j < hi; j++) {
+    t += Math.log(((e - j) / (d1 - e + j + 1)) * ((d2 - j) / (j + 1))) + lnRho;
+    if (t > max) {
+      sum = sum * Math.exp(max - t) + 1;
+      max = t;
+    } else sum += Math.exp(t - max);
+  }
+  return e2 * lnRho - (max + Math.log(sum));
+}
+
 // ------------------------------------------------------------------ words
 
 const MINUTE = 60_000;
@@ -538,28 +592,38 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
   const spread2 = learnt ? Math.max(learnt.spread, 1 / Math.sqrt(2 * Math.PI)) ** 2 : 0;
   const lnNormBase = -0.5 * Math.log(2 * Math.PI * spread2);
   const lnChooseOf = (e: number, w: number) => lnG(e + w + 1) - lnG(e + 1) - lnG(w + 1);
-  const lnCount = (e: number, w: number, mean: number, variance: number) =>
-    -((e - mean) ** 2) / (2 * variance) - 0.5 * Math.log(2 * Math.PI * variance) - lnChooseOf(e, w);
+  const lnNormal = (e: number, mean: number, variance: number) => -((e - mean) ** 2) / (2 * variance) - 0.5 * Math.log(2 * Math.PI * variance);
+  const lnCount = (e: number, w: number, mean: number, variance: number) => lnNormal(e, mean, variance) - lnChooseOf(e, w);
   const lnBetaReports = (e: number, w: number) => lnG(e + o.reportA) + lnG(w + o.reportB) - lnG(e + w + o.reportA + o.reportB) - lnB0;
   const rateError2 = (learnt?.rateError ?? 0) ** 2;
   const lnReports = learnt ? (e: number, w: number) => lnCount(e, w, Math.max(1, rate * (e + w)), spread2 + rateError2 * (e + w) ** 2) : lnBetaReports;
   const logLik = (explained: number, degraded: number, weight: number) => lnReports(explained, weight) + degraded * lnDegraded + (nObs - explained) * lnEta;
   /**
-   * Two roots with a learnt count: a and b would each draw rate x their own (D_a, D_b
-   * broken, D_ab by both), and a CI both break is reported once however often it is
-   * picked: about rate^2 x D_ab fewer, a count whose own variance adds to theirs.
+   * Two roots: each draws its own reports, so a CI both take DOWN had two chances to be
+   * reported (`e2` such observations, `d2` such silent CIs; lnTwoChancesBeta). With a
+   * learnt count: a and b would each draw rate x their own (D_a, D_b broken, D_ab by
+   * both), and a CI both break is reported once however often it is picked: about
+   * rate^2 x D_ab fewer, a count whose own variance adds to theirs; which CIs were
+   * reported is then a pick in which those both break weigh more (lnTwoChancesPick).
    */
-  const logLikPair = (explained: number, degraded: number, weight: number, da: number, db: number, dab: number) =>
-    learnt
-      ? lnCount(
+  const logLikPair = (explained: number, degraded: number, weight: number, da: number, db: number, dab: number, e2: number, d2: number) =>
+    (learnt
+      ? lnNormal(
           explained,
-          weight,
           Math.max(1, rate * da) + Math.max(1, rate * db) - rate * rate * dab,
           2 * spread2 + rateError2 * (da * da + db * db) + rate * rate * (1 - rate * rate) * dab,
         ) +
-        degraded * lnDegraded +
-        (nObs - explained) * lnEta
-      : logLik(explained, degraded, weight);
+        lnTwoChancesPick(explained, explained + weight, e2, d2, rate)
+      : lnTwoChancesBeta(explained, weight, e2, d2, o.reportA, o.reportB)) +
+    degraded * lnDegraded +
+    (nObs - explained) * lnEta;
+  /**
+   * How much more likely two chances can make a pair's reports than one rate over their
+   * union, per observation both take DOWN: 2 (1 - (1 - r)^2 <= 2 r) with the rate
+   * unknown; with it learnt, rho = (2 - r) / (1 - r) (lnTwoChancesPick). The pair bounds
+   * add it.
+   */
+  const lnTwiceBound = learnt ? Math.log((2 - rate) / (1 - rate)) : Math.LN2;
   /**
    * An upper bound on the likelihood of any hypothesis (one root or two) explaining E
    * with at least W silent weight: what the bounds below use. Without a learnt count it
@@ -1005,7 +1069,7 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
   const isPaired = new Uint8Array(singles.length);
   const pairSeen = new Set<number>();
   const pairs: { members: number[]; logPost: number; explained: number }[] = [];
-  const sharedPairs: { h: (typeof pairs)[number]; priors: number; unionWeight: number; unionBroken: number; da: number; db: number; dab: number }[] = [];
+  const sharedPairs: { h: (typeof pairs)[number]; priors: number; unionWeight: number; unionBroken: number; da: number; db: number; dab: number; twice: number; bothDown: number }[] = [];
   const bestPair = new Map<number, { partner: number; logPost: number; explained: number }>();
   for (const a of paired) isPaired[indexOf.get(a)!] = 1;
   // The pair bounds ask the likelihood with nothing DEGRADED at the heavier single's
@@ -1017,6 +1081,24 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
     const at = k * (nObs + 1) + e;
     if (Number.isNaN(likRows[at]!)) likRows[at] = likUpper(e, singles[k]!.weight);
     return likRows[at]!;
+  };
+  /**
+   * With a learnt count, how far below its peak (lnNormBase, what likUpper assumes) a
+   * pair's normal count factor must stay for a pair explaining e: its mean lies between
+   * what a and b draw less what both break at most, and what they draw; its variance
+   * between what neither shares and what both share at most. 0 with the rate unknown.
+   */
+  const normalGap = (a: Single, b: Single, e: number) => {
+    if (!learnt) return 0;
+    const da = a.explained.length + a.weight;
+    const db = b.explained.length + b.weight;
+    const shared = Math.min(da, db);
+    const meanMax = Math.max(1, rate * da) + Math.max(1, rate * db);
+    const meanMin = meanMax - rate * rate * shared;
+    const varMin = 2 * spread2 + rateError2 * (da * da + db * db);
+    const varMax = varMin + rate * rate * (1 - rate * rate) * shared;
+    const off = e < meanMin ? meanMin - e : e > meanMax ? e - meanMax : 0;
+    return -(off * off) / (2 * varMax) - 0.5 * Math.log(2 * Math.PI * varMin) - lnNormBase;
   };
   const ubOfHeavier = (ka: number, kb: number, e: number) =>
     e <= 0 ? Number.NEGATIVE_INFINITY : Math.max(likOfHeavier(ka, kb, 1), likOfHeavier(ka, kb, e));
@@ -1035,12 +1117,14 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
         const b = singles[kb]!;
         if (kb === ka) continue;
         const priors = a.logPrior + b.logPrior + o.secondRootLogPrior;
-        if (ubOfHeavier(ka, kb, Math.min(nObs, a.explained.length + b.explained.length)) + priors < floor) continue;
-        // Observations b explains and a does not; of those, the ones b only DEGRADES; and the
-        // ones a only DEGRADES that b takes DOWN.
+        const twiceMost = Math.min(a.explained.length - a.degradedObservations, b.explained.length - b.degradedObservations);
+        if (ubOfHeavier(ka, kb, Math.min(nObs, a.explained.length + b.explained.length)) + twiceMost * lnTwiceBound + priors < floor) continue;
+        // Observations b explains and a does not; of those, the ones b only DEGRADES; the
+        // ones a only DEGRADES that b takes DOWN; and those both take DOWN.
         let gained = 0;
         let newlyDegraded = 0;
         let upgraded = 0;
+        let twice = 0;
         for (let w = 0; w < words; w++) {
           const aBits = a.explainedBits[w]!;
           const bBits = b.explainedBits[w]!;
@@ -1048,16 +1132,20 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
           gained += popcount(bOnly);
           newlyDegraded += popcount(bOnly & ~b.downBits[w]!);
           upgraded += popcount(aBits & ~a.downBits[w]! & b.downBits[w]!);
+          twice += popcount(a.downBits[w]! & b.downBits[w]!);
         }
-        // A second failure that explains nothing more is weighed only when it has evidence
-        // of its own (a change, recorded changes, open incidents): without, such pairs add
-        // the same small share to every candidate inside a's footprint and are left out.
-        if (gained === 0 && (!o.pairsWithoutGain || b.evidencePrior <= 0)) continue;
+        // A second failure that explains nothing more is weighed when the two take DOWN
+        // observations in common (reports there had two chances: denser reports where b
+        // breaks are its trace) or when it has evidence of its own (a change, recorded
+        // changes, open incidents). Otherwise such pairs add the same small share to every
+        // candidate inside a's footprint and are left out.
+        if (gained === 0 && twice === 0 && (!o.pairsWithoutGain || b.evidencePrior <= 0)) continue;
         // Only pairs of two paired singles can come up twice.
         const key = isPaired[kb] ? Math.min(ka, kb) * singles.length + Math.max(ka, kb) : -1;
         if (key >= 0 && pairSeen.has(key)) continue;
         const explained = a.explained.length + gained;
-        if (ubOfHeavier(ka, kb, explained) + priors < floor) continue;
+        const normal = normalGap(a, b, explained);
+        if (ubOfHeavier(ka, kb, explained) + normal + twice * lnTwiceBound + priors < floor) continue;
         if (key >= 0) pairSeen.add(key);
         // A farm both hit can go DOWN only together: then the pair must be propagated
         // jointly. It cannot when, even counting every member either takes down as
@@ -1076,7 +1164,7 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
         }
         const degraded = a.degradedObservations - upgraded + newlyDegraded;
         // Jointly, what is only DEGRADED may go DOWN: a shared pair's bound leaves none.
-        const bound = likOfHeavier(ka, kb, explained) + (shared ? 0 : degraded * lnDegraded) + priors;
+        const bound = likOfHeavier(ka, kb, explained) + normal + twice * lnTwiceBound + (shared ? 0 : degraded * lnDegraded) + priors;
         if (bound >= floor) candidatePairs.push(ka, kb, explained, degraded, priors, shared, bound);
       }
       for (const i of a.softFarms) softMark[i] = 0;
@@ -1098,17 +1186,22 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
       const b = singles[kb]!;
       // A CI both break weighs as the lesser of its two states.
       const bothBreak = sharedSilentOf.all(a, kb);
-      const overlap = weightOf(sharedSilentOf.down(a, kb), bothBreak);
+      const bothDown = sharedSilentOf.down(a, kb);
+      const overlap = weightOf(bothDown, bothBreak);
       const unionWeight = a.weight + b.weight - overlap;
-      // For a learnt count: what each breaks (explained and silent) and what both do.
+      // What each breaks (explained and silent) and what both do; the observations both take DOWN.
       let bothExplain = 0;
-      if (learnt) for (let w = 0; w < words; w++) bothExplain += popcount(a.explainedBits[w]! & b.explainedBits[w]!);
+      let twice = 0;
+      for (let w = 0; w < words; w++) {
+        bothExplain += popcount(a.explainedBits[w]! & b.explainedBits[w]!);
+        twice += popcount(a.downBits[w]! & b.downBits[w]!);
+      }
       const da = a.explained.length + a.weight;
       const db = b.explained.length + b.weight;
       const dab = bothExplain + overlap;
-      const h = { members: [ka, kb], logPost: logLikPair(explained, degraded, unionWeight, da, db, dab) + priors, explained };
+      const h = { members: [ka, kb], logPost: logLikPair(explained, degraded, unionWeight, da, db, dab, twice, bothDown) + priors, explained };
       pairs.push(h);
-      if (shared) sharedPairs.push({ h, priors, unionWeight, unionBroken: a.silentBroken + b.silentBroken - bothBreak, da, db, dab });
+      if (shared) sharedPairs.push({ h, priors, unionWeight, unionBroken: a.silentBroken + b.silentBroken - bothBreak, da, db, dab, twice, bothDown });
       else bestAll = Math.max(bestAll, h.logPost);
     }
   };
@@ -1120,20 +1213,20 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
   // for all its pairs; only what they take DOWN together and neither alone is walked.
   // Best bound first (the likeliest pairs raise the floor early, and fewer of the rest
   // need propagating), pairs of one first root together.
-  const jointBound = (p: (typeof sharedPairs)[number]) => likUpper(p.h.explained, p.unionWeight) + p.priors;
+  const jointBound = (p: (typeof sharedPairs)[number]) => likUpper(p.h.explained, p.unionWeight) + p.twice * lnTwiceBound + p.priors;
   sharedPairs.sort((x, y) => jointBound(y) - jointBound(x));
   const firstSeen = new Map<number, number>();
   sharedPairs.forEach((p, k) => firstSeen.set(p.h.members[0]!, Math.min(firstSeen.get(p.h.members[0]!) ?? k, k)));
   sharedPairs.sort((x, y) => firstSeen.get(x.h.members[0]!)! - firstSeen.get(y.h.members[0]!)!);
   const propagateShared = () => {
-    for (const { h, priors, unionWeight, unionBroken, da, db, dab } of sharedPairs) {
+    for (const { h, priors, unionWeight, unionBroken, da, db, dab, twice, bothDown } of sharedPairs) {
       const floor = bestAll - o.margin;
-      if (likUpper(h.explained, unionWeight) + priors < floor) {
+      if (likUpper(h.explained, unionWeight) + twice * lnTwiceBound + priors < floor) {
         h.logPost = Math.min(h.logPost, floor - 1);
         continue;
       }
       let limit = Math.ceil(unionWeight);
-      while (limit < silentTotal && likUpper(h.explained, limit) + priors >= floor) limit = Math.ceil(limit * 1.25) + 1;
+      while (limit < silentTotal && likUpper(h.explained, limit) + twice * lnTwiceBound + priors >= floor) limit = Math.ceil(limit * 1.25) + 1;
       // Together they break what either breaks (the union of their closures, whose silent
       // CIs are counted); only the DOWN part is walked.
       const a = singles[h.members[0]!]!;
@@ -1171,7 +1264,8 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
         downExplained += moreExplained;
         silentDown += moreSilent;
       }
-      h.logPost = logLikPair(h.explained, h.explained - downExplained, weightOf(silentDown, unionBroken), da, db, dab) + priors;
+      // What both take DOWN alone they take DOWN together: the two chances stay as they were.
+      h.logPost = logLikPair(h.explained, h.explained - downExplained, weightOf(silentDown, unionBroken), da, db, dab, twice, bothDown) + priors;
       bestAll = Math.max(bestAll, h.logPost);
     }
   };
