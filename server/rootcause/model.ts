@@ -602,7 +602,7 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
    * Two roots: each draws its own reports, so a CI both take DOWN had two chances to be
    * reported (`e2` such observations, `d2` such silent CIs; lnTwoChancesBeta). With a
    * learnt count: a and b would each draw rate x their own (D_a, D_b broken, D_ab by
-   * both), and a CI both break is reported once however often it is picked: about
+   * both; what only DEGRADES counts delta), and a CI both break is reported once however often it is picked: about
    * rate^2 x D_ab fewer, a count whose own variance adds to theirs; which CIs were
    * reported is then a pick in which those both break weigh more (lnTwoChancesPick).
    */
@@ -1083,6 +1083,12 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
     return likRows[at]!;
   };
   /**
+   * What a root's reports are drawn from, for a pair's count: what it takes DOWN, observed
+   * or silent, and what it only DEGRADES at delta each (a farm member that degrades 300
+   * observations the other root takes DOWN does not draw 0.3 x 300 more reports).
+   */
+  const drawnFrom = (s: Single) => s.explained.length - (1 - delta) * s.degradedObservations + s.weight;
+  /**
    * With a learnt count, how far below its peak (lnNormBase, what likUpper assumes) a
    * pair's normal count factor must stay for a pair explaining e: its mean lies between
    * what a and b draw less what both break at most, and what they draw; its variance
@@ -1090,8 +1096,8 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
    */
   const normalGap = (a: Single, b: Single, e: number) => {
     if (!learnt) return 0;
-    const da = a.explained.length + a.weight;
-    const db = b.explained.length + b.weight;
+    const da = drawnFrom(a);
+    const db = drawnFrom(b);
     const shared = Math.min(da, db);
     const meanMax = Math.max(1, rate * da) + Math.max(1, rate * db);
     const meanMin = meanMax - rate * rate * shared;
@@ -1196,9 +1202,9 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
         bothExplain += popcount(a.explainedBits[w]! & b.explainedBits[w]!);
         twice += popcount(a.downBits[w]! & b.downBits[w]!);
       }
-      const da = a.explained.length + a.weight;
-      const db = b.explained.length + b.weight;
-      const dab = bothExplain + overlap;
+      const da = drawnFrom(a);
+      const db = drawnFrom(b);
+      const dab = twice + delta * (bothExplain - twice) + overlap;
       const h = { members: [ka, kb], logPost: logLikPair(explained, degraded, unionWeight, da, db, dab, twice, bothDown) + priors, explained };
       pairs.push(h);
       if (shared) sharedPairs.push({ h, priors, unionWeight, unionBroken: a.silentBroken + b.silentBroken - bothBreak, da, db, dab, twice, bothDown });
