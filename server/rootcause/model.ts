@@ -1289,11 +1289,6 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
   const logPosts = new Float64Array(hypotheses.length);
   for (let k = 0; k < hypotheses.length; k++) logPosts[k] = hypotheses[k]!.logPost;
   const z = logSumExp(logPosts);
-  if (process.env.RCA_DEBUG) {
-    for (const h of [...hypotheses].sort((x, y) => y.logPost - x.logPost).slice(0, 5)) {
-      console.log('H', h.members.map((m) => name(singles[m]!.ciId)).join('+'), h.logPost.toFixed(1), h.members.map((m) => singles[m]!.explained.length));
-    }
-  }
   // A candidate's score is its posterior marginal: the probability that it failed,
   // summed over every hypothesis it is part of (alone or with a second root).
   const marginal = new Float64Array(singles.length);
