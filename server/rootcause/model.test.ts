@@ -124,6 +124,13 @@ describe('rankRootCauses', () => {
     expect(r[0]!.evidence.join(' ')).toMatch(/second, independent failure it explains 4 of 4/);
   });
 
+  it('scores two roots with a learnt rate of 1 (every broken CI reported) as numbers', () => {
+    const reporting = { problems: 40, rate: 1, spread: 0.5, rateError: 0.01 };
+    const r = rank(['svc-0', 'svc-1', 'svc-2', 'farm-app'], ['db', 'site', 'farm', 'm1', 'farm-app', 'app-0', 'svc-0'], { userFacingTotal: 2000, options: { reporting } });
+    expect(r.length).toBeGreaterThan(0);
+    for (const c of r) expect(Number.isFinite(c.score)).toBe(true);
+  });
+
   it('returns nothing without observations', () => {
     expect(rank([], ['db'])).toEqual([]);
   });
@@ -194,5 +201,8 @@ describe('helpers', () => {
     }
     // Nothing shared: the uniform pick, 1 / C(d, e).
     expect(lnTwoChancesPick(3, 10, 0, 0, 0.3)).toBeCloseTo(-Math.log(120), 10);
+    // A learnt rate of 1 (every broken CI reported) keeps it a number.
+    expect(Number.isNaN(lnTwoChancesPick(3, 10, 0, 4, 1))).toBe(false);
+    expect(Number.isNaN(lnTwoChancesPick(3, 10, 2, 4, 1))).toBe(false);
   });
 });

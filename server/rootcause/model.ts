@@ -278,6 +278,16 @@ export function lnTwoChancesBeta(e: number, w: number, e2: number, d2: number, a
 }
 
 /**
+ * ln of how many times the odds of a report grow for a CI two failures take DOWN over one
+ * that one does: ln((2 - r) / (1 - r)). A learnt rate may be 1 (every broken CI reported);
+ * the odds are then kept finite, at those of r = 0.99.
+ */
+export function lnTwiceOdds(r: number): number {
+  const rate = Math.min(r, 0.99);
+  return Math.log((2 - rate) / (1 - rate));
+}
+
+/**
  * With the rate r known and the count `e` given: the log probability that the reported
  * CIs are a given set of them, `e2` of the `e` among the `d2` CIs both failures take DOWN,
  * out of `d` broken in all. Each CI both break is reported with odds rho = (2 - r) / (1 - r)
@@ -286,7 +296,7 @@ export function lnTwoChancesBeta(e: number, w: number, e2: number, d2: number, a
  */
 export function lnTwoChancesPick(e: number, d: number, e2: number, d2: number, r: number): number {
   const d1 = d - d2;
-  const lnRho = Math.log((2 - r) / (1 - r));
+  const lnRho = lnTwiceOdds(r);
   const lnC = (n: number, k: number) => lnGammaCached(n + 1) - lnGammaCached(k + 1) - lnGammaCached(n - k + 1);
   const lo = Math.max(0, Math.ceil(e - d1));
   const hi = Math.min(e, Math.floor(d2));
@@ -623,7 +633,7 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
    * unknown; with it learnt, rho = (2 - r) / (1 - r) (lnTwoChancesPick). The pair bounds
    * add it.
    */
-  const lnTwiceBound = learnt ? Math.log((2 - rate) / (1 - rate)) : Math.LN2;
+  const lnTwiceBound = learnt ? lnTwiceOdds(rate) : Math.LN2;
   /**
    * An upper bound on the likelihood of any hypothesis (one root or two) explaining E
    * with at least W silent weight: what the bounds below use. Without a learnt count it
