@@ -197,7 +197,8 @@ describe('helpers', () => {
       return Math.log(mine / total);
     };
     for (const [d1, d2, e, e2, r] of [[6, 4, 3, 2, 0.3], [5, 5, 5, 0, 0.2], [3, 7, 6, 5, 0.5], [8, 0, 3, 0, 0.3]] as const) {
-      expect(lnTwoChancesPick(e, d1 + d2, e2, d2, r)).toBeCloseTo(enumerate(d1, d2, e, e2, r), 10);
+      // d2 shared in all: e2 reported, d2 - e2 silent.
+      expect(lnTwoChancesPick(e, d1 + d2, e2, d2 - e2, r)).toBeCloseTo(enumerate(d1, d2, e, e2, r), 10);
     }
     // Nothing shared: the uniform pick, 1 / C(d, e).
     expect(lnTwoChancesPick(3, 10, 0, 0, 0.3)).toBeCloseTo(-Math.log(120), 10);

@@ -289,24 +289,26 @@ export function lnTwiceOdds(r: number): number {
 
 /**
  * With the rate r known and the count `e` given: the log probability that the reported
- * CIs are a given set of them, `e2` of the `e` among the `d2` CIs both failures take DOWN,
- * out of `d` broken in all. Each CI both break is reported with odds rho = (2 - r) / (1 - r)
- * times those of one only one breaks, so it is rho^e2 / sum_j C(d - d2, e - j) C(d2, j) rho^j;
- * with d2 = 0, the uniform pick 1 / C(d, e). Weights may be fractional (DEGRADED CIs).
+ * CIs are a given set of them, out of `d` broken in all, when both failures take DOWN
+ * `e2` of the reported and `d2` of the silent ones (as in lnTwoChancesBeta): s = e2 + d2
+ * shared. Each CI both break is reported with odds rho = (2 - r) / (1 - r) times those of
+ * one only one breaks, so it is rho^e2 / sum_j C(d - s, e - j) C(s, j) rho^j; with nothing
+ * shared, the uniform pick 1 / C(d, e). Weights may be fractional (DEGRADED CIs).
  */
 export function lnTwoChancesPick(e: number, d: number, e2: number, d2: number, r: number): number {
-  const d1 = d - d2;
+  const shared = e2 + d2;
+  const d1 = d - shared;
   const lnRho = lnTwiceOdds(r);
   const lnC = (n: number, k: number) => lnGammaCached(n + 1) - lnGammaCached(k + 1) - lnGammaCached(n - k + 1);
   const lo = Math.max(0, Math.ceil(e - d1));
-  const hi = Math.min(e, Math.floor(d2));
+  const hi = Math.min(e, Math.floor(shared));
   if (lo > hi) return Number.NEGATIVE_INFINITY;
   // Terms by their ratio to the one before, summed around the largest (log-concave in j).
-  let t = lnC(d1, e - lo) + lnC(d2, lo) + lo * lnRho;
+  let t = lnC(d1, e - lo) + lnC(shared, lo) + lo * lnRho;
   let max = t;
   let sum = 1;
   for (let j = lo; j < hi; j++) {
-    t += Math.log(((e - j) / (d1 - e + j + 1)) * ((d2 - j) / (j + 1))) + lnRho;
+    t += Math.log(((e - j) / (d1 - e + j + 1)) * ((shared - j) / (j + 1))) + lnRho;
     if (t > max) {
       sum = sum * Math.exp(max - t) + 1;
       max = t;
