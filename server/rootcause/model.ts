@@ -81,9 +81,11 @@ export interface RcaOptions {
    */
   margin: number;
   /**
-   * Also weigh pairs {a, b} where b explains nothing a does not but has evidence of its
-   * own (default true): "b failed too" is then carried by b's prior alone (a change on
-   * it), which is how a second root hidden inside the first one's footprint can surface.
+   * Also weigh pairs {a, b} where b explains nothing a does not, takes DOWN no
+   * observation a takes DOWN, but has evidence of its own (default true): "b failed too"
+   * is then carried by b's prior alone (a change on it). Pairs whose members share DOWN
+   * observations are weighed whatever this says: reports crowded where both break are
+   * how a second root hidden inside the first one's footprint surfaces.
    */
   pairsWithoutGain: boolean;
   /**
@@ -614,9 +616,10 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
    * Two roots: each draws its own reports, so a CI both take DOWN had two chances to be
    * reported (`e2` such observations, `d2` such silent CIs; lnTwoChancesBeta). With a
    * learnt count: a and b would each draw rate x their own (D_a, D_b broken, D_ab by
-   * both; what only DEGRADES counts delta), and a CI both break is reported once however often it is picked: about
-   * rate^2 x D_ab fewer, a count whose own variance adds to theirs; which CIs were
-   * reported is then a pick in which those both break weigh more (lnTwoChancesPick).
+   * both; what only DEGRADES counts delta), and a CI both break is reported once however
+   * often it is picked: about rate^2 x D_ab fewer, a count whose own variance adds to
+   * theirs; which CIs were reported is then a pick in which those both break weigh more
+   * (lnTwoChancesPick).
    */
   const logLikPair = (explained: number, degraded: number, weight: number, da: number, db: number, dab: number, e2: number, d2: number) =>
     (learnt
