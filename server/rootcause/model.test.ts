@@ -124,6 +124,17 @@ describe('rankRootCauses', () => {
     expect(r[0]!.evidence.join(' ')).toMatch(/second, independent failure it explains 4 of 4/);
   });
 
+  it('surfaces a second root inside the first one through reports crowded where both break', () => {
+    // The site breaks all 20 services and applications; half the reports fall on the six the db breaks too.
+    const observed = ['svc-0', 'svc-1', 'svc-2', 'app-0', 'app-1', 'app-2', 'svc-5', 'svc-8', 'app-9', 'svc-4'];
+    const r = rank(observed, ['site', 'db', 'host-5', 'app-5']);
+    expect(r[0]!.ciId).toBe('site');
+    expect(r[1]!.ciId).toBe('db');
+    expect(r[1]!.partner).toBe('site');
+    expect(r[1]!.score).toBeGreaterThan(0.1);
+    expect(r[1]!.evidence.join(' ')).toMatch(/both would take down 6 of them, which had two chances to draw an incident/);
+  });
+
   it('scores two roots with a learnt rate of 1 (every broken CI reported) as numbers', () => {
     const reporting = { problems: 40, rate: 1, spread: 0.5, rateError: 0.01 };
     const r = rank(['svc-0', 'svc-1', 'svc-2', 'farm-app'], ['db', 'site', 'farm', 'm1', 'farm-app', 'app-0', 'svc-0'], { userFacingTotal: 2000, options: { reporting } });

@@ -1064,7 +1064,13 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
   const post = (s: Single) => s.logLik + s.logPrior;
   const bySingle = [...singles].sort((x, y) => post(y) - post(x));
   // Every hypothesis has the same shape (one kind of object in hot loops).
-  const hypotheses: { members: number[]; logPost: number; explained: number }[] = singles.map((s, k) => ({ members: [k], logPost: post(s), explained: s.explained.length }));
+  // `twice`: the observations both members of a pair take DOWN (0 for a single).
+  const hypotheses: { members: number[]; logPost: number; explained: number; twice: number }[] = singles.map((s, k) => ({
+    members: [k],
+    logPost: post(s),
+    explained: s.explained.length,
+    twice: 0,
+  }));
   let bestAll = bySingle.length > 0 ? post(bySingle[0]!) : Number.NEGATIVE_INFINITY;
   const indexOf = new Map(singles.map((s, k) => [s, k]));
   // a's soft farms: 1 + how many of the farm's members a takes DOWN (0: not one of a's).
@@ -1083,9 +1089,9 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
   const sharedSilentOf = sharedSilent(paired.filter((a) => pairing(a) + maxPrior + o.secondRootLogPrior >= bestPairing - o.margin));
   const isPaired = new Uint8Array(singles.length);
   const pairSeen = new Set<number>();
-  const pairs: { members: number[]; logPost: number; explained: number }[] = [];
+  const pairs: { members: number[]; logPost: number; explained: number; twice: number }[] = [];
   const sharedPairs: { h: (typeof pairs)[number]; priors: number; unionWeight: number; unionBroken: number; da: number; db: number; dab: number; twice: number; bothDown: number }[] = [];
-  const bestPair = new Map<number, { partner: number; logPost: number; explained: number }>();
+  const bestPair = new Map<number, { partner: number; logPost: number; explained: number; twice: number }>();
   for (const a of paired) isPaired[indexOf.get(a)!] = 1;
   // The pair bounds ask the likelihood with nothing DEGRADED at the heavier single's
   // weight, again and again: remembered per single and E (the same values). ubLik is the
@@ -1220,7 +1226,7 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
       const da = drawnFrom(a);
       const db = drawnFrom(b);
       const dab = twice + delta * (bothExplain - twice) + overlap;
-      const h = { members: [ka, kb], logPost: logLikPair(explained, degraded, unionWeight, da, db, dab, twice, bothDown) + priors, explained };
+      const h = { members: [ka, kb], logPost: logLikPair(explained, degraded, unionWeight, da, db, dab, twice, bothDown) + priors, explained, twice };
       pairs.push(h);
       if (shared) sharedPairs.push({ h, priors, unionWeight, unionBroken: a.silentBroken + b.silentBroken - bothBreak, da, db, dab, twice, bothDown });
       else bestAll = Math.max(bestAll, h.logPost);
@@ -1293,7 +1299,7 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
   propagateShared();
   const keepBest = (self: number, other: number, h: (typeof pairs)[number]) => {
     const current = bestPair.get(self);
-    if (!current || h.logPost > current.logPost) bestPair.set(self, { partner: other, logPost: h.logPost, explained: h.explained });
+    if (!current || h.logPost > current.logPost) bestPair.set(self, { partner: other, logPost: h.logPost, explained: h.explained, twice: h.twice });
   };
   for (let k = 0; k < pairs.length; k++) {
     const h = pairs[k]!;
@@ -1388,7 +1394,8 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
     evidence.push(...s.priorReasons);
     if (pair && partner) {
       evidence.push(
-        `together with ${name(partner)} as a second, independent failure it explains ${pair.explained} of ${plural(nObs, 'failing CI')}`,
+        `together with ${name(partner)} as a second, independent failure it explains ${pair.explained} of ${plural(nObs, 'failing CI')}` +
+          (pair.twice > 0 ? `; both would take down ${pair.twice} of them, which had two chances to draw an incident` : ''),
       );
     }
     return row;
