@@ -889,10 +889,11 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
   // Bounds. For a fixed silent weight W, logLik is convex in the number explained E, so
   // over 1..E it peaks at an end; for a fixed E it falls as W grows. A candidate reaching
   // `r` observations with at least W silent damage can score at most ubSingle alone, and
-  // at most ubPair as one of two roots.
+  // at most ubPair as one of two roots: every observation explained, and two chances for
+  // each of the r it reaches (the pair's observations both take DOWN are among them).
   const ubLik = (e: number, w: number) => (e <= 0 ? Number.NEGATIVE_INFINITY : Math.max(likUpper(1, w), likUpper(e, w)));
   const ubOf = (c: Candidate, w: number) =>
-    Math.max(ubLik(reach[c.node]!, w) + c.logPrior, ubLik(nObs, w) + c.logPrior + maxPrior + o.secondRootLogPrior);
+    Math.max(ubLik(reach[c.node]!, w) + c.logPrior, ubLik(nObs, w) + reach[c.node]! * lnTwiceBound + c.logPrior + maxPrior + o.secondRootLogPrior);
   /** The smallest silent damage that rules c out against `cutoff` (Infinity: none does). */
   const damageLimit = (c: Candidate, cutoff: number) => {
     if (ubOf(c, silentTotal) >= cutoff) return Number.POSITIVE_INFINITY;
