@@ -380,17 +380,20 @@ class PairColumns {
   kb = new Int32Array(1024);
   explained = new Int32Array(1024);
   degraded = new Int32Array(1024);
+  /** Observations both members take DOWN (each had two chances to be reported). */
+  twice = new Int32Array(1024);
   priors = new Float64Array(1024);
   shared = new Uint8Array(1024);
   bound = new Float64Array(1024);
 
-  push(ka: number, kb: number, explained: number, degraded: number, priors: number, shared: boolean, bound: number): void {
+  push(ka: number, kb: number, explained: number, degraded: number, twice: number, priors: number, shared: boolean, bound: number): void {
     if (this.length === this.ka.length) this.grow();
     const k = this.length++;
     this.ka[k] = ka;
     this.kb[k] = kb;
     this.explained[k] = explained;
     this.degraded[k] = degraded;
+    this.twice[k] = twice;
     this.priors[k] = priors;
     this.shared[k] = shared ? 1 : 0;
     this.bound[k] = bound;
@@ -415,6 +418,7 @@ class PairColumns {
     this.kb = grown(this.kb, (n) => new Int32Array(n));
     this.explained = grown(this.explained, (n) => new Int32Array(n));
     this.degraded = grown(this.degraded, (n) => new Int32Array(n));
+    this.twice = grown(this.twice, (n) => new Int32Array(n));
     this.priors = grown(this.priors, (n) => new Float64Array(n));
     this.shared = grown(this.shared, (n) => new Uint8Array(n));
     this.bound = grown(this.bound, (n) => new Float64Array(n));
@@ -1193,7 +1197,7 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
         const degraded = a.degradedObservations - upgraded + newlyDegraded;
         // Jointly, what is only DEGRADED may go DOWN: a shared pair's bound leaves none.
         const bound = likOfHeavier(ka, kb, explained) + normal + twice * lnTwiceBound + (shared ? 0 : degraded * lnDegraded) + priors;
-        if (bound >= floor) candidatePairs.push(ka, kb, explained, degraded, priors, shared, bound);
+        if (bound >= floor) candidatePairs.push(ka, kb, explained, degraded, twice, priors, shared, bound);
       }
       for (const i of a.softFarms) softMark[i] = 0;
     }
@@ -1208,6 +1212,7 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
       const kb = candidatePairs.kb[p]!;
       const explained = candidatePairs.explained[p]!;
       const degraded = candidatePairs.degraded[p]!;
+      const twice = candidatePairs.twice[p]!;
       const priors = candidatePairs.priors[p]!;
       const shared = candidatePairs.shared[p] === 1;
       const a = singles[ka]!;
@@ -1217,13 +1222,9 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
       const bothDown = sharedSilentOf.down(a, kb);
       const overlap = weightOf(bothDown, bothBreak);
       const unionWeight = a.weight + b.weight - overlap;
-      // What each breaks (explained and silent) and what both do; the observations both take DOWN.
+      // For a learnt count: what each breaks (explained and silent) and what both do.
       let bothExplain = 0;
-      let twice = 0;
-      for (let w = 0; w < words; w++) {
-        bothExplain += popcount(a.explainedBits[w]! & b.explainedBits[w]!);
-        twice += popcount(a.downBits[w]! & b.downBits[w]!);
-      }
+      if (learnt) for (let w = 0; w < words; w++) bothExplain += popcount(a.explainedBits[w]! & b.explainedBits[w]!);
       const da = drawnFrom(a);
       const db = drawnFrom(b);
       const dab = twice + delta * (bothExplain - twice) + overlap;
