@@ -6,7 +6,7 @@ const T = Date.UTC(2025, 5, 1, 12);
 const MIN = 60_000;
 
 /** site <- host-k <- app-k <- svc-k (k < 10); db <- app-0..2; farm (minUp 1) of m1, m2 <- farm-app. */
-function world() {
+function world(extra: SubgraphRelationship[] = []) {
   const nodes = new Map<string, { class: string; name: string }>();
   const rels: SubgraphRelationship[] = [];
   const add = (id: string, cls: string) => nodes.set(id, { class: cls, name: id });
@@ -26,12 +26,13 @@ function world() {
   add('m2', 'Server');
   add('farm-app', 'Application');
   rels.push({ type: 'HAS_MEMBER', from: 'farm', to: 'm1' }, { type: 'HAS_MEMBER', from: 'farm', to: 'm2' }, { type: 'RUNS_ON', from: 'farm-app', to: 'farm' });
+  rels.push(...extra);
   const graph = indexSubgraph({ cis: [...nodes.keys()].map((id) => ({ id, minUp: id === 'farm' ? 1 : null })), relationships: rels }, T);
   return { graph, nodes };
 }
 
-function rank(observed: string[], candidates: string[], extra: Partial<RcaInput> = {}) {
-  const { graph, nodes } = world();
+function rank(observed: string[], candidates: string[], extra: Partial<RcaInput> = {}, rels: SubgraphRelationship[] = []) {
+  const { graph, nodes } = world(rels);
   return rankRootCauses({
     graph,
     nodes,
@@ -133,6 +134,23 @@ describe('rankRootCauses', () => {
     expect(r[1]!.partner).toBe('site');
     expect(r[1]!.score).toBeGreaterThan(0.1);
     expect(r[1]!.evidence.join(' ')).toMatch(/both would take down 6 of them, which had two chances to draw an incident/);
+  });
+
+  it('pairs a second root that takes DOWN a CI the first one only DEGRADES', () => {
+    // With m1 in the site, the site's failure leaves farm-app DEGRADED (m2 carries the farm):
+    // a report there is the trace of a second failure that took farm-app DOWN, though the
+    // site "explains" it. Such a pair explains no more observations, yet explains one better.
+    const m1InSite: SubgraphRelationship[] = [{ type: 'LOCATED_IN', from: 'm1', to: 'site' }];
+    const observed = ['svc-0', 'svc-3', 'svc-5', 'app-7', 'svc-8', 'app-9', 'farm-app'];
+    const r = rank(observed, ['site', 'farm', 'm1', 'm2', 'farm-app'], { userFacingTotal: 2000 }, m1InSite);
+    expect(r[0]!.ciId).toBe('site');
+    // farm and farm-app break the same user-facing CIs: they share the second place.
+    for (const second of r.slice(1, 3)) {
+      expect(['farm', 'farm-app']).toContain(second.ciId);
+      expect(second.partner).toBe('site');
+      expect(second.score).toBeGreaterThan(0.3);
+      expect(second.evidence.join(' ')).toMatch(/it would take down 1 failing CI that site would only DEGRADE/);
+    }
   });
 
   it('scores two roots with a learnt rate of 1 (every broken CI reported) as numbers', () => {

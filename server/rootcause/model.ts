@@ -82,10 +82,11 @@ export interface RcaOptions {
   margin: number;
   /**
    * Also weigh pairs {a, b} where b explains nothing a does not, takes DOWN no
-   * observation a takes DOWN, but has evidence of its own (default true): "b failed too"
-   * is then carried by b's prior alone (a change on it). Pairs whose members share DOWN
-   * observations are weighed whatever this says: reports crowded where both break are
-   * how a second root hidden inside the first one's footprint surfaces.
+   * observation a takes DOWN or only DEGRADES, but has evidence of its own (default
+   * true): "b failed too" is then carried by b's prior alone (a change on it). Pairs whose
+   * members share DOWN observations, or where b takes DOWN what a only DEGRADES, are
+   * weighed whatever this says: reports crowded where both break are how a second root
+   * hidden inside the first one's footprint surfaces.
    */
   pairsWithoutGain: boolean;
   /**
@@ -1166,12 +1167,14 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
           upgraded += popcount(aBits & ~a.downBits[w]! & b.downBits[w]!);
           twice += popcount(a.downBits[w]! & b.downBits[w]!);
         }
-        // A second failure that explains nothing more is weighed when the two take DOWN
-        // observations in common (reports there had two chances: denser reports where b
-        // breaks are its trace) or when it has evidence of its own (a change, recorded
-        // changes, open incidents). Otherwise such pairs add the same small share to every
-        // candidate inside a's footprint and are left out.
-        if (gained === 0 && twice === 0 && (!o.pairsWithoutGain || b.evidencePrior <= 0)) continue;
+        // A second failure that explains nothing more is weighed when it takes DOWN
+        // observations a only DEGRADES (a report where a's redundancy holds is better
+        // explained by b), when the two take DOWN observations in common (reports there
+        // had two chances: denser reports where b breaks are its trace) or when it has
+        // evidence of its own (a change, recorded changes, open incidents). Otherwise such
+        // pairs add the same small share to every candidate inside a's footprint and are
+        // left out.
+        if (gained === 0 && twice === 0 && upgraded === 0 && (!o.pairsWithoutGain || b.evidencePrior <= 0)) continue;
         // Only pairs of two paired singles can come up twice.
         const key = isPaired[kb] ? Math.min(ka, kb) * singles.length + Math.max(ka, kb) : -1;
         if (key >= 0 && pairSeen.has(key)) continue;
@@ -1395,9 +1398,14 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
     else if (s.explained.length < nObs) evidence.push(`leaves ${plural(nObs - s.explained.length, 'failing CI')} unexplained`);
     evidence.push(...s.priorReasons);
     if (pair && partner) {
+      // Failing CIs the partner would only DEGRADE and this one takes DOWN.
+      const other = singles[pair.partner]!;
+      let upgraded = 0;
+      for (let w = 0; w < words; w++) upgraded += popcount(other.explainedBits[w]! & ~other.downBits[w]! & s.downBits[w]!);
       evidence.push(
         `together with ${name(partner)} as a second, independent failure it explains ${pair.explained} of ${plural(nObs, 'failing CI')}` +
-          (pair.twice > 0 ? `; both would take down ${pair.twice} of them, which had two chances to draw an incident` : ''),
+          (pair.twice > 0 ? `; both would take down ${pair.twice} of them, which had two chances to draw an incident` : '') +
+          (upgraded > 0 ? `; it would take down ${plural(upgraded, 'failing CI')} that ${name(partner)} would only DEGRADE` : ''),
       );
     }
     return row;
