@@ -1081,15 +1081,18 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
   const indexOf = new Map(singles.map((s, k) => [s, k]));
   // a's soft farms: 1 + how many of the farm's members a takes DOWN (0: not one of a's).
   const softMark = new Int32Array(n);
-  // Which singles are paired as first roots: the best ones. With a learnt count, "best"
-  // is judged with the rate unknown (Beta-binomial): a root of a two-root failure draws
-  // about twice the reports it would alone, which a sharp learnt count makes look
-  // hopeless on its own, yet it is the first root of the likeliest pair. The pairs are
-  // then scored with the learnt count.
-  const pairing = learnt
-    ? (s: Single) => lnBetaReports(s.explained.length, s.weight) + s.degradedObservations * lnDegraded + (nObs - s.explained.length) * lnEta + s.logPrior
-    : post;
-  const byPairing = learnt ? [...singles].sort((x, y) => pairing(y) - pairing(x)) : bySingle;
+  // Which singles are paired as first roots: the best ones as first roots, judged with
+  // the rate unknown (Beta-binomial) even when a count is learnt: a root of a two-root
+  // failure draws about twice the reports it would alone, which a sharp learnt count
+  // makes look hopeless on its own, yet it is the first root of the likeliest pair (the
+  // pairs are then scored with the learnt count). An observation a only DEGRADES may be
+  // one its partner takes DOWN, so it is judged no worse than one a leaves unexplained:
+  // a switch whose failure holds a second root's reports, a few of which it only
+  // DEGRADES, was left out of the first roots at n = 10 000 with a learnt count (delta
+  // learnt near 0 made each such report cost 9 nats).
+  const lnDegradedOrPartner = Math.max(lnDegraded, lnEta);
+  const pairing = (s: Single) => lnBetaReports(s.explained.length, s.weight) + s.degradedObservations * lnDegradedOrPartner + (nObs - s.explained.length) * lnEta + s.logPrior;
+  const byPairing = [...singles].sort((x, y) => pairing(y) - pairing(x));
   const bestPairing = byPairing.length > 0 ? pairing(byPairing[0]!) : Number.NEGATIVE_INFINITY;
   const paired = byPairing.slice(0, o.pairedSingles);
   const sharedSilentOf = sharedSilent(paired.filter((a) => pairing(a) + maxPrior + o.secondRootLogPrior >= bestPairing - o.margin));
