@@ -55,6 +55,12 @@ describe('DownParts', () => {
     const nodes = Array.from({ length: 200 }, (_v, x) => x).filter((x) => !prepared.aboveFragile[x]);
     const kept = nodes.filter((x) => parts.kept(x) !== undefined);
     expect(kept.length).toBeGreaterThan(0);
+    // Without its member edges, the same views.
+    expect(nodes.filter((x) => parts.keptDown(x) !== undefined)).toEqual(kept);
+    for (const x of kept) {
+      const { nodes: part, softFarms, softFarmDown } = parts.kept(x)!;
+      expect(parts.keptDown(x)).toEqual({ nodes: part, softFarms, softFarmDown });
+    }
     expect(kept.length).toBeLessThan(nodes.length);
     expect(kept.reduce((s, x) => s + parts.of(x).nodes.length, 0)).toBeLessThanOrEqual(40);
     // Kept or not, the same part as a walk finds.

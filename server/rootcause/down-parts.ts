@@ -42,6 +42,18 @@ export class DownParts {
     this.options = { cacheNodes: 32 * 2 ** 20, ...options };
   }
 
+  /**
+   * `node`'s DOWN part without its member edges, if it is kept: what a ranking reads of
+   * every candidate (three views, where the whole part takes six).
+   */
+  keptDown(node: number): Pick<DownPart, 'nodes' | 'softFarms' | 'softFarmDown'> | undefined {
+    const p = this.packed[node];
+    if (!p) return undefined;
+    const nodes = p[0]!;
+    const soft = p[1]!;
+    return { nodes: p.subarray(4, 4 + nodes), softFarms: p.subarray(4 + nodes, 4 + nodes + soft), softFarmDown: p.subarray(4 + nodes + soft, 4 + nodes + 2 * soft) };
+  }
+
   /** `node`'s DOWN part if it is kept. */
   kept(node: number): DownPart | undefined {
     const p = this.packed[node];

@@ -224,6 +224,13 @@ export function lnGamma(x: number): number {
 
 const lnBeta = (a: number, b: number) => lnGamma(a) + lnGamma(b) - lnGamma(a + b);
 
+/** ln B(a, b) for the last a and b asked (a ranking asks the same prior's for every pair it scores). */
+let lastBeta = { a: Number.NaN, b: Number.NaN, value: Number.NaN };
+function lnBetaOfPrior(a: number, b: number): number {
+  if (a !== lastBeta.a || b !== lastBeta.b) lastBeta = { a, b, value: lnBeta(a, b) };
+  return lastBeta.value;
+}
+
 /**
  * ln Γ at whole numbers, remembered for every ranking (the bounds probe whole damages
  * again and again, up to twice the user-facing CIs of a graph): the same values as
@@ -277,7 +284,7 @@ export function lnTwoChancesBeta(e: number, w: number, e2: number, d2: number, a
       scale += 200 * Math.LN10;
     }
   }
-  return lnGammaCached(alpha) + lnGammaCached(beta) - lnGammaCached(alpha + beta) - lnBeta(a, b) + Math.log(sum) + scale;
+  return lnGammaCached(alpha) + lnGammaCached(beta) - lnGammaCached(alpha + beta) - lnBetaOfPrior(a, b) + Math.log(sum) + scale;
 }
 
 /**
@@ -339,6 +346,9 @@ function list(names: string[], max = 5, total = names.length): string {
 }
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+
+/** In a ranking's observation numbers per CI: a user-facing CI nobody reported. */
+const SILENT = -2;
 
 // ------------------------------------------------------------------ ranking
 
@@ -583,8 +593,10 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
   const { userFacing, spreader, provStart, provTarget } = prepared;
   const name = (id: string) => input.nodes.get(id)?.name ?? id;
 
-  // Observation number per node; observations outside the subgraph cannot be explained.
-  // Each observation's node (-1: outside the subgraph), looked up once.
+  // Observation number per node; observations outside the subgraph cannot be explained
+  // (-1: none; SILENT, set below: a user-facing CI nobody reported, so that loops over
+  // thousands of CIs tell the two apart with one read). Each observation's node (-1:
+  // outside the subgraph), looked up once.
   const obsOf = new Int32Array(n).fill(-1);
   const observations = [...new Map(input.observations.map((ob) => [ob.ciId, ob])).values()];
   const observationNodes = new Int32Array(observations.length).fill(-1);
@@ -655,7 +667,12 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
 
   // What counts against a candidate: user-facing CIs nobody reported.
   const silentMask = new Uint8Array(n);
-  for (let i = 0; i < n; i++) if (userFacing[i] && obsOf[i]! < 0) silentMask[i] = 1;
+  for (let i = 0; i < n; i++) {
+    if (userFacing[i] && obsOf[i]! < 0) {
+      silentMask[i] = 1;
+      obsOf[i] = SILENT;
+    }
+  }
   let silentTotal = input.userFacingTotal;
   for (let i = 0; i < n; i++) silentTotal += silentMask[i]!;
 
@@ -712,7 +729,17 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
     priorReasons: string[];
   }
   const candidates: Candidate[] = [];
-  const seen = new Set<number>();
+  const seen = new Uint8Array(n);
+  // CIs with evidence of their own (changes, recorded changes, open incidents): a handful
+  // against thousands of candidates, so they are marked from the maps' side once, and only
+  // marked candidates are looked up in them.
+  const withEvidence = new Uint8Array(n);
+  for (const byCI of [input.changes, input.history, input.otherIncidents]) {
+    for (const ciId of byCI?.keys() ?? []) {
+      const i = g.index.get(ciId);
+      if (i !== undefined) withEvidence[i] = 1;
+    }
+  }
   const classCounts = o.classPrior ? input.classCounts : undefined;
   let ciTotal = 0;
   let classTotal = 0;
@@ -732,6 +759,7 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
   const candidateOf = (ciId: string, node: number): Candidate => {
     const cls = prepared.classOf[node]!;
     const classPart = cls >= 0 ? classLogPrior[cls]! : 0;
+    if (!withEvidence[node]) return { node, ciId, logPrior: classPart, evidencePrior: 0, changes: [], priorReasons: [] };
     let logPrior = classPart;
     const priorReasons: string[] = [];
     const recorded = input.changes?.get(ciId);
@@ -773,10 +801,10 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
     for (let k = 0; k < input.candidates.length; k++) {
       const ciId = input.candidates[k]!;
       const node = known ? known[k]! : g.index.get(ciId);
-      if (node === undefined || seen.has(node) || !g.active[node] || reach[node] === 0) continue;
-      seen.add(node);
+      if (node === undefined || seen[node] || !g.active[node] || reach[node] === 0) continue;
+      seen[node] = 1;
       kept.push({ ciId, node });
-      if (input.changes?.get(ciId)?.some((c) => input.referenceTime - c.implementedAt >= -10 * MINUTE)) changed++;
+      if (withEvidence[node] && input.changes?.get(ciId)?.some((c) => input.referenceTime - c.implementedAt >= -10 * MINUTE)) changed++;
     }
     if (o.changeBoost === undefined) {
       // As if ten more candidates carried changes at 1 in 31 (the factor 30 of a fixed
@@ -832,7 +860,7 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
       // stopped there finds (the same walk, in the same order). Not kept yet (a graph read
       // for this request), a walk that may stop is cheaper than the whole part.
       const count = Number.isFinite(limit) ? Math.max(1, Math.ceil((limit - weightOf(0, silentBroken)) / (1 - delta))) : Number.POSITIVE_INFINITY;
-      down = parts.kept(c.node) ?? (Number.isFinite(count) ? spreader.spreadDown(c.node, { mask: silentMask, limit: count }) : parts.of(c.node));
+      down = parts.keptDown(c.node) ?? (Number.isFinite(count) ? spreader.spreadDown(c.node, { mask: silentMask, limit: count }) : parts.of(c.node));
       let found = 0;
       for (let k = 0; Number.isFinite(count) && k < down.nodes.length; k++) {
         if (silentMask[down.nodes[k]!] && ++found >= count) {
@@ -852,7 +880,7 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
       const i = downNodes[k]!;
       const ob = obsOf[i]!;
       if (ob >= 0) downBits[ob >>> 5]! |= 1 << (ob & 31);
-      else if (silentMask[i]) silentBuffer[silentCount++] = i;
+      else if (ob === SILENT) silentBuffer[silentCount++] = i;
     }
     const silentDown = silentBuffer.slice(0, silentCount);
     const explained = new Int32Array(reach[c.node]!);
@@ -963,7 +991,8 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
    * both take DOWN (`down(kb)`), asked per pair. A small b (too small for a bitset of its
    * closure: `closureBits`) has the user-facing CIs it breaks read once, counting for every
    * root; a big b is a popcount of two bitsets, or derived from a look-alike root's count
-   * (`SetFamily`). What both take DOWN: the same, on their silent DOWN parts.
+   * (`SetFamily`). What both take DOWN: b's silent DOWN part read once, counting for
+   * every root.
    */
   const sharedSilent = (roots: readonly Single[]) => {
     const bits = closureBits(prepared);
@@ -993,35 +1022,70 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
       }
       return set;
     });
-    // The roots' silent footprints and DOWN parts, counted against big singles' bitsets.
+    // What the roots take DOWN silently, as masks per CI like their footprints (a single's
+    // DOWN part is a list: it is read once for every root, as a small single's footprint).
+    const downMask = new Uint32Array(n * maskWords);
+    roots.forEach((a, ka) => {
+      for (let k = 0; k < a.silentDown.length; k++) downMask[a.silentDown[k]! * maskWords + (ka >>> 5)]! |= 1 << (ka & 31);
+    });
+    // The roots' silent footprints, counted against big singles' bitsets.
     const footprintFamily = new SetFamily(footprints, nSingles);
-    const downFamily = new SetFamily(roots.map((a) => bits.setOf(a.silentDown)), nSingles);
     const small = new Int32Array(roots.length * nSingles);
     const walked = new Uint8Array(nSingles);
-    // One read of a small b's list counts for every root: CIs next to each other in it
-    // mostly share their roots (one mask), so runs of a mask are counted at once.
+    const bothDown = new Int32Array(roots.length * nSingles);
+    const walkedDown = new Uint8Array(nSingles);
+    // One read of a list counts for every root: per root, how many of the list's CIs its
+    // bit is set for in `masks`. CIs next to each other in a list mostly share their roots
+    // (one mask), so runs of a mask are counted first; a run is then added to every root
+    // of its mask at once, to counts kept bit-sliced (plane j holds bit j of every root's
+    // count, a word per 32 roots): a few word operations, however many roots break it.
+    const planes = new Uint32Array(maskWords << 5);
+    const seenRoots = new Uint32Array(maskWords);
     const runMask = new Uint32Array(maskWords);
     const runCount = new Int32Array(maskWords);
-    const flush = (w: number, kb: number) => {
-      for (let m = runMask[w]!; m !== 0; m &= m - 1) small[((w << 5) + 31 - Math.clz32(m & -m)) * nSingles + kb]! += runCount[w]!;
+    let top = 0;
+    /** Adds runCount[w] to the count of every root in runMask[w]. */
+    const flush = (w: number) => {
+      let j = w << 5;
+      let carry = 0;
+      const mask = runMask[w]!;
+      for (let c = runCount[w]!; c !== 0 || carry !== 0; c >>>= 1) {
+        const addend = c & 1 ? mask : 0;
+        const plane = planes[j]!;
+        planes[j++] = plane ^ addend ^ carry;
+        carry = (plane & addend) | (carry & (plane ^ addend));
+      }
+      top = Math.max(top, j - (w << 5));
       runCount[w] = 0;
     };
-    const walkSmall = (kb: number) => {
-      walked[kb] = 1;
-      for (const x of bits.listOf(singles[kb]!.node)) {
+    const countRoots = (list: ArrayLike<number>, masks: Uint32Array, out: Int32Array, kb: number) => {
+      for (let k = 0; k < list.length; k++) {
+        const at = list[k]! * maskWords;
         for (let w = 0; w < maskWords; w++) {
-          const m = rootMask[x * maskWords + w]!;
+          const m = masks[at + w]!;
           if (m === 0) continue;
           if (m !== runMask[w]) {
-            flush(w, kb);
+            flush(w);
             runMask[w] = m;
+            seenRoots[w]! |= m;
           }
           runCount[w]!++;
         }
       }
-      for (let w = 0; w < maskWords; w++) flush(w, kb);
+      for (let w = 0; w < maskWords; w++) {
+        flush(w);
+        for (let m = seenRoots[w]!; m !== 0; m &= m - 1) {
+          const bit = 31 - Math.clz32(m & -m);
+          let count = 0;
+          for (let j = 0; j < top; j++) count |= ((planes[(w << 5) + j]! >>> bit) & 1) << j;
+          out[((w << 5) + bit) * nSingles + kb] = count;
+        }
+        seenRoots[w] = 0;
+        runMask[w] = 0;
+        planes.fill(0, w << 5, (w << 5) + top);
+      }
+      top = 0;
     };
-    const singleDown: (UserFacingBits | undefined)[] = [];
     const rootIndex = new Map(roots.map((a, ka) => [a, ka]));
     const rootOf = (a: Single) => {
       const ka = rootIndex.get(a);
@@ -1033,14 +1097,20 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
         const ka = rootOf(a);
         const b = singles[kb]!;
         if (!bits.isBig(b.node)) {
-          if (!walked[kb]) walkSmall(kb);
+          if (!walked[kb]) {
+            walked[kb] = 1;
+            countRoots(bits.listOf(b.node), rootMask, small, kb);
+          }
           return small[ka * nSingles + kb]!;
         }
         return footprintFamily.count(ka, kb, bits.of(b.node, overflow));
       },
       down(a: Single, kb: number) {
-        singleDown[kb] ??= bits.setOf(singles[kb]!.silentDown);
-        return downFamily.count(rootOf(a), kb, singleDown[kb]);
+        if (!walkedDown[kb]) {
+          walkedDown[kb] = 1;
+          countRoots(singles[kb]!.silentDown, downMask, bothDown, kb);
+        }
+        return bothDown[rootOf(a) * nSingles + kb]!;
       },
     };
   };
@@ -1089,10 +1159,18 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
   // one its partner takes DOWN, so it is judged no worse than one a leaves unexplained:
   // a switch whose failure holds a second root's reports, a few of which it only
   // DEGRADES, was left out of the first roots at n = 10 000 with a learnt count (delta
-  // learnt near 0 made each such report cost 9 nats).
+  // learnt near 0 made each such report cost 9 nats). Each single's value is computed
+  // once (ln Γ of fractional weights, which the sort would otherwise ask again and again).
   const lnDegradedOrPartner = Math.max(lnDegraded, lnEta);
-  const pairing = (s: Single) => lnBetaReports(s.explained.length, s.weight) + s.degradedObservations * lnDegradedOrPartner + (nObs - s.explained.length) * lnEta + s.logPrior;
-  const byPairing = [...singles].sort((x, y) => pairing(y) - pairing(x));
+  const pairingOf = Float64Array.from(
+    singles,
+    (s) => lnBetaReports(s.explained.length, s.weight) + s.degradedObservations * lnDegradedOrPartner + (nObs - s.explained.length) * lnEta + s.logPrior,
+  );
+  const pairing = (s: Single) => pairingOf[indexOf.get(s)!]!;
+  const byPairing = singles
+    .map((_s, k) => k)
+    .sort((x, y) => pairingOf[y]! - pairingOf[x]!)
+    .map((k) => singles[k]!);
   const bestPairing = byPairing.length > 0 ? pairing(byPairing[0]!) : Number.NEGATIVE_INFINITY;
   const paired = byPairing.slice(0, o.pairedSingles);
   const sharedSilentOf = sharedSilent(paired.filter((a) => pairing(a) + maxPrior + o.secondRootLogPrior >= bestPairing - o.margin));
@@ -1106,8 +1184,20 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
   // weight, again and again: remembered per single and E (the same values). ubLik is the
   // larger of its values at E = 1 and at E.
   const likRows = new Float64Array(singles.length * (nObs + 1)).fill(Number.NaN);
+  // What the pair loops read of every single (hundreds of thousands of pairs), in flat
+  // arrays: one read each instead of a walk through an object to its arrays.
+  const singleWeight = Float64Array.from(singles, (s) => s.weight);
+  const singleExplained = Int32Array.from(singles, (s) => s.explained.length);
+  const singleTakenDown = Int32Array.from(singles, (s) => s.explained.length - s.degradedObservations);
+  const singlePrior = Float64Array.from(singles, (s) => s.logPrior);
+  const explainedWords = new Uint32Array(singles.length * words);
+  const downWords = new Uint32Array(singles.length * words);
+  singles.forEach((s, k) => {
+    explainedWords.set(s.explainedBits, k * words);
+    downWords.set(s.downBits, k * words);
+  });
   const likOfHeavier = (ka: number, kb: number, e: number) => {
-    const k = singles[ka]!.weight >= singles[kb]!.weight ? ka : kb;
+    const k = singleWeight[ka]! >= singleWeight[kb]! ? ka : kb;
     const at = k * (nObs + 1) + e;
     if (Number.isNaN(likRows[at]!)) likRows[at] = likUpper(e, singles[k]!.weight);
     return likRows[at]!;
@@ -1149,12 +1239,14 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
       if (pairing(a) + maxPrior + o.secondRootLogPrior < bestPairing - o.margin) break;
       const ka = indexOf.get(a)!;
       a.softFarms.forEach((i, k) => (softMark[i] = 1 + a.softFarmDown[k]!));
+      const aAt = ka * words;
       for (let kb = 0; kb < singles.length; kb++) {
-        const b = singles[kb]!;
         if (kb === ka) continue;
-        const priors = a.logPrior + b.logPrior + o.secondRootLogPrior;
-        const twiceMost = Math.min(a.explained.length - a.degradedObservations, b.explained.length - b.degradedObservations);
-        if (ubOfHeavier(ka, kb, Math.min(nObs, a.explained.length + b.explained.length)) + twiceMost * lnTwiceBound + priors < floor) continue;
+        const priors = singlePrior[ka]! + singlePrior[kb]! + o.secondRootLogPrior;
+        const twiceMost = Math.min(singleTakenDown[ka]!, singleTakenDown[kb]!);
+        if (ubOfHeavier(ka, kb, Math.min(nObs, singleExplained[ka]! + singleExplained[kb]!)) + twiceMost * lnTwiceBound + priors < floor) continue;
+        const b = singles[kb]!;
+        const bAt = kb * words;
         // Observations b explains and a does not; of those, the ones b only DEGRADES; the
         // ones a only DEGRADES that b takes DOWN; and those both take DOWN.
         let gained = 0;
@@ -1162,13 +1254,15 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
         let upgraded = 0;
         let twice = 0;
         for (let w = 0; w < words; w++) {
-          const aBits = a.explainedBits[w]!;
-          const bBits = b.explainedBits[w]!;
+          const aBits = explainedWords[aAt + w]!;
+          const bBits = explainedWords[bAt + w]!;
+          const aDown = downWords[aAt + w]!;
+          const bDown = downWords[bAt + w]!;
           const bOnly = bBits & ~aBits;
           gained += popcount(bOnly);
-          newlyDegraded += popcount(bOnly & ~b.downBits[w]!);
-          upgraded += popcount(aBits & ~a.downBits[w]! & b.downBits[w]!);
-          twice += popcount(a.downBits[w]! & b.downBits[w]!);
+          newlyDegraded += popcount(bOnly & ~bDown);
+          upgraded += popcount(aBits & ~aDown & bDown);
+          twice += popcount(aDown & bDown);
         }
         // A second failure that explains nothing more is weighed when it takes DOWN
         // observations a only DEGRADES (a report where a's redundancy holds is better
@@ -1273,23 +1367,28 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
         for (let k = 0; k < full.nodes.length; k++) {
           const i = full.nodes[k]!;
           if (full.states[k] !== 2) continue;
-          if (obsOf[i]! >= 0) downExplained++;
-          else if (silentMask[i]) silentDown++;
+          const ob = obsOf[i]!;
+          if (ob >= 0) downExplained++;
+          else if (ob === SILENT) silentDown++;
         }
       } else {
-        // Both are exact (a shared pair needs both complete): a's DOWN part is known, b's kept.
-        for (let w = 0; w < words; w++) downExplained += popcount(a.downBits[w]!);
-        silentDown = a.silentDown.length;
+        // Both are exact (a shared pair needs both complete): their DOWN parts are known, so
+        // what either takes DOWN is counted from them (observations as bits; silent CIs as
+        // both counts less those both take DOWN); only what the two take DOWN together and
+        // neither alone is walked, on top of a's walk, when it can still matter.
+        for (let w = 0; w < words; w++) downExplained += popcount(a.downBits[w]! | b.downBits[w]!);
+        silentDown = a.silentDown.length + b.silentDown.length - bothDown;
         const needed = Math.ceil((limit - weightOf(0, unionBroken)) / (1 - delta)) - silentDown;
         let moreExplained = 0;
         let moreSilent = 0;
         if (needed > 0) {
           const part = parts.of(b.node);
-          const joint = spreader.spreadDownJoin(a.node, part.nodes, part.edges);
-          for (let k = 0; k < joint.length; k++) {
-            const i = joint[k]!;
-            if (obsOf[i]! >= 0) moreExplained++;
-            else if (silentMask[i]) moreSilent++;
+          const together = spreader.spreadDownTogether(a.node, part.nodes, part.edges);
+          for (let k = 0; k < together.length; k++) {
+            const i = together[k]!;
+            const ob = obsOf[i]!;
+            if (ob >= 0) moreExplained++;
+            else if (ob === SILENT) moreSilent++;
           }
         }
         if (moreSilent >= needed) {

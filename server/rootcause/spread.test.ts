@@ -196,6 +196,9 @@ describe('Spreader', () => {
         const edges = spreader.memberEdgesOut(bNodes);
         const alone = Array.from(spreader.spreadDown(a).nodes);
         const extra = Array.from(spreader.spreadDownJoin(a, bNodes, edges));
+        // What only the two together take DOWN: the joint part less what either does alone.
+        const bAlone = new Set(bNodes);
+        expect(Array.from(spreader.spreadDownTogether(a, bNodes, edges))).toEqual(extra.filter((x) => !bAlone.has(x)));
         expect(new Set(extra).size).toBe(extra.length);
         expect(extra.every((x) => !alone.includes(x))).toBe(true);
         expect(new Set([...alone, ...extra])).toEqual(expected);

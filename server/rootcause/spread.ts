@@ -60,11 +60,18 @@ export class Spreader {
   /** Broken nodes in the order found, and the work stack (a node is pushed at most twice: DEGRADED, then DOWN). */
   private readonly broken: Int32Array;
   private readonly work: Int32Array;
-  /** The base kept by spreadDownJoin (-1: none), how much of the buffers its walk used, and the farm counts a joint walk raised. */
+  /** The base kept by spreadDownTogether (-1: none), how much of the buffers its walk used, and the farm counts a joint walk raised. */
   private seeded = -1;
   private seededTouched = 0;
   private seededBroken = 0;
   private readonly incremented: number[] = [];
+  /**
+   * A second failure's DOWN part during a joint walk (spreadDownTogether): its nodes hold
+   * the walk's round, and count as DOWN without being written into `state` (nothing of
+   * them to reset after).
+   */
+  private readonly partRound: Int32Array;
+  private round = 0;
   /** Dependents in compressed rows (CSR): node p's are depTarget[depStart[p] .. depStart[p + 1]). */
   private readonly depStart: Int32Array;
   private readonly depTarget: Int32Array;
@@ -103,6 +110,7 @@ export class Spreader {
     this.failedMark = new Uint8Array(n);
     this.broken = new Int32Array(n);
     this.work = new Int32Array(2 * n + 1);
+    this.partRound = new Int32Array(n);
   }
 
   /**
@@ -255,17 +263,35 @@ export class Spreader {
    * What `failed` takes DOWN together with `base` that `base` alone does not: the joint
    * failure's DOWN part on top of base's, whose walk is kept between calls with the same
    * base (pairing one CI with many walks it once). Failed's own DOWN part (`nodes`, and
-   * its member edges out `edges`) is set DOWN at once and its members of farms outside it
-   * counted (those base does not already take DOWN); only what the two take DOWN together
-   * and neither alone is walked, from the farms that lose too many members to the two. A
-   * view of the walk's buffer: valid until the next walk.
+   * its member edges out `edges`) not already in base's, then what the two take DOWN
+   * together and neither alone (spreadDownTogether). A view of the walk's buffer: valid
+   * until the next walk.
    */
   spreadDownJoin(base: number, nodes: Int32Array, edges: MemberEdges): Int32Array {
-    const { state, downMembers, touched, mark, broken, incremented, members, minUp } = this;
+    const together = this.spreadDownTogether(base, nodes, edges);
+    const { state } = this;
+    const own = nodes.filter((x) => state[x] !== DOWN);
+    const out = new Int32Array(own.length + together.length);
+    out.set(own);
+    out.set(together, own.length);
+    return out;
+  }
+
+  /**
+   * What `failed` and `base` take DOWN together that neither takes DOWN alone, on top of
+   * base's walk (kept between calls with the same base). Failed's members of farms outside
+   * its own DOWN part (`nodes`, member edges out `edges`) are counted, those base does not
+   * already take DOWN; only from the farms that lose too many members to the two is
+   * anything walked, and the walk does not enter failed's part (it counts as DOWN without
+   * being set: a part of thousands of CIs costs nothing when no farm goes DOWN, one pass
+   * when one does). What failed takes DOWN alone the caller knows from its part. A view of
+   * the walk's buffer: valid until the next walk.
+   */
+  spreadDownTogether(base: number, nodes: Int32Array, edges: MemberEdges): Int32Array {
+    const { state, downMembers, touched, mark, incremented, members, minUp, partRound } = this;
     this.seed(base);
     incremented.length = 0;
     let touchedCount = this.seededTouched;
-    let brokenCount = this.seededBroken;
     const together: number[] = [];
     for (let k = 0; k < edges.farms.length; k++) {
       const f = edges.farms[k]!;
@@ -281,20 +307,16 @@ export class Spreader {
       for (let j = 0; j < added; j++) incremented.push(f);
       if (members[f]! - downMembers[f]! < minUp[f]!) together.push(f);
     }
-    for (const x of nodes) {
-      if (state[x] === DOWN) continue;
-      if (!mark[x]) {
-        mark[x] = 1;
-        touched[touchedCount++] = x;
-      }
-      state[x] = DOWN;
-      broken[brokenCount++] = x;
+    let round = -1;
+    if (together.length > 0) {
+      round = ++this.round;
+      for (let k = 0; k < nodes.length; k++) partRound[nodes[k]!] = round;
     }
-    const walk = this.walkDown(together, undefined, touchedCount, brokenCount, incremented);
+    const walk = this.walkDown(together, undefined, touchedCount, this.seededBroken, incremented, round);
     return this.unseed(walk.touchedCount, walk.brokenCount);
   }
 
-  /** Clears base's walk kept by spreadDownJoin (every other walk starts with this). */
+  /** Clears base's walk kept by spreadDownTogether (every other walk starts with this). */
   private release(): void {
     if (this.seeded < 0) return;
     this.finish(this.seededBroken, this.seededTouched, true, false);
@@ -304,17 +326,18 @@ export class Spreader {
   /**
    * The DOWN rule from `roots`, on the buffers as they are (their first `touchedCount`
    * touched and `brokenCount` broken entries already used); `incremented` logs each farm
-   * whose DOWN-member count it raised.
+   * whose DOWN-member count it raised; nodes whose `partRound` is `round` count as DOWN
+   * (-1: none does).
    */
-  private walkDown(roots: readonly number[], stop: SpreadStop | undefined, touchedCount: number, brokenCount: number, incremented?: number[]) {
-    const { depStart, depTarget, depMember, minUp, members, active, state, downMembers, touched, mark, broken, work } = this;
+  private walkDown(roots: readonly number[], stop: SpreadStop | undefined, touchedCount: number, brokenCount: number, incremented?: number[], round = -1) {
+    const { depStart, depTarget, depMember, minUp, members, active, state, downMembers, touched, mark, broken, work, partRound } = this;
     const mask = stop?.mask;
     const limit = stop ? stop.limit : Number.POSITIVE_INFINITY;
     let workCount = 0;
     let count = 0;
     let stopped = false;
     for (const f of roots) {
-      if (!active[f] || state[f] === DOWN) continue;
+      if (!active[f] || state[f] === DOWN || partRound[f] === round) continue;
       if (!mark[f]) {
         mark[f] = 1;
         touched[touchedCount++] = f;
@@ -333,7 +356,7 @@ export class Spreader {
       const end = depStart[p + 1]!;
       for (let e = depStart[p]!; e < end; e++) {
         const d = depTarget[e]!;
-        if (state[d] === DOWN) continue;
+        if (state[d] === DOWN || partRound[d] === round) continue;
         if (!mark[d]) {
           mark[d] = 1;
           touched[touchedCount++] = d;
