@@ -309,6 +309,12 @@ export class Spreader {
     }
     let round = -1;
     if (together.length > 0) {
+      // A long-lived projection's spreader walks jointly without end: restart the rounds
+      // before they leave the Int32 range.
+      if (this.round === 0x7fffffff) {
+        partRound.fill(0);
+        this.round = 0;
+      }
       round = ++this.round;
       for (let k = 0; k < nodes.length; k++) partRound[nodes[k]!] = round;
     }
