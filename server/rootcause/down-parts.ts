@@ -16,7 +16,7 @@ export interface DownPart {
   /** Farms it takes members of DOWN without taking them DOWN, and how many members each. */
   softFarms: Int32Array;
   softFarmDown: Int32Array;
-  /** Its HAS_MEMBER edges to farms outside it (a joint failure on top of another: Spreader.spreadDownJoin). */
+  /** Its HAS_MEMBER edges to farms outside it (a joint failure on top of another: Spreader.spreadDownTogether). */
   edges: MemberEdges;
 }
 

@@ -260,24 +260,6 @@ export class Spreader {
   }
 
   /**
-   * What `failed` takes DOWN together with `base` that `base` alone does not: the joint
-   * failure's DOWN part on top of base's, whose walk is kept between calls with the same
-   * base (pairing one CI with many walks it once). Failed's own DOWN part (`nodes`, and
-   * its member edges out `edges`) not already in base's, then what the two take DOWN
-   * together and neither alone (spreadDownTogether). A view of the walk's buffer: valid
-   * until the next walk.
-   */
-  spreadDownJoin(base: number, nodes: Int32Array, edges: MemberEdges): Int32Array {
-    const together = this.spreadDownTogether(base, nodes, edges);
-    const { state } = this;
-    const own = nodes.filter((x) => state[x] !== DOWN);
-    const out = new Int32Array(own.length + together.length);
-    out.set(own);
-    out.set(together, own.length);
-    return out;
-  }
-
-  /**
    * What `failed` and `base` take DOWN together that neither takes DOWN alone, on top of
    * base's walk (kept between calls with the same base). Failed's members of farms outside
    * its own DOWN part (`nodes`, member edges out `edges`) are counted, those base does not
