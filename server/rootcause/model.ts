@@ -382,8 +382,10 @@ interface Single {
 }
 
 /**
- * Pairs awaiting their overlap, as columns: tens of thousands per ranking, where one object
- * each was garbage the collector had to move.
+ * Pairs awaiting their overlap, and once scored their log posterior, as columns: tens of
+ * thousands per ranking, where one object each was garbage the collector had to move (in
+ * an API process holding a 100 000-CI projection, each major collection's marking then
+ * ran in steps inside the rankings).
  */
 class PairColumns {
   length = 0;
@@ -396,6 +398,8 @@ class PairColumns {
   priors = new Float64Array(1024);
   shared = new Uint8Array(1024);
   bound = new Float64Array(1024);
+  /** Set when the pair is scored. */
+  logPost = new Float64Array(1024);
 
   push(ka: number, kb: number, explained: number, degraded: number, twice: number, priors: number, shared: boolean, bound: number): void {
     if (this.length === this.ka.length) this.grow();
@@ -415,7 +419,12 @@ class PairColumns {
     const order = new Int32Array(this.length);
     for (let k = 0; k < order.length; k++) order[k] = k;
     const bound = this.bound;
-    return order.sort((x, y) => bound[y]! - bound[x]! || x - y);
+    // The comparator returns small integers: a fractional difference would be boxed on
+    // each of the million calls.
+    return order.sort((x, y) => {
+      const d = bound[y]! - bound[x]!;
+      return d > 0 ? 1 : d < 0 ? -1 : x - y;
+    });
   }
 
   private grow(): void {
@@ -433,6 +442,7 @@ class PairColumns {
     this.priors = grown(this.priors, (n) => new Float64Array(n));
     this.shared = grown(this.shared, (n) => new Uint8Array(n));
     this.bound = grown(this.bound, (n) => new Float64Array(n));
+    this.logPost = grown(this.logPost, (n) => new Float64Array(n));
   }
 }
 
@@ -1119,7 +1129,9 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
   const firstNames = (node: number, k: number): string[] => {
     const rank = nameRanks(prepared, name);
     const first: number[] = [];
-    for (const x of closureBits(prepared).listOf(node)) {
+    const broken = closureBits(prepared).listOf(node);
+    for (let j = 0; j < broken.length; j++) {
+      const x = broken[j]!;
       if (!silentMask[x]) continue;
       const r = rank[x]!;
       if (first.length === k && r >= first[k - 1]!) continue;
@@ -1138,16 +1150,10 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
   // common CI (two members of one farm) the pair is propagated jointly, otherwise the
   // union of the two is exact.
   const post = (s: Single) => s.logLik + s.logPrior;
-  const bySingle = [...singles].sort((x, y) => post(y) - post(x));
-  // Every hypothesis has the same shape (one kind of object in hot loops).
-  // `twice`: the observations both members of a pair take DOWN (0 for a single).
-  const hypotheses: { members: number[]; logPost: number; explained: number; twice: number }[] = singles.map((s, k) => ({
-    members: [k],
-    logPost: post(s),
-    explained: s.explained.length,
-    twice: 0,
-  }));
-  let bestAll = bySingle.length > 0 ? post(bySingle[0]!) : Number.NEGATIVE_INFINITY;
+  // The hypotheses: every single (number k: singles[k]), then the scored pairs (in
+  // `candidatePairs`, numbered in the order `scored` lists them).
+  let bestAll = Number.NEGATIVE_INFINITY;
+  for (const s of singles) bestAll = Math.max(bestAll, post(s));
   const indexOf = new Map(singles.map((s, k) => [s, k]));
   // a's soft farms: 1 + how many of the farm's members a takes DOWN (0: not one of a's).
   const softMark = new Int32Array(n);
@@ -1176,9 +1182,8 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
   const sharedSilentOf = sharedSilent(paired.filter((a) => pairing(a) + maxPrior + o.secondRootLogPrior >= bestPairing - o.margin));
   const isPaired = new Uint8Array(singles.length);
   const pairSeen = new Set<number>();
-  const pairs: { members: number[]; logPost: number; explained: number; twice: number }[] = [];
-  const sharedPairs: { h: (typeof pairs)[number]; priors: number; unionWeight: number; unionBroken: number; da: number; db: number; dab: number; twice: number; bothDown: number }[] = [];
-  const bestPair = new Map<number, { partner: number; logPost: number; explained: number; twice: number }>();
+  // Pairs sharing a farm, scored as their union until propagated jointly (`p`: the pair's number in candidatePairs).
+  const sharedPairs: { p: number; priors: number; unionWeight: number; unionBroken: number; da: number; db: number; dab: number; twice: number; bothDown: number }[] = [];
   for (const a of paired) isPaired[indexOf.get(a)!] = 1;
   // The pair bounds ask the likelihood with nothing DEGRADED at the heavier single's
   // weight, again and again: remembered per single and E (the same values). ubLik is the
@@ -1196,11 +1201,13 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
     explainedWords.set(s.explainedBits, k * words);
     downWords.set(s.downBits, k * words);
   });
-  const likOfHeavier = (ka: number, kb: number, e: number) => {
+  // Where likRows holds it, computed on first ask: an index, not the value, which a call
+  // that is not inlined would box, hundreds of thousands of times per ranking.
+  const likAt = (ka: number, kb: number, e: number) => {
     const k = singleWeight[ka]! >= singleWeight[kb]! ? ka : kb;
     const at = k * (nObs + 1) + e;
-    if (Number.isNaN(likRows[at]!)) likRows[at] = likUpper(e, singles[k]!.weight);
-    return likRows[at]!;
+    if (Number.isNaN(likRows[at]!)) likRows[at] = likUpper(e, singleWeight[k]!);
+    return at;
   };
   /**
    * What a root's reports are drawn from, for a pair's count: what it takes DOWN, observed
@@ -1226,8 +1233,6 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
     const off = e < meanMin ? meanMin - e : e > meanMax ? e - meanMax : 0;
     return -(off * off) / (2 * varMax) - 0.5 * Math.log(2 * Math.PI * varMin) - lnNormBase;
   };
-  const ubOfHeavier = (ka: number, kb: number, e: number) =>
-    e <= 0 ? Number.NEGATIVE_INFINITY : Math.max(likOfHeavier(ka, kb, 1), likOfHeavier(ka, kb, e));
   // First what is cheap, for every pair: what it explains, what only DEGRADED, whether it
   // needs a joint propagation, and a bound (the union weighs at least the heavier single).
   // Then the pairs best bound first, what both break counted for each, until the bound
@@ -1244,7 +1249,9 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
         if (kb === ka) continue;
         const priors = singlePrior[ka]! + singlePrior[kb]! + o.secondRootLogPrior;
         const twiceMost = Math.min(singleTakenDown[ka]!, singleTakenDown[kb]!);
-        if (ubOfHeavier(ka, kb, Math.min(nObs, singleExplained[ka]! + singleExplained[kb]!)) + twiceMost * lnTwiceBound + priors < floor) continue;
+        // ubLik at the heavier single's weight: the larger of its values at E = 1 and at E.
+        const most = Math.min(nObs, singleExplained[ka]! + singleExplained[kb]!);
+        if (most <= 0 || Math.max(likRows[likAt(ka, kb, 1)]!, likRows[likAt(ka, kb, most)]!) + twiceMost * lnTwiceBound + priors < floor) continue;
         const b = singles[kb]!;
         const bAt = kb * words;
         // Observations b explains and a does not; of those, the ones b only DEGRADES; the
@@ -1277,7 +1284,7 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
         if (key >= 0 && pairSeen.has(key)) continue;
         const explained = a.explained.length + gained;
         const normal = normalGap(a, b, explained);
-        if (ubOfHeavier(ka, kb, explained) + normal + twice * lnTwiceBound + priors < floor) continue;
+        if (explained <= 0 || Math.max(likRows[likAt(ka, kb, 1)]!, likRows[likAt(ka, kb, explained)]!) + normal + twice * lnTwiceBound + priors < floor) continue;
         if (key >= 0) pairSeen.add(key);
         // A farm both hit can go DOWN only together: then the pair must be propagated
         // jointly. It cannot when, even counting every member either takes down as
@@ -1296,15 +1303,19 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
         }
         const degraded = a.degradedObservations - upgraded + newlyDegraded;
         // Jointly, what is only DEGRADED may go DOWN: a shared pair's bound leaves none.
-        const bound = likOfHeavier(ka, kb, explained) + normal + twice * lnTwiceBound + (shared ? 0 : degraded * lnDegraded) + priors;
+        const bound = likRows[likAt(ka, kb, explained)]! + normal + twice * lnTwiceBound + (shared ? 0 : degraded * lnDegraded) + priors;
         if (bound >= floor) candidatePairs.push(ka, kb, explained, degraded, twice, priors, shared, bound);
       }
       for (const i of a.softFarms) softMark[i] = 0;
     }
   };
   boundPairs();
+  // The scored pairs' numbers in candidatePairs, in the order scored.
+  let scored = new Int32Array(0);
+  let scoredCount = 0;
   const scorePairs = () => {
     const byBound = candidatePairs.byBound();
+    scored = new Int32Array(byBound.length);
     for (let k = 0; k < byBound.length; k++) {
       const p = byBound[k]!;
       if (candidatePairs.bound[p]! < bestAll - o.margin) break;
@@ -1328,10 +1339,11 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
       const da = drawnFrom(a);
       const db = drawnFrom(b);
       const dab = twice + delta * (bothExplain - twice) + overlap;
-      const h = { members: [ka, kb], logPost: logLikPair(explained, degraded, unionWeight, da, db, dab, twice, bothDown) + priors, explained, twice };
-      pairs.push(h);
-      if (shared) sharedPairs.push({ h, priors, unionWeight, unionBroken: a.silentBroken + b.silentBroken - bothBreak, da, db, dab, twice, bothDown });
-      else bestAll = Math.max(bestAll, h.logPost);
+      const logPost = logLikPair(explained, degraded, unionWeight, da, db, dab, twice, bothDown) + priors;
+      candidatePairs.logPost[p] = logPost;
+      scored[scoredCount++] = p;
+      if (shared) sharedPairs.push({ p, priors, unionWeight, unionBroken: a.silentBroken + b.silentBroken - bothBreak, da, db, dab, twice, bothDown });
+      else bestAll = Math.max(bestAll, logPost);
     }
   };
   scorePairs();
@@ -1342,24 +1354,26 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
   // for all its pairs; only what they take DOWN together and neither alone is walked.
   // Best bound first (the likeliest pairs raise the floor early, and fewer of the rest
   // need propagating), pairs of one first root together.
-  const jointBound = (p: (typeof sharedPairs)[number]) => likUpper(p.h.explained, p.unionWeight) + p.twice * lnTwiceBound + p.priors;
+  const jointBound = (x: (typeof sharedPairs)[number]) => likUpper(candidatePairs.explained[x.p]!, x.unionWeight) + x.twice * lnTwiceBound + x.priors;
   sharedPairs.sort((x, y) => jointBound(y) - jointBound(x));
   const firstSeen = new Map<number, number>();
-  sharedPairs.forEach((p, k) => firstSeen.set(p.h.members[0]!, Math.min(firstSeen.get(p.h.members[0]!) ?? k, k)));
-  sharedPairs.sort((x, y) => firstSeen.get(x.h.members[0]!)! - firstSeen.get(y.h.members[0]!)!);
+  sharedPairs.forEach((x, k) => firstSeen.set(candidatePairs.ka[x.p]!, Math.min(firstSeen.get(candidatePairs.ka[x.p]!) ?? k, k)));
+  sharedPairs.sort((x, y) => firstSeen.get(candidatePairs.ka[x.p]!)! - firstSeen.get(candidatePairs.ka[y.p]!)!);
   const propagateShared = () => {
-    for (const { h, priors, unionWeight, unionBroken, da, db, dab, twice, bothDown } of sharedPairs) {
+    const logPosts = candidatePairs.logPost;
+    for (const { p, priors, unionWeight, unionBroken, da, db, dab, twice, bothDown } of sharedPairs) {
       const floor = bestAll - o.margin;
-      if (likUpper(h.explained, unionWeight) + twice * lnTwiceBound + priors < floor) {
-        h.logPost = Math.min(h.logPost, floor - 1);
+      const explained = candidatePairs.explained[p]!;
+      if (likUpper(explained, unionWeight) + twice * lnTwiceBound + priors < floor) {
+        logPosts[p] = Math.min(logPosts[p]!, floor - 1);
         continue;
       }
       let limit = Math.ceil(unionWeight);
-      while (limit < silentTotal && likUpper(h.explained, limit) + twice * lnTwiceBound + priors >= floor) limit = Math.ceil(limit * 1.25) + 1;
+      while (limit < silentTotal && likUpper(explained, limit) + twice * lnTwiceBound + priors >= floor) limit = Math.ceil(limit * 1.25) + 1;
       // Together they break what either breaks (the union of their closures, whose silent
       // CIs are counted); only the DOWN part is walked.
-      const a = singles[h.members[0]!]!;
-      const b = singles[h.members[1]!]!;
+      const a = singles[candidatePairs.ka[p]!]!;
+      const b = singles[candidatePairs.kb[p]!]!;
       let downExplained = 0;
       let silentDown = 0;
       if (prepared.aboveFragile[a.node] || prepared.aboveFragile[b.node]) {
@@ -1392,38 +1406,48 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
           }
         }
         if (moreSilent >= needed) {
-          h.logPost = Math.min(h.logPost, floor - 1);
+          logPosts[p] = Math.min(logPosts[p]!, floor - 1);
           continue;
         }
         downExplained += moreExplained;
         silentDown += moreSilent;
       }
       // What both take DOWN alone they take DOWN together: the two chances stay as they were.
-      h.logPost = logLikPair(h.explained, h.explained - downExplained, weightOf(silentDown, unionBroken), da, db, dab, twice, bothDown) + priors;
-      bestAll = Math.max(bestAll, h.logPost);
+      logPosts[p] = logLikPair(explained, explained - downExplained, weightOf(silentDown, unionBroken), da, db, dab, twice, bothDown) + priors;
+      bestAll = Math.max(bestAll, logPosts[p]!);
     }
   };
   propagateShared();
-  const keepBest = (self: number, other: number, h: (typeof pairs)[number]) => {
-    const current = bestPair.get(self);
-    if (!current || h.logPost > current.logPost) bestPair.set(self, { partner: other, logPost: h.logPost, explained: h.explained, twice: h.twice });
+  // Each single's best pair (the first scored of the best): its partner's number (-1: none).
+  const bestPartner = new Int32Array(singles.length).fill(-1);
+  const bestPairPost = new Float64Array(singles.length).fill(Number.NEGATIVE_INFINITY);
+  const bestPairOf = new Int32Array(singles.length);
+  const keepBest = (self: number, other: number, p: number) => {
+    const logPost = candidatePairs.logPost[p]!;
+    if (bestPartner[self]! < 0 || logPost > bestPairPost[self]!) {
+      bestPartner[self] = other;
+      bestPairPost[self] = logPost;
+      bestPairOf[self] = p;
+    }
   };
-  for (let k = 0; k < pairs.length; k++) {
-    const h = pairs[k]!;
-    hypotheses.push(h);
-    keepBest(h.members[0]!, h.members[1]!, h);
-    keepBest(h.members[1]!, h.members[0]!, h);
+  const logPosts = new Float64Array(singles.length + scoredCount);
+  for (let k = 0; k < singles.length; k++) logPosts[k] = post(singles[k]!);
+  for (let k = 0; k < scoredCount; k++) {
+    const p = scored[k]!;
+    logPosts[singles.length + k] = candidatePairs.logPost[p]!;
+    keepBest(candidatePairs.ka[p]!, candidatePairs.kb[p]!, p);
+    keepBest(candidatePairs.kb[p]!, candidatePairs.ka[p]!, p);
   }
-  const logPosts = new Float64Array(hypotheses.length);
-  for (let k = 0; k < hypotheses.length; k++) logPosts[k] = hypotheses[k]!.logPost;
   const z = logSumExp(logPosts);
   // A candidate's score is its posterior marginal: the probability that it failed,
   // summed over every hypothesis it is part of (alone or with a second root).
   const marginal = new Float64Array(singles.length);
-  for (let k = 0; k < hypotheses.length; k++) {
-    const p = Math.exp(logPosts[k]! - z);
-    const members = hypotheses[k]!.members;
-    for (let m = 0; m < members.length; m++) marginal[members[m]!]! += p;
+  for (let k = 0; k < singles.length; k++) marginal[k]! += Math.exp(logPosts[k]! - z);
+  for (let k = 0; k < scoredCount; k++) {
+    const share = Math.exp(logPosts[singles.length + k]! - z);
+    const p = scored[k]!;
+    marginal[candidatePairs.ka[p]!]! += share;
+    marginal[candidatePairs.kb[p]!]! += share;
   }
   // Order: posterior; ties (indistinguishable failures) go to the one observed failing
   // itself, then to the smallest failure, then by name.
@@ -1433,10 +1457,11 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
     const mx = marginal[x]!;
     const my = marginal[y]!;
     // Within rounding, equal: a sum's last bits depend on the order it was added in.
-    if (Math.abs(mx - my) > 1e-9 * Math.max(mx, my)) return my - mx;
+    // (Signs, not differences: a fractional result would be boxed on each call.)
+    if (Math.abs(mx - my) > 1e-9 * Math.max(mx, my)) return my > mx ? 1 : -1;
     const sx = singles[x]!;
     const sy = singles[y]!;
-    if (Math.abs(post(sx) - post(sy)) > 1e-9) return post(sy) - post(sx);
+    if (Math.abs(post(sx) - post(sy)) > 1e-9) return post(sy) > post(sx) ? 1 : -1;
     const ox = obsOf[sx.node]! >= 0 ? 1 : 0;
     const oy = obsOf[sy.node]! >= 0 ? 1 : 0;
     if (ox !== oy) return oy - ox;
@@ -1450,10 +1475,10 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
   // mass (each smaller one also pairs with noise), and a pair's best member is often one
   // that pairs with noise, yet the root alone explains the most; the rest follow by
   // marginal so the top few still cover a second root.
-  const leaders = hypotheses.filter((h) => h.members.length === 1);
-  const bestLogPost = leaders.reduce((m, h) => Math.max(m, h.logPost), Number.NEGATIVE_INFINITY);
+  let bestLogPost = Number.NEGATIVE_INFINITY;
+  for (let k = 0; k < singles.length; k++) bestLogPost = Math.max(bestLogPost, logPosts[k]!);
   const inBest = new Uint8Array(singles.length);
-  for (const h of leaders) if (h.logPost >= bestLogPost - 1e-9) for (const m of h.members) inBest[m] = 1;
+  for (let k = 0; k < singles.length; k++) if (logPosts[k]! >= bestLogPost - 1e-9) inBest[k] = 1;
   const leader = order.findIndex((k) => inBest[k] === 1);
   if (leader > 0) order.unshift(...order.splice(leader, 1));
 
@@ -1472,7 +1497,8 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
     const explains: string[] = new Array<string>(s.explained.length);
     for (let e = 0; e < s.explained.length; e++) explains[e] = observationIds[s.explained[e]!]!;
     const evidence: string[] = [];
-    const pair = k >= 0 ? bestPair.get(k) : undefined;
+    const pairNumber = k >= 0 && bestPartner[k]! >= 0 ? bestPairOf[k]! : -1;
+    const pair = pairNumber >= 0 ? { partner: bestPartner[k]!, logPost: bestPairPost[k]!, explained: candidatePairs.explained[pairNumber]!, twice: candidatePairs.twice[pairNumber]! } : undefined;
     const partner = pair && pair.logPost > post(s) ? singles[pair.partner]!.ciId : null;
     const row = { ciId: s.ciId, score, logScore: post(s), explains, unobservedDamage: s.weight, damageExact: s.complete, brokenCount: s.brokenCount, changes: s.changes, evidence, partner };
     if (position >= described) return row;
