@@ -3,6 +3,7 @@ import { prng } from '../../test/eval/faults.js';
 import { indexSubgraph, type SubgraphRelationship } from '../impact/index.js';
 import { DownParts } from './down-parts.js';
 import { prepareRcaGraph } from './model.js';
+import { closureBits } from './closures.js';
 
 /** A random graph with farms (minUp 1 or 2, none fragile) and cycles. */
 function randomPrepared(seed: number, n: number, edges: number) {
@@ -74,5 +75,33 @@ describe('DownParts', () => {
       ]);
       expect(part.edges).toEqual(prepared.spreader.memberEdgesOut(walked.nodes));
     }
+  });
+
+  it("gives a kept part's user-facing CIs as a bitset in ClosureBits' order, and nothing for a part not kept", () => {
+    const prepared = randomPrepared(9, 200, 260);
+    // Half the graph's user-facing CIs, at random.
+    const rand = prng(9);
+    prepared.userFacing.forEach((_v, x) => (prepared.userFacing[x] = rand() < 0.5 ? 1 : 0));
+    const parts = new DownParts(prepared, { cacheNodes: 60 });
+    parts.warm();
+    const bits = closureBits(prepared);
+    let compared = 0;
+    for (let x = 0; x < 200; x++) {
+      if (prepared.aboveFragile[x]) continue;
+      const set = parts.userFacingDown(x);
+      if (!parts.kept(x)) {
+        expect(set).toBeUndefined();
+        continue;
+      }
+      const inSet: number[] = [];
+      set!.words.forEach((word, w) => {
+        for (let b = 0; b < 32; b++) if ((word >>> b) & 1) inSet.push(bits.nodeOf[((set!.lo + w) << 5) + b]!);
+      });
+      const expected = Array.from(parts.of(x).nodes).filter((i) => prepared.userFacing[i]);
+      expect(inSet.sort((p, q) => p - q)).toEqual(expected.sort((p, q) => p - q));
+      expect(parts.userFacingDown(x)).toBe(set);
+      compared++;
+    }
+    expect(compared).toBeGreaterThan(5);
   });
 });

@@ -9,6 +9,7 @@
  */
 import type { RcaGraph } from './model.js';
 import type { MemberEdges } from './spread.js';
+import { closureBits, type UserFacingBits } from './closures.js';
 
 export interface DownPart {
   /** Every CI the failure takes DOWN, itself first, in the order the walk finds them. */
@@ -21,7 +22,7 @@ export interface DownPart {
 }
 
 export interface DownPartsOptions {
-  /** At most this many CIs, over all kept parts (default 32 M: 128 MiB). */
+  /** At most this many CIs, over all kept parts (default 32 M: 128 MiB); a bitset's words count as CIs. */
   cacheNodes: number;
 }
 
@@ -32,6 +33,7 @@ export class DownParts {
    * counts, farms out, their starts (#farms + 1), members].
    */
   private readonly packed: (Int32Array | undefined)[] = [];
+  private readonly bits = new Map<number, UserFacingBits>();
   private keptNodes = 0;
   private readonly options: DownPartsOptions;
 
@@ -40,6 +42,24 @@ export class DownParts {
     options: Partial<DownPartsOptions> = {},
   ) {
     this.options = { cacheNodes: 32 * 2 ** 20, ...options };
+  }
+
+  /**
+   * The user-facing CIs `node`'s failure takes DOWN, as a bitset in ClosureBits' order:
+   * for a big failure, what two failures both take DOWN is then a popcount of an AND,
+   * where reading its part would visit thousands of CIs. Made from a kept part on first
+   * ask and kept with it; undefined when the part is not kept (it is not walked again
+   * for this).
+   */
+  userFacingDown(node: number): UserFacingBits | undefined {
+    const found = this.bits.get(node);
+    if (found) return found;
+    const p = this.packed[node];
+    if (!p) return undefined;
+    const set = closureBits(this.prepared).setOf(p.subarray(4, 4 + p[0]!));
+    this.bits.set(node, set);
+    this.keptNodes += set.words.length;
+    return set;
   }
 
   /**

@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { indexSubgraph, type SubgraphRelationship } from '../impact/index.js';
-import { changeFactor, duration, lnGamma, lnTwoChancesBeta, lnTwoChancesPick, rankRootCauses, type RcaInput } from './model.js';
+import { changeFactor, duration, lnGamma, lnTwoChancesBeta, lnTwoChancesPick, prepareRcaGraph, rankRootCauses, type RcaInput } from './model.js';
+import { closureBits } from './closures.js';
+import { downParts } from './down-parts.js';
+import { generateCMDB } from '../../test/generator/index.js';
+import { drawScenario, prng, topology, upstream } from '../../test/eval/faults.js';
 
 const T = Date.UTC(2025, 5, 1, 12);
 const MIN = 60_000;
@@ -183,6 +187,41 @@ describe('rankRootCauses', () => {
 
   it('returns nothing without observations', () => {
     expect(rank([], ['db'])).toEqual([]);
+  });
+});
+
+describe('rankRootCauses on a generated CMDB with kept DOWN parts', () => {
+  it('counts what two failures both take DOWN on bitsets exactly as on their lists (bigDown)', () => {
+    const t = topology(generateCMDB({ n: 3_000, seed: 3 }), T);
+    const nodes = new Map([...t.classes].map(([id, cls]) => [id, { class: cls, name: t.names.get(id) ?? id }]));
+    const prepared = prepareRcaGraph(t.graph, nodes, { countAll: true });
+    closureBits(prepared).warm();
+    downParts(prepared).warm();
+    const rand = prng(17);
+    let compared = 0;
+    let partners = 0;
+    for (let trial = 0; compared < 8 && trial < 100; trial++) {
+      const scenario = drawScenario(t, rand, { roots: trial % 2 === 0 ? 1 : 2, reportRate: 0.3, noiseRate: 0.2 });
+      if (!scenario) continue;
+      const ranked = (bigDown: number) =>
+        rankRootCauses({
+          graph: t.graph,
+          prepared,
+          nodes,
+          observations: scenario.observed.map((ciId) => ({ ciId, incidentIds: [] })),
+          candidates: upstream(t, scenario.observed),
+          referenceTime: T,
+          userFacingTotal: t.userFacingIds.length,
+          classCounts: t.classCounts,
+          options: { bigDown },
+        }).map((c) => ({ ciId: c.ciId, score: c.score, partner: c.partner, evidence: c.evidence }));
+      const onBitsets = ranked(1);
+      expect(onBitsets).toEqual(ranked(Number.POSITIVE_INFINITY));
+      partners += onBitsets.filter((c) => c.partner !== null).length;
+      compared++;
+    }
+    expect(compared).toBe(8);
+    expect(partners).toBeGreaterThan(0);
   });
 });
 
