@@ -111,14 +111,15 @@ export class ClosureBits {
 
   /**
    * The user-facing CIs `node`'s failure breaks, as a list: a small failure's kept while
-   * the cache has room, a big one's read from its bitset.
+   * the cache has room, a big one's read from its bitset, into `into` when given (a view
+   * of it is returned; it must have room for every user-facing CI).
    */
-  listOf(node: number, overflow?: Map<number, UserFacingBits>): Int32Array {
+  listOf(node: number, overflow?: Map<number, UserFacingBits>, into?: Int32Array): Int32Array {
     if (this.isBig(node)) {
       const { lo, words } = this.of(node, overflow);
       let count = 0;
       for (let w = 0; w < words.length; w++) count += popcount(words[w]!);
-      const out = new Int32Array(count);
+      const out = into ? into.subarray(0, count) : new Int32Array(count);
       let at = 0;
       for (let w = 0; w < words.length; w++) {
         for (let m = words[w]!; m !== 0; m &= m - 1) out[at++] = this.nodeOf[((lo + w) << 5) + 31 - Math.clz32(m & -m)]!;

@@ -28,6 +28,7 @@ import type { IndexedSubgraph } from '../impact/index.js';
 import { closureBits, popcount, SetFamily, type UserFacingBits } from './closures.js';
 import { downParts } from './down-parts.js';
 import { Spreader, type Spread } from './spread.js';
+import { Int32Pool, Scratch } from './scratch.js';
 
 export interface RcaObservation {
   ciId: string;
@@ -421,9 +422,14 @@ class PairColumns {
     this.bound[k] = bound;
   }
 
-  /** The pairs' numbers, best bound first (equal bounds in the order pushed). */
-  byBound(): Int32Array {
-    const order = new Int32Array(this.length);
+  /** Empty, keeping the columns' room (one instance serves every ranking). */
+  reset(): void {
+    this.length = 0;
+  }
+
+  /** The pairs' numbers, best bound first (equal bounds in the order pushed), in `order` (of `length` entries). */
+  byBound(order: Int32Array): Int32Array {
+    if (order.length !== this.length) throw new Error('PairColumns.byBound: order must have one entry per pair');
     for (let k = 0; k < order.length; k++) order[k] = k;
     const bound = this.bound;
     // The comparator returns small integers: a fractional difference would be boxed on
@@ -452,6 +458,11 @@ class PairColumns {
     this.logPost = grown(this.logPost, (n) => new Float64Array(n));
   }
 }
+
+/** The arrays every ranking works in, and its pairs' columns: kept from one ranking to the next (scratch.ts says why). */
+const scratch = new Scratch();
+const pairColumns = new PairColumns();
+const lists = new Int32Pool();
 
 /** Prior factor of a change implemented `gap` ms before the first incident. */
 export function changeFactor(gap: number, boost: number): number {
@@ -614,7 +625,8 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
   // (-1: none; SILENT, set below: a user-facing CI nobody reported, so that loops over
   // thousands of CIs tell the two apart with one read). Each observation's node (-1:
   // outside the subgraph), looked up once.
-  const obsOf = new Int32Array(n).fill(-1);
+  lists.reset();
+  const obsOf = scratch.int32('obsOf', n, -1);
   const observations = [...new Map(input.observations.map((ob) => [ob.ciId, ob])).values()];
   const observationNodes = new Int32Array(observations.length).fill(-1);
   observations.forEach((ob, k) => {
@@ -683,7 +695,7 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
   const observedIncidents = new Set(observations.flatMap((ob) => ob.incidentIds));
 
   // What counts against a candidate: user-facing CIs nobody reported.
-  const silentMask = new Uint8Array(n);
+  const silentMask = scratch.uint8('silentMask', n);
   for (let i = 0; i < n; i++) {
     if (userFacing[i] && obsOf[i]! < 0) {
       silentMask[i] = 1;
@@ -699,9 +711,9 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
   // DOWN or DEGRADED); reachBits holds which, as a bitset of `words` words per node
   // reached (row rowOf[node]): a second pass, once the reached nodes are known, keeps it
   // to their number even for thousands of observations.
-  const reach = new Int32Array(n);
+  const reach = scratch.int32('reach', n);
   const words = (nObs + 31) >>> 5;
-  const stamp = new Int32Array(n);
+  const stamp = scratch.int32('stamp', n);
   const upstreamOf = (k: number, visit: (x: number) => void) => {
     const start = observationNodes[k]!;
     if (start < 0) return;
@@ -719,7 +731,7 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
       }
     }
   };
-  const rowOf = new Int32Array(n).fill(-1);
+  const rowOf = scratch.int32('rowOf', n, -1);
   let reachedCount = 0;
   for (let k = 0; k < nObs; k++) {
     upstreamOf(k, (x) => {
@@ -746,11 +758,11 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
     priorReasons: string[];
   }
   const candidates: Candidate[] = [];
-  const seen = new Uint8Array(n);
+  const seen = scratch.uint8('seen', n);
   // CIs with evidence of their own (changes, recorded changes, open incidents): a handful
   // against thousands of candidates, so they are marked from the maps' side once, and only
   // marked candidates are looked up in them.
-  const withEvidence = new Uint8Array(n);
+  const withEvidence = scratch.uint8('withEvidence', n);
   for (const byCI of [input.changes, input.history, input.otherIncidents]) {
     for (const ciId of byCI?.keys() ?? []) {
       const i = g.index.get(ciId);
@@ -852,7 +864,7 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
   /** Silent weight of `down` silent CIs DOWN and the rest of `broken` DEGRADED. */
   const weightOf = (down: number, broken: number) => down + delta * (broken - down);
   const noFarms = new Int32Array(0);
-  const silentBuffer = new Int32Array(n);
+  const silentBuffer = scratch.int32('silentBuffer', n);
   const parts = downParts(prepared);
 
   /**
@@ -899,8 +911,8 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
       if (ob >= 0) downBits[ob >>> 5]! |= 1 << (ob & 31);
       else if (ob === SILENT) silentBuffer[silentCount++] = i;
     }
-    const silentDown = silentBuffer.slice(0, silentCount);
-    const explained = new Int32Array(reach[c.node]!);
+    const silentDown = lists.copy(silentBuffer, 0, silentCount);
+    const explained = lists.alloc(reach[c.node]!);
     let e = 0;
     for (let w = 0; w < words; w++) {
       for (let bits = explainedBits[w]!; bits !== 0; bits &= bits - 1) explained[e++] = (w << 5) + (31 - Math.clz32(bits & -bits));
@@ -1017,7 +1029,7 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
     const overflow = new Map<number, UserFacingBits>();
     const nSingles = singles.length;
     const maskWords = Math.max(1, (roots.length + 31) >>> 5);
-    const rootMask = new Uint32Array(n * maskWords);
+    const rootMask = scratch.uint32('rootMask', n * maskWords);
     // Each root's silent footprint: which roots break each CI (for small singles' lists),
     // and as a set (for big singles' bitsets). A big root's set is its kept bitset less
     // the observed CIs; a small one's is made from its list.
@@ -1031,7 +1043,7 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
       return set;
     };
     const footprints = roots.map((a, ka) => {
-      const broken = bits.listOf(a.node, overflow);
+      const broken = bits.listOf(a.node, overflow, scratch.int32('bigList', bits.nodeOf.length));
       let count = 0;
       for (let k = 0; k < broken.length; k++) {
         const x = broken[k]!;
@@ -1043,7 +1055,7 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
     });
     // What the roots take DOWN silently, as masks per CI like their footprints (a single's
     // DOWN part is a list: it is read once for every root, as a small single's footprint).
-    const downMask = new Uint32Array(n * maskWords);
+    const downMask = scratch.uint32('downMask', n * maskWords);
     roots.forEach((a, ka) => {
       for (let k = 0; k < a.silentDown.length; k++) downMask[a.silentDown[k]! * maskWords + (ka >>> 5)]! |= 1 << (ka & 31);
     });
@@ -1061,10 +1073,10 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
         }),
         nSingles,
       ));
-    const small = new Int32Array(roots.length * nSingles);
-    const walked = new Uint8Array(nSingles);
-    const bothDown = new Int32Array(roots.length * nSingles);
-    const walkedDown = new Uint8Array(nSingles);
+    const small = scratch.int32('small', roots.length * nSingles);
+    const walked = scratch.uint8('walked', nSingles);
+    const bothDown = scratch.int32('bothDown', roots.length * nSingles);
+    const walkedDown = scratch.uint8('walkedDown', nSingles);
     // One read of a list counts for every root: per root, how many of the list's CIs its
     // bit is set for in `masks`. CIs next to each other in a list mostly share their roots
     // (one mask), so runs of a mask are counted first; a run is then added to every root
@@ -1155,7 +1167,8 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
   const firstNames = (node: number, k: number): string[] => {
     const rank = nameRanks(prepared, name);
     const first: number[] = [];
-    const broken = closureBits(prepared).listOf(node);
+    const bits = closureBits(prepared);
+    const broken = bits.listOf(node, undefined, scratch.int32('bigList', bits.nodeOf.length));
     for (let j = 0; j < broken.length; j++) {
       const x = broken[j]!;
       if (!silentMask[x]) continue;
@@ -1182,7 +1195,7 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
   for (const s of singles) bestAll = Math.max(bestAll, post(s));
   const indexOf = new Map(singles.map((s, k) => [s, k]));
   // a's soft farms: 1 + how many of the farm's members a takes DOWN (0: not one of a's).
-  const softMark = new Int32Array(n);
+  const softMark = scratch.int32('softMark', n);
   // Which singles are paired as first roots: the best ones as first roots, judged with
   // the rate unknown (Beta-binomial) even when a count is learnt: a root of a two-root
   // failure draws about twice the reports it would alone, which a sharp learnt count
@@ -1214,7 +1227,7 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
   // The pair bounds ask the likelihood with nothing DEGRADED at the heavier single's
   // weight, again and again: remembered per single and E (the same values). ubLik is the
   // larger of its values at E = 1 and at E.
-  const likRows = new Float64Array(singles.length * (nObs + 1)).fill(Number.NaN);
+  const likRows = scratch.float64('likRows', singles.length * (nObs + 1), Number.NaN);
   // What the pair loops read of every single (hundreds of thousands of pairs), in flat
   // arrays: one read each instead of a walk through an object to its arrays.
   const singleWeight = Float64Array.from(singles, (s) => s.weight);
@@ -1263,7 +1276,8 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
   // needs a joint propagation, and a bound (the union weighs at least the heavier single).
   // Then the pairs best bound first, what both break counted for each, until the bound
   // of the rest is negligible against the best hypothesis found so far.
-  const candidatePairs = new PairColumns();
+  const candidatePairs = pairColumns;
+  candidatePairs.reset();
   const floor = bestAll - o.margin;
   const boundPairs = () => {
     for (const a of paired) {
@@ -1337,11 +1351,11 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
   };
   boundPairs();
   // The scored pairs' numbers in candidatePairs, in the order scored.
-  let scored = new Int32Array(0);
+  let scored: Int32Array = new Int32Array(0);
   let scoredCount = 0;
   const scorePairs = () => {
-    const byBound = candidatePairs.byBound();
-    scored = new Int32Array(byBound.length);
+    const byBound = candidatePairs.byBound(scratch.int32('byBound', candidatePairs.length));
+    scored = scratch.int32('scored', byBound.length);
     for (let k = 0; k < byBound.length; k++) {
       const p = byBound[k]!;
       if (candidatePairs.bound[p]! < bestAll - o.margin) break;
