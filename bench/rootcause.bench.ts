@@ -74,7 +74,7 @@ async function runScale(graph: Graph, n: number, smoke: boolean) {
   console.log(`  prepared for root cause (what each CI's failure breaks, counted) in ${fmt(performance.now() - preparing)} ms`);
   const warming = performance.now();
   await warmProjection(projection);
-  console.log(`  warmed in the background (each CI's DOWN part, big failures' closures as bitsets) in ${fmt(performance.now() - warming)} ms`);
+  console.log(`  warmed in the background (each CI's DOWN part, big failures' closures as bitsets; once per process, the ranking's code on synthetic analyses) in ${fmt(performance.now() - warming)} ms`);
 
   type Timings = { subgraph: number; evidence: number; ranking: number };
   /** The scenario's incidents and decoy changes, alone in the database. */

@@ -4,6 +4,8 @@ export {
   rankRootCause,
   prepareProjection,
   warmProjection,
+  warmRankingCode,
+  WARM_ANALYSES,
   createProblemFromCandidate,
   rootCauseRequestSchema,
   DEFAULT_MAX_DEPTH,

@@ -209,7 +209,8 @@ export function prepareProjection(projection: TopologyProjection): RcaGraph {
  * Computes, in slices that leave the event loop free between them, what rankings on the
  * projection would otherwise compute on first use: each CI's DOWN part, and the
  * user-facing CIs each failure breaks (bitsets for the big ones, lists for the rest):
- * about 1.5 s in all at 100 000 CIs.
+ * about 1.5 s in all at 100 000 CIs. Then, once per process, the ranking's code
+ * (`warmRankingCode`).
  */
 export async function warmProjection(projection: TopologyProjection, slice = 2000): Promise<RcaGraph> {
   const prepared = prepareProjection(projection);
@@ -221,7 +222,87 @@ export async function warmProjection(projection: TopologyProjection, slice = 200
     parts.warm(from, Math.min(n, from + slice));
     await new Promise((resolve) => setImmediate(resolve));
   }
+  await warmRankingCode(projection);
   return prepared;
+}
+
+/** Synthetic analyses warmRankingCode runs. */
+export const WARM_ANALYSES = 12;
+/** A learnt count for half of them (its code path differs). */
+const WARM_REPORTING = { problems: 60, rate: 0.3, spread: 0.5, rateError: 0.01 };
+let rankingCodeWarmed = false;
+let rankingCodeWarming = false;
+
+/**
+ * Ranks synthetic failures on the projection, once per process: V8 compiles a ranking's
+ * code while it runs, and the first analyses after a start took up to twice as long as
+ * later ones (the bench's 25 analyses at 100 000 CIs, each run once in a fresh process:
+ * p95 360–500 ms; after 12 synthetic ones, 290–330). Each is a random CI's failure that
+ * takes 10 or more user-facing CIs DOWN, up to 40 of them observed and 10 other
+ * user-facing CIs, ranked with the rate unknown and, every other one, with a learnt
+ * count; the event loop is free between them (each takes up to a few hundred ms at
+ * 100 000 CIs). Done once `WARM_ANALYSES` ran (a graph with too few such failures leaves
+ * it to the next projection). Returns how many ran.
+ */
+export async function warmRankingCode(projection: TopologyProjection): Promise<number> {
+  if (rankingCodeWarmed || rankingCodeWarming) return 0;
+  rankingCodeWarming = true;
+  try {
+    const done = await rankSynthetic(projection);
+    if (done >= WARM_ANALYSES) rankingCodeWarmed = true;
+    return done;
+  } finally {
+    rankingCodeWarming = false;
+  }
+}
+
+async function rankSynthetic(projection: TopologyProjection): Promise<number> {
+  const prepared = prepareProjection(projection);
+  const { graph: g, userFacing, aboveFragile } = prepared;
+  const n = g.ids.length;
+  const userFacingNodes: number[] = [];
+  for (let i = 0; i < n; i++) if (userFacing[i] && g.active[i]) userFacingNodes.push(i);
+  if (userFacingNodes.length < 20) return 0;
+  // mulberry32: the same synthetic failures on the same graph.
+  let seed = 0x5eed;
+  const rand = () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const pick = (xs: ArrayLike<number>) => xs[Math.floor(rand() * xs.length)]!;
+  const counts = projection.state.classCounts;
+  const userFacingTotal = USER_FACING_CLASSES.reduce((sum, c) => sum + (counts.get(c) ?? 0), 0);
+  const parts = downParts(prepared);
+  let done = 0;
+  for (let attempt = 0; done < WARM_ANALYSES && attempt < 50 * WARM_ANALYSES; attempt++) {
+    const root = Math.floor(rand() * n);
+    if (!g.active[root] || aboveFragile[root]) continue;
+    const down = parts.of(root).nodes.filter((i) => userFacing[i] === 1);
+    if (down.length < 10) continue;
+    const observed = new Set<string>();
+    while (observed.size < Math.min(40, down.length)) observed.add(g.ids[pick(down)]!);
+    for (let k = 0; k < 10; k++) observed.add(g.ids[pick(userFacingNodes)]!);
+    const ids = [...observed];
+    const candidateNodes = upstreamInMemory(prepared, ids, DEFAULT_MAX_DEPTH);
+    rankRootCauses({
+      graph: g,
+      prepared,
+      nodes: projection.nodes,
+      observations: ids.map((ciId) => ({ ciId, incidentIds: [] })),
+      candidates: Array.from(candidateNodes, (i) => g.ids[i]!),
+      candidateNodes,
+      referenceTime: Date.now(),
+      userFacingTotal,
+      classCounts: counts,
+      options: done % 2 === 1 ? { reporting: WARM_REPORTING } : undefined,
+      describeFirst: DEFAULT_LIMIT,
+    });
+    done++;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  return done;
 }
 
 /** Active CIs within maxDepth hops upstream of an observation, the observed included (on the projection): their indices. */
