@@ -19,8 +19,8 @@ const projectionOf = (graph: TopologyProjection['graph'], nodes: TopologyProject
 });
 
 describe('warmRankingCode', () => {
-  it('ranks synthetic failures once per process, on the first projection that has enough of them', async () => {
-    // Three applications on one host: no failure takes 10 user-facing CIs DOWN.
+  it('ranks synthetic outages once per process, on the first projection that has any', async () => {
+    // Three applications on one host: no failure takes 40 user-facing CIs DOWN.
     const tiny = indexSubgraph(
       {
         cis: ['host', 'a1', 'a2', 'a3'].map((id) => ({ id, minUp: null })),

@@ -237,19 +237,20 @@ let rankingCodeWarming = false;
  * Ranks synthetic failures on the projection, once per process: V8 compiles a ranking's
  * code while it runs, and the first analyses after a start took up to twice as long as
  * later ones (the bench's 25 analyses at 100 000 CIs, each run once in a fresh process:
- * p95 360–500 ms; after 12 synthetic ones, 290–330). Each is a random CI's failure that
- * takes 10 or more user-facing CIs DOWN, up to 40 of them observed and 10 other
- * user-facing CIs, ranked with the rate unknown and, every other one, with a learnt
- * count; the event loop is free between them (each takes up to a few hundred ms at
- * 100 000 CIs). Done once `WARM_ANALYSES` ran (a graph with too few such failures leaves
- * it to the next projection). Returns how many ran.
+ * p95 360–500 ms; after 12 synthetic ones, 290–330). Each is an outage as the bench
+ * draws them: a random CI's failure that takes 40 or more user-facing CIs DOWN (big
+ * failures run code small ones do not), 40 of them observed and 10 other user-facing
+ * CIs, ranked with the rate unknown and, every other one, with a learnt count; the event
+ * loop is free between them (each takes up to a few hundred ms at 100 000 CIs). Done
+ * once any ran (a graph with no such failure leaves it to the next projection). Returns
+ * how many ran.
  */
 export async function warmRankingCode(projection: TopologyProjection): Promise<number> {
   if (rankingCodeWarmed || rankingCodeWarming) return 0;
   rankingCodeWarming = true;
   try {
     const done = await rankSynthetic(projection);
-    if (done >= WARM_ANALYSES) rankingCodeWarmed = true;
+    if (done > 0) rankingCodeWarmed = true;
     return done;
   } finally {
     rankingCodeWarming = false;
@@ -262,7 +263,7 @@ async function rankSynthetic(projection: TopologyProjection): Promise<number> {
   const n = g.ids.length;
   const userFacingNodes: number[] = [];
   for (let i = 0; i < n; i++) if (userFacing[i] && g.active[i]) userFacingNodes.push(i);
-  if (userFacingNodes.length < 20) return 0;
+  if (userFacingNodes.length < 50) return 0;
   // mulberry32: the same synthetic failures on the same graph.
   let seed = 0x5eed;
   const rand = () => {
@@ -280,9 +281,9 @@ async function rankSynthetic(projection: TopologyProjection): Promise<number> {
     const root = Math.floor(rand() * n);
     if (!g.active[root] || aboveFragile[root]) continue;
     const down = parts.of(root).nodes.filter((i) => userFacing[i] === 1);
-    if (down.length < 10) continue;
+    if (down.length < 40) continue;
     const observed = new Set<string>();
-    while (observed.size < Math.min(40, down.length)) observed.add(g.ids[pick(down)]!);
+    while (observed.size < 40) observed.add(g.ids[pick(down)]!);
     for (let k = 0; k < 10; k++) observed.add(g.ids[pick(userFacingNodes)]!);
     const ids = [...observed];
     const candidateNodes = upstreamInMemory(prepared, ids, DEFAULT_MAX_DEPTH);
