@@ -360,6 +360,7 @@ const SILENT = -2;
 
 // ------------------------------------------------------------------ ranking
 
+/** One candidate alone. `explained` and `silentDown` are laid in the ranking's Int32Pool: valid until the next ranking. */
 interface Single {
   node: number;
   ciId: string;
