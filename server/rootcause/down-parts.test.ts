@@ -99,9 +99,16 @@ describe('DownParts', () => {
       });
       const expected = Array.from(parts.of(x).nodes).filter((i) => prepared.userFacing[i]);
       expect(inSet.sort((p, q) => p - q)).toEqual(expected.sort((p, q) => p - q));
-      expect(parts.userFacingDown(x)).toBe(set);
+      // Past the budget (the parts filled it) not kept: made again, the same.
+      expect(parts.userFacingDown(x)).toEqual(set);
       compared++;
     }
     expect(compared).toBeGreaterThan(5);
+    // With room, kept: the same object on the next ask.
+    const roomy = new DownParts(prepared);
+    roomy.warm();
+    const first = roomy.userFacingDown(0);
+    expect(first).toBeDefined();
+    expect(roomy.userFacingDown(0)).toBe(first);
   });
 });

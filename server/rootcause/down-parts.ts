@@ -48,8 +48,8 @@ export class DownParts {
    * The user-facing CIs `node`'s failure takes DOWN, as a bitset in ClosureBits' order:
    * for a big failure, what two failures both take DOWN is then a popcount of an AND,
    * where reading its part would visit thousands of CIs. Made from a kept part on first
-   * ask and kept with it; undefined when the part is not kept (it is not walked again
-   * for this).
+   * ask and kept with it while the budget has room; undefined when the part is not kept
+   * (it is not walked again for this).
    */
   userFacingDown(node: number): UserFacingBits | undefined {
     const found = this.bits.get(node);
@@ -57,8 +57,10 @@ export class DownParts {
     const p = this.packed[node];
     if (!p) return undefined;
     const set = closureBits(this.prepared).setOf(p.subarray(4, 4 + p[0]!));
-    this.bits.set(node, set);
-    this.keptNodes += set.words.length;
+    if (this.keptNodes + set.words.length <= this.options.cacheNodes) {
+      this.bits.set(node, set);
+      this.keptNodes += set.words.length;
+    }
     return set;
   }
 
