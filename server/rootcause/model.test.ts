@@ -123,11 +123,38 @@ describe('rankRootCauses', () => {
   });
 
   it('pairs two independent roots', () => {
-    const r = rank(['svc-0', 'svc-1', 'svc-2', 'farm-app'], ['db', 'site', 'farm', 'm1', 'farm-app', 'app-0', 'svc-0'], { userFacingTotal: 2000 });
+    const observed = ['svc-0', 'svc-1', 'svc-2', 'farm-app'];
+    const candidates = ['db', 'site', 'farm', 'm1', 'farm-app', 'app-0', 'svc-0'];
+    // A change on the farm half an hour before: the db and the farm both failed.
+    const changes = new Map([['farm', [{ id: 'CHG-7', title: 'farm patch', implementedAt: T - 30 * MIN }]]]);
+    const r = rank(observed, candidates, { userFacingTotal: 2000, changes });
     expect(r[0]!.ciId).toBe('db');
-    expect(['farm', 'farm-app']).toContain(r[0]!.partner);
-    expect(['farm', 'farm-app']).toContain(r[1]!.ciId);
+    expect(r[0]!.partner).toBe('farm');
+    expect(r[1]!.ciId).toBe('farm');
+    expect(r[1]!.score).toBeGreaterThan(0.5);
     expect(r[0]!.evidence.join(' ')).toMatch(/second, independent failure it explains 4 of 4/);
+    // Without it, the farm's failure and an unrelated incident on farm-app are about as
+    // likely (a second root is weighed as an unrelated failure is: eta): the db alone
+    // leads, and the farm or farm-app still comes next.
+    const plain = rank(observed, candidates, { userFacingTotal: 2000 });
+    expect(plain[0]!.ciId).toBe('db');
+    expect(plain[0]!.partner).toBeNull();
+    expect(['farm', 'farm-app']).toContain(plain[1]!.ciId);
+    expect(plain[1]!.score).toBeGreaterThan(0.1);
+    expect(plain[1]!.score).toBeLessThan(0.5);
+  });
+
+  it('weighs a given CI as a second root as the noise model weighs an unrelated failure (eta)', () => {
+    const observed = ['svc-0', 'svc-1', 'svc-2', 'farm-app'];
+    const candidates = ['db', 'farm'];
+    const pairShare = (userFacingTotal: number, secondRootLogPrior?: number) =>
+      rank(observed, candidates, { userFacingTotal, options: secondRootLogPrior === undefined ? {} : { secondRootLogPrior } }).find((c) => c.ciId === 'farm')!.score;
+    // eta = 0.2 x 4 / user-facing CIs: ten times the estate, a tenth the prior, for the pair and for the noise alike.
+    const eta = (uf: number) => Math.log((0.2 * 4) / uf);
+    expect(pairShare(200)).toBeCloseTo(pairShare(200, eta(200)), 12);
+    expect(pairShare(2000)).toBeCloseTo(pairShare(2000, eta(2000)), 12);
+    // A fixed prior does not follow the estate: the same 0.02 makes the pair likelier in a larger one.
+    expect(pairShare(2000, Math.log(0.02))).toBeGreaterThan(pairShare(200, Math.log(0.02)));
   });
 
   it('surfaces a second root inside the first one through reports crowded where both break', () => {
@@ -147,13 +174,13 @@ describe('rankRootCauses', () => {
     // site "explains" it. Such a pair explains no more observations, yet explains one better.
     const m1InSite: SubgraphRelationship[] = [{ type: 'LOCATED_IN', from: 'm1', to: 'site' }];
     const observed = ['svc-0', 'svc-3', 'svc-5', 'app-7', 'svc-8', 'app-9', 'farm-app'];
-    const r = rank(observed, ['site', 'farm', 'm1', 'm2', 'farm-app'], { userFacingTotal: 2000 }, m1InSite);
+    const r = rank(observed, ['site', 'farm', 'm1', 'm2', 'farm-app'], {}, m1InSite);
     expect(r[0]!.ciId).toBe('site');
     // farm and farm-app break the same user-facing CIs: they share the second place.
     for (const second of r.slice(1, 3)) {
       expect(['farm', 'farm-app']).toContain(second.ciId);
       expect(second.partner).toBe('site');
-      expect(second.score).toBeGreaterThan(0.3);
+      expect(second.score).toBeGreaterThan(0.15);
       expect(second.evidence.join(' ')).toMatch(/it would take down 1 failing CI that site would only DEGRADE/);
     }
   });
@@ -173,8 +200,11 @@ describe('rankRootCauses', () => {
     const observed = ['svc-0', 'svc-1', 'svc-2', 'app-0', 'app-1', 'app-2', 'farm-app', 'farm-app2', 'farm-app3'];
     const reporting = { problems: 40, rate: 0.3, spread: 0.5, rateError: 0.01 };
     const candidates = ['site', 'db', 'farm', 'm1', 'm2', 'farm-app', 'farm-app2', 'farm-app3', 'host-0', 'app-0'];
-    const r = rank(observed, candidates, { userFacingTotal: 2000, options: { reporting, degradedRatio: 1e-4 } }, rels, extraNodes);
-    expect(r.slice(0, 2).map((c) => c.ciId).sort()).toEqual(['farm', 'site']);
+    const r = rank(observed, candidates, { options: { reporting, degradedRatio: 1e-4 } }, rels, extraNodes);
+    // The pair holds nearly all the posterior (first place goes to the likeliest single CI).
+    const byMass = [...r].sort((a, b) => b.score - a.score);
+    expect(byMass.slice(0, 2).map((c) => c.ciId).sort()).toEqual(['farm', 'site']);
+    expect(byMass[1]!.score).toBeGreaterThan(0.9);
     expect(r.find((c) => c.ciId === 'site')!.partner).toBe('farm');
   });
 

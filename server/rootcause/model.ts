@@ -71,8 +71,16 @@ export interface RcaOptions {
    * failure takes down; this is what tells them apart.
    */
   degradedRatio: number;
-  /** Log prior of a second, independent failure (default ln 0.02). */
-  secondRootLogPrior: number;
+  /**
+   * Log prior that a given CI b failed too, independently, as a second root (to which b's
+   * class prior and evidence are added). Default (unset): ln eta, the chance the noise
+   * model gives any user-facing CI of an unrelated failure in this outage (noiseFraction x
+   * observations / user-facing CIs), so that a second root and an unrelated report are
+   * weighed alike: a CI failing on its own is either. Until 2026-11-28 it was a fixed
+   * ln 0.02 per CI, about eta in the evaluation's analyses (40 to 700 observations on
+   * 485 to 2 400 user-facing CIs) but 50 times eta for 50 observations among 24 000.
+   */
+  secondRootLogPrior?: number;
   /** How many of the best single candidates are paired with a second root (default 30). */
   pairedSingles: number;
   /**
@@ -143,7 +151,6 @@ export const DEFAULT_RCA_OPTIONS: RcaOptions = {
   reportA: 1,
   reportB: 1,
   degradedRatio: 0.02,
-  secondRootLogPrior: Math.log(0.02),
   pairedSingles: 30,
   margin: 20,
   bigDown: 1000,
@@ -640,6 +647,8 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
   if (nObs === 0) return [];
   const eta = Math.min(0.5, Math.max(1e-7, (o.noiseFraction * nObs) / Math.max(input.userFacingTotal, nObs, 1)));
   const lnEta = Math.log(eta);
+  // A given CI as a second, independent root (RcaOptions.secondRootLogPrior).
+  const secondRoot = o.secondRootLogPrior ?? lnEta;
   const lnB0 = lnBeta(o.reportA, o.reportB);
   const lnDegraded = Math.log(o.degradedRatio);
   const lnG = lnGammaCached;
@@ -956,7 +965,7 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
   // each of the r it reaches (the pair's observations both take DOWN are among them).
   const ubLik = (e: number, w: number) => (e <= 0 ? Number.NEGATIVE_INFINITY : Math.max(likUpper(1, w), likUpper(e, w)));
   const ubOf = (c: Candidate, w: number) =>
-    Math.max(ubLik(reach[c.node]!, w) + c.logPrior, ubLik(nObs, w) + reach[c.node]! * lnTwiceBound + c.logPrior + maxPrior + o.secondRootLogPrior);
+    Math.max(ubLik(reach[c.node]!, w) + c.logPrior, ubLik(nObs, w) + reach[c.node]! * lnTwiceBound + c.logPrior + maxPrior + secondRoot);
   /** The smallest silent damage that rules c out against `cutoff` (Infinity: none does). */
   const damageLimit = (c: Candidate, cutoff: number) => {
     if (ubOf(c, silentTotal) >= cutoff) return Number.POSITIVE_INFINITY;
@@ -1219,7 +1228,7 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
     .map((k) => singles[k]!);
   const bestPairing = byPairing.length > 0 ? pairing(byPairing[0]!) : Number.NEGATIVE_INFINITY;
   const paired = byPairing.slice(0, o.pairedSingles);
-  const sharedSilentOf = sharedSilent(paired.filter((a) => pairing(a) + maxPrior + o.secondRootLogPrior >= bestPairing - o.margin));
+  const sharedSilentOf = sharedSilent(paired.filter((a) => pairing(a) + maxPrior + secondRoot >= bestPairing - o.margin));
   const isPaired = new Uint8Array(singles.length);
   const pairSeen = new Set<number>();
   // Pairs sharing a farm, scored as their union until propagated jointly (`p`: the pair's number in candidatePairs).
@@ -1282,13 +1291,13 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
   const floor = bestAll - o.margin;
   const boundPairs = () => {
     for (const a of paired) {
-      if (pairing(a) + maxPrior + o.secondRootLogPrior < bestPairing - o.margin) break;
+      if (pairing(a) + maxPrior + secondRoot < bestPairing - o.margin) break;
       const ka = indexOf.get(a)!;
       a.softFarms.forEach((i, k) => (softMark[i] = 1 + a.softFarmDown[k]!));
       const aAt = ka * words;
       for (let kb = 0; kb < singles.length; kb++) {
         if (kb === ka) continue;
-        const priors = singlePrior[ka]! + singlePrior[kb]! + o.secondRootLogPrior;
+        const priors = singlePrior[ka]! + singlePrior[kb]! + secondRoot;
         const twiceMost = Math.min(singleTakenDown[ka]!, singleTakenDown[kb]!);
         // ubLik at the heavier single's weight: the larger of its values at E = 1 and at E.
         const most = Math.min(nObs, singleExplained[ka]! + singleExplained[kb]!);
