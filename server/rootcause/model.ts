@@ -17,8 +17,9 @@
  * the number of reports is instead about rate x (E + W), as learnt. The prior is raised
  * by changes implemented shortly before the first incident, by recorded
  * attribute/relationship changes and by open incidents on c.
- * Two-root hypotheses {a, b} (a among the best singles) are scored the same way with a
- * prior penalty for a second independent failure; a candidate's score is its posterior
+ * Two-root hypotheses {a, b} (a among the best singles) are scored the same way, b's
+ * prior times eta (a CI failing on its own is a second root or an unrelated report,
+ * weighed alike); a candidate's score is its posterior
  * marginal, summed over every hypothesis that contains it. Upper bounds on the score
  * (convex in what is explained, falling with silent damage) rule candidates and pairs out
  * early.
