@@ -221,6 +221,50 @@ describe('rankRootCauses', () => {
 });
 
 describe('rankRootCauses on a generated CMDB with kept DOWN parts', () => {
+  it('lists the runner-up as a sole cause second when it is within a nat of the leader alone, and changes nothing else', () => {
+    const t = topology(generateCMDB({ n: 2_000, seed: 1 }), T);
+    const nodes = new Map([...t.classes].map(([id, cls]) => [id, { class: cls, name: t.names.get(id) ?? id }]));
+    const prepared = prepareRcaGraph(t.graph, nodes, { countAll: true });
+    const rand = prng(23);
+    let moved = 0;
+    let scenarios = 0;
+    for (let trial = 0; scenarios < 24 && trial < 200; trial++) {
+      const scenario = drawScenario(t, rand, { roots: 1, reportRate: 0.3, noiseRate: 0.2 });
+      if (!scenario) continue;
+      scenarios++;
+      const ranked = (runnerUpNats: number) =>
+        rankRootCauses({
+          graph: t.graph,
+          prepared,
+          nodes,
+          observations: scenario.observed.map((ciId) => ({ ciId, incidentIds: [] })),
+          candidates: upstream(t, scenario.observed),
+          referenceTime: T,
+          userFacingTotal: t.userFacingIds.length,
+          classCounts: t.classCounts,
+          options: { runnerUpNats },
+        });
+      const off = ranked(0);
+      const on = ranked(1);
+      // The same candidates, scores and evidence: only the order may differ.
+      const key = (c: (typeof off)[number]) => `${c.ciId} ${c.score} ${c.logScore} ${c.partner} ${c.evidence.join('|')}`;
+      expect(on.map(key).sort()).toEqual(off.map(key).sort());
+      expect(on[0]!.ciId).toBe(off[0]!.ciId);
+      // The runner-up among the live candidates (ruled-out ones score 0 and come last).
+      const live = off.filter((c) => c.score > 0);
+      const runnerUp = live.slice(1).reduce<(typeof off)[number] | undefined>((best, c) => (!best || c.logScore > best.logScore ? c : best), undefined);
+      if (runnerUp && runnerUp.logScore >= off[0]!.logScore - 1 && off[1]!.ciId !== runnerUp.ciId) {
+        moved++;
+        expect(on[1]!.ciId).toBe(runnerUp.ciId);
+        expect(on.filter((c) => c.ciId !== runnerUp.ciId).map((c) => c.ciId)).toEqual(off.filter((c) => c.ciId !== runnerUp.ciId).map((c) => c.ciId));
+      } else {
+        expect(on.map((c) => c.ciId)).toEqual(off.map((c) => c.ciId));
+      }
+    }
+    expect(scenarios).toBe(24);
+    expect(moved).toBeGreaterThan(0);
+  });
+
   it('counts what two failures both take DOWN on bitsets exactly as on their lists (bigDown)', () => {
     const t = topology(generateCMDB({ n: 3_000, seed: 3 }), T);
     const nodes = new Map([...t.classes].map(([id, cls]) => [id, { class: cls, name: t.names.get(id) ?? id }]));

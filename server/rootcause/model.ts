@@ -85,6 +85,12 @@ export interface RcaOptions {
   /** How many of the best single candidates are paired with a second root (default 30). */
   pairedSingles: number;
   /**
+   * Second place goes to the runner-up as a sole cause when it is within this many nats of
+   * the likeliest single CI alone (default 1: at least e^-1 as likely); 0 turns it off and
+   * the rest follow the posterior marginal only.
+   */
+  runnerUpNats: number;
+  /**
    * Hypotheses scoring this far (natural log) below the best are negligible (default 20:
    * a posterior share below e^-20, 2e-9): candidates and pairs that cannot reach it are not
    * propagated further.
@@ -153,6 +159,7 @@ export const DEFAULT_RCA_OPTIONS: RcaOptions = {
   reportB: 1,
   degradedRatio: 0.02,
   pairedSingles: 30,
+  runnerUpNats: 1,
   margin: 20,
   bigDown: 1000,
   pairsWithoutGain: true,
@@ -1532,6 +1539,16 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
   for (let k = 0; k < singles.length; k++) if (logPosts[k]! >= bestLogPost - 1e-9) inBest[k] = 1;
   const leader = order.findIndex((k) => inBest[k] === 1);
   if (leader > 0) order.unshift(...order.splice(leader, 1));
+  // Second place: the runner-up as a sole cause, when it is about as likely alone as the
+  // leader. Two look-alikes a few CIs apart (a load balancer and the cluster behind it)
+  // are the two answers to "which CI alone explains this", yet the one that fits the
+  // count a little worse may hold little marginal mass next to pairs of bigger failures
+  // with a small CI that makes up their count, and was listed far down.
+  if (o.runnerUpNats > 0) {
+    let runnerUp = -1;
+    for (let p = 1; p < order.length; p++) if (runnerUp < 0 || logPosts[order[p]!]! > logPosts[order[runnerUp]!]!) runnerUp = p;
+    if (runnerUp > 1 && logPosts[order[runnerUp]!]! >= bestLogPost - o.runnerUpNats) order.splice(1, 0, ...order.splice(runnerUp, 1));
+  }
 
   // Ruled-out candidates (posterior share below e^-margin) follow, best bound first; what
   // they explain and break is what was found before they were ruled out.
