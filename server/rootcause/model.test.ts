@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { indexSubgraph, type SubgraphRelationship } from '../impact/index.js';
-import { changeFactor, duration, lnGamma, lnTwoChancesBeta, lnTwoChancesPick, prepareRcaGraph, rankRootCauses, type RcaInput } from './model.js';
+import { changeFactor, duration, lnGamma, lnTwoChancesBeta, lnTwoChancesPick, prepareRcaGraph, rankRootCauses, type RcaInput, type RcaOptions } from './model.js';
 import { closureBits } from './closures.js';
 import { downParts } from './down-parts.js';
 import { generateCMDB } from '../../test/generator/index.js';
-import { drawScenario, prng, topology, upstream } from '../../test/eval/faults.js';
+import { drawScenario, prng, topology, upstream, type Scenario } from '../../test/eval/faults.js';
 
 const T = Date.UTC(2025, 5, 1, 12);
 const MIN = 60_000;
@@ -47,6 +47,26 @@ function rank(observed: string[], candidates: string[], extra: Partial<RcaInput>
     userFacingTotal: 200,
     ...extra,
   });
+}
+
+/** A generated CMDB prepared for ranking, and a ranking of one drawn outage on it with the given options. */
+function generated(n: number, seed: number) {
+  const t = topology(generateCMDB({ n, seed }), T);
+  const nodes = new Map([...t.classes].map(([id, cls]) => [id, { class: cls, name: t.names.get(id) ?? id }]));
+  const prepared = prepareRcaGraph(t.graph, nodes, { countAll: true });
+  const rankOutage = (scenario: Scenario, options: Partial<RcaOptions>) =>
+    rankRootCauses({
+      graph: t.graph,
+      prepared,
+      nodes,
+      observations: scenario.observed.map((ciId) => ({ ciId, incidentIds: [] })),
+      candidates: upstream(t, scenario.observed),
+      referenceTime: T,
+      userFacingTotal: t.userFacingIds.length,
+      classCounts: t.classCounts,
+      options,
+    });
+  return { t, prepared, rankOutage };
 }
 
 describe('rankRootCauses', () => {
@@ -222,9 +242,7 @@ describe('rankRootCauses', () => {
 
 describe('rankRootCauses on a generated CMDB with kept DOWN parts', () => {
   it('lists the runner-up as a sole cause second when it is within a nat of the leader alone, and changes nothing else', () => {
-    const t = topology(generateCMDB({ n: 2_000, seed: 1 }), T);
-    const nodes = new Map([...t.classes].map(([id, cls]) => [id, { class: cls, name: t.names.get(id) ?? id }]));
-    const prepared = prepareRcaGraph(t.graph, nodes, { countAll: true });
+    const { t, rankOutage } = generated(2_000, 1);
     const rand = prng(23);
     let moved = 0;
     let scenarios = 0;
@@ -232,20 +250,8 @@ describe('rankRootCauses on a generated CMDB with kept DOWN parts', () => {
       const scenario = drawScenario(t, rand, { roots: 1, reportRate: 0.3, noiseRate: 0.2 });
       if (!scenario) continue;
       scenarios++;
-      const ranked = (runnerUpNats: number) =>
-        rankRootCauses({
-          graph: t.graph,
-          prepared,
-          nodes,
-          observations: scenario.observed.map((ciId) => ({ ciId, incidentIds: [] })),
-          candidates: upstream(t, scenario.observed),
-          referenceTime: T,
-          userFacingTotal: t.userFacingIds.length,
-          classCounts: t.classCounts,
-          options: { runnerUpNats },
-        });
-      const off = ranked(0);
-      const on = ranked(1);
+      const off = rankOutage(scenario, { runnerUpNats: 0 });
+      const on = rankOutage(scenario, { runnerUpNats: 1 });
       // The same candidates, scores and evidence: only the order may differ.
       const key = (c: (typeof off)[number]) => `${c.ciId} ${c.score} ${c.logScore} ${c.partner} ${c.evidence.join('|')}`;
       expect(on.map(key).sort()).toEqual(off.map(key).sort());
@@ -266,9 +272,7 @@ describe('rankRootCauses on a generated CMDB with kept DOWN parts', () => {
   });
 
   it('counts what two failures both take DOWN on bitsets exactly as on their lists (bigDown)', () => {
-    const t = topology(generateCMDB({ n: 3_000, seed: 3 }), T);
-    const nodes = new Map([...t.classes].map(([id, cls]) => [id, { class: cls, name: t.names.get(id) ?? id }]));
-    const prepared = prepareRcaGraph(t.graph, nodes, { countAll: true });
+    const { t, prepared, rankOutage } = generated(3_000, 3);
     closureBits(prepared).warm();
     downParts(prepared).warm();
     const rand = prng(17);
@@ -277,18 +281,7 @@ describe('rankRootCauses on a generated CMDB with kept DOWN parts', () => {
     for (let trial = 0; compared < 8 && trial < 100; trial++) {
       const scenario = drawScenario(t, rand, { roots: trial % 2 === 0 ? 1 : 2, reportRate: 0.3, noiseRate: 0.2 });
       if (!scenario) continue;
-      const ranked = (bigDown: number) =>
-        rankRootCauses({
-          graph: t.graph,
-          prepared,
-          nodes,
-          observations: scenario.observed.map((ciId) => ({ ciId, incidentIds: [] })),
-          candidates: upstream(t, scenario.observed),
-          referenceTime: T,
-          userFacingTotal: t.userFacingIds.length,
-          classCounts: t.classCounts,
-          options: { bigDown },
-        }).map((c) => ({ ciId: c.ciId, score: c.score, partner: c.partner, evidence: c.evidence }));
+      const ranked = (bigDown: number) => rankOutage(scenario, { bigDown }).map((c) => ({ ciId: c.ciId, score: c.score, partner: c.partner, evidence: c.evidence }));
       const onBitsets = ranked(1);
       expect(onBitsets).toEqual(ranked(Number.POSITIVE_INFINITY));
       partners += onBitsets.filter((c) => c.partner !== null).length;
