@@ -1532,22 +1532,28 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
   // the likeliest one-CI hypothesis. A big root's look-alikes can outweigh it in marginal
   // mass (each smaller one also pairs with noise), and a pair's best member is often one
   // that pairs with noise, yet the root alone explains the most; the rest follow by
-  // marginal so the top few still cover a second root.
+  // marginal so the top few still cover a second root. Only a sole cause that explains at
+  // least half of the observations is put first: when every single CI is far off (two big
+  // failures, neither of which fits the count alone), the likeliest one may be a CI that
+  // explains one report of 183 and calls the rest noise, and the places go by marginal.
+  const soleCause = (k: number) => 2 * singles[k]!.explained.length >= nObs;
   let bestLogPost = Number.NEGATIVE_INFINITY;
   for (let k = 0; k < singles.length; k++) bestLogPost = Math.max(bestLogPost, logPosts[k]!);
   const inBest = new Uint8Array(singles.length);
   for (let k = 0; k < singles.length; k++) if (logPosts[k]! >= bestLogPost - 1e-9) inBest[k] = 1;
   const leader = order.findIndex((k) => inBest[k] === 1);
-  if (leader > 0) order.unshift(...order.splice(leader, 1));
-  // Second place: the runner-up as a sole cause, when it is about as likely alone as the
-  // leader. Two look-alikes a few CIs apart (a load balancer and the cluster behind it)
-  // are the two answers to "which CI alone explains this", yet the one that fits the
-  // count a little worse may hold little marginal mass next to pairs of bigger failures
-  // with a small CI that makes up their count, and was listed far down.
-  if (o.runnerUpNats > 0) {
-    let runnerUp = -1;
-    for (let p = 1; p < order.length; p++) if (runnerUp < 0 || logPosts[order[p]!]! > logPosts[order[runnerUp]!]!) runnerUp = p;
-    if (runnerUp > 1 && logPosts[order[runnerUp]!]! >= bestLogPost - o.runnerUpNats) order.splice(1, 0, ...order.splice(runnerUp, 1));
+  if (leader >= 0 && soleCause(order[leader]!)) {
+    if (leader > 0) order.unshift(...order.splice(leader, 1));
+    // Second place: the runner-up as a sole cause, when it is about as likely alone as the
+    // leader. Two look-alikes a few CIs apart (a load balancer and the cluster behind it)
+    // are the two answers to "which CI alone explains this", yet the one that fits the
+    // count a little worse may hold little marginal mass next to pairs of bigger failures
+    // with a small CI that makes up their count, and was listed far down.
+    if (o.runnerUpNats > 0) {
+      let runnerUp = -1;
+      for (let p = 1; p < order.length; p++) if (runnerUp < 0 || logPosts[order[p]!]! > logPosts[order[runnerUp]!]!) runnerUp = p;
+      if (runnerUp > 1 && logPosts[order[runnerUp]!]! >= bestLogPost - o.runnerUpNats && soleCause(order[runnerUp]!)) order.splice(1, 0, ...order.splice(runnerUp, 1));
+    }
   }
 
   // Ruled-out candidates (posterior share below e^-margin) follow, best bound first; what
