@@ -30,7 +30,7 @@ export const RootCauseCandidateRef = builder.objectRef<RootCauseCandidateResult>
     ci: t.field({ type: CIRef, nullable: false, resolve: (c, _a, ctx) => loadRequiredCI(ctx, c.ciId) }),
     score: t.exposeFloat('score', {
       nullable: false,
-      description: 'Posterior probability (0..1) of the best explanation this CI is part of, alone or with a second root (docs/rootcause.md).',
+      description: 'Posterior probability (0..1) that this CI failed: summed over every explanation it is part of, alone or with a second root (docs/rootcause.md).',
     }),
     explains: t.field({
       type: [CIRef],
@@ -69,7 +69,13 @@ const RootCauseCalibrationRef = builder.objectRef<Calibration>('RootCauseCalibra
 
 export const RootCauseReportRef = builder.objectRef<RootCauseResult>('RootCauseReport').implement({
   fields: (t) => ({
-    candidates: t.field({ type: [RootCauseCandidateRef], nullable: false, resolve: (r) => r.candidates }),
+    candidates: t.field({
+      type: [RootCauseCandidateRef],
+      nullable: false,
+      description:
+        'Best first: the likeliest single CI when it explains at least half of the observations, then its runner-up as a sole cause when that is within one nat of it, then the rest by score.',
+      resolve: (r) => r.candidates,
+    }),
     observations: t.field({
       type: [CIRef],
       nullable: false,
