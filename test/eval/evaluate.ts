@@ -62,6 +62,12 @@ export interface EvalConfig {
    * with their own seed, by the same protocol.
    */
   history?: number;
+  /**
+   * Incidents on the DEGRADED user-facing CIs too, and equivalence as the same broken CIs
+   * whatever their states (faults.ts, ScenarioOptions.reportDegraded; a diagnostic of the
+   * other reading of the protocol). The ceiling models the DOWN reading and is left out.
+   */
+  reportDegraded?: boolean;
 }
 
 export interface MethodStats {
@@ -152,13 +158,13 @@ const worse = (places: Place[]): Place => places.reduce((a, b) => (!b.listed || 
 /** How deep equivalence is checked (signatures cost a propagation each). */
 const EQUIVALENCE_DEPTH = 30;
 
-function ranks(t: Topology, candidates: string[], root: string, rootSignature: string) {
+function ranks(t: Topology, candidates: string[], root: string, rootSignature: string, withStates: boolean) {
   const strict = rankOf(candidates, (id) => id === root);
   const cache = new Map<string, string>();
   const alike = rankOf(candidates, (id, k) => {
     if (k >= EQUIVALENCE_DEPTH) return false;
     let sig = cache.get(id);
-    if (sig === undefined) cache.set(id, (sig = signature(t, [id])));
+    if (sig === undefined) cache.set(id, (sig = signature(t, [id], withStates)));
     return sig === rootSignature;
   });
   const equivalent = alike.listed && alike.rank < strict.rank ? alike : strict;
@@ -207,7 +213,7 @@ export async function evaluate(ranker: Ranker, config: EvalConfig, log: (line: s
       const past: Scenario[] = [];
       for (let guard = 0; past.length < config.history; guard++) {
         if (guard > 1000 * config.history) throw new Error(`${source.label}: cannot draw past outages`);
-        const s = drawScenario(t, pastRand, { roots: 1, reportRate: config.reportRate ?? 0.3, noiseRate: config.noiseRate ?? 0.2, rootPool, decoys: config.decoys });
+        const s = drawScenario(t, pastRand, { roots: 1, reportRate: config.reportRate ?? 0.3, noiseRate: config.noiseRate ?? 0.2, rootPool, decoys: config.decoys, reportDegraded: config.reportDegraded });
         if (s) past.push(s);
       }
       await ranker.learn(t, past);
@@ -215,7 +221,7 @@ export async function evaluate(ranker: Ranker, config: EvalConfig, log: (line: s
     const variants: VariantResult[] = [];
     const poolSet = rootPool ? new Set(rootPool) : undefined;
     for (const variant of config.variants) {
-      if (rootPool && !canDrawRoots(t, rootPool, variant)) {
+      if (rootPool && !canDrawRoots(t, rootPool, variant, config.reportDegraded)) {
         log(`${source.label}: no ${variant} root(s) with distinct footprints; skipped`);
         continue;
       }
@@ -234,7 +240,7 @@ export async function evaluate(ranker: Ranker, config: EvalConfig, log: (line: s
       for (let trial = 0; trial < config.trials; trial++) {
         let scenario: Scenario | null = null;
         while (!scenario) {
-          scenario = drawScenario(t, rand, { roots: variant, reportRate: config.reportRate ?? 0.3, noiseRate: config.noiseRate ?? 0.2, rootPool, decoys: config.decoys });
+          scenario = drawScenario(t, rand, { roots: variant, reportRate: config.reportRate ?? 0.3, noiseRate: config.noiseRate ?? 0.2, rootPool, decoys: config.decoys, reportDegraded: config.reportDegraded });
           if (!scenario && ++redrawn > 1000 * config.trials) throw new Error(`${source.label}: cannot draw a ${variant}-root scenario`);
         }
         observationCounts.push(scenario.observed.length);
@@ -245,7 +251,7 @@ export async function evaluate(ranker: Ranker, config: EvalConfig, log: (line: s
           faultline: ranked,
           mostExplained: mostExplained(t, scenario, rand),
           mostUpstreamObserved: mostUpstreamObserved(t, scenario, rand),
-          protocolOracle: (variant === 1 ? oracleRanking : oracleRankingTwoRoots)(
+          protocolOracle: config.reportDegraded ? [] : (variant === 1 ? oracleRanking : oracleRankingTwoRoots)(
             t,
             scenario,
             { reportRate: config.reportRate ?? 0.3, noiseRate: config.noiseRate ?? 0.2, forget: config.oracleForget },
@@ -253,17 +259,18 @@ export async function evaluate(ranker: Ranker, config: EvalConfig, log: (line: s
             poolSet,
           ),
         };
-        const sigs = scenario.roots.map((r) => signature(t, [r]));
+        const withStates = !config.reportDegraded;
+        const sigs = scenario.roots.map((r) => signature(t, [r], withStates));
         // Ties: another candidate (upstream of the observations) indistinguishable from a root.
         const candidates = upstream(t, scenario.observed);
         if (
-          candidates.some((c) => !scenario.roots.includes(c) && sigs.includes(signature(t, [c])))
+          candidates.some((c) => !scenario.roots.includes(c) && sigs.includes(signature(t, [c], withStates)))
         ) {
           ties++;
         }
         for (const method of METHODS) {
           if (method === 'protocolOracle' && lists.protocolOracle.length === 0) continue;
-          const r = scenario.roots.map((root, k) => ranks(t, lists[method], root, sigs[k]!));
+          const r = scenario.roots.map((root, k) => ranks(t, lists[method], root, sigs[k]!, withStates));
           // One root: its rank; two roots: the worse of the two.
           per.strict[method].push(worse(r.map((x) => x.strict)));
           per.equivalent[method].push(worse(r.map((x) => x.equivalent)));
@@ -297,7 +304,7 @@ export async function evaluate(ranker: Ranker, config: EvalConfig, log: (line: s
         equivalent: Object.fromEntries(METHODS.map((m) => [m, stats(per.equivalent[m])])) as Record<Method, MethodStats>,
         latencyMs: { p50: nearestRank(latencies, 0.5), p95: nearestRank(latencies, 0.95), max: latencies.at(-1) ?? Number.NaN },
         observations: { mean: observationCounts.reduce((a, b) => a + b, 0) / n, max: Math.max(...observationCounts) },
-        bothTop5: variant === 2 ? { strict: both.strict / n, equivalent: both.equivalent / n, ceilingEquivalent: both.oracle / n } : undefined,
+        bothTop5: variant === 2 ? { strict: both.strict / n, equivalent: both.equivalent / n, ceilingEquivalent: config.reportDegraded ? Number.NaN : both.oracle / n } : undefined,
         separable: variant === 2 ? { share: separable.n / n, bothTop5Equivalent: separable.n ? separable.both / separable.n : Number.NaN } : undefined,
         byLayer,
       });

@@ -112,29 +112,33 @@ export function topology(data: GeneratedCMDB, at: number): Topology {
   };
 }
 
-/** The user-facing CIs a failure of `ciIds` breaks, with their states: the equivalence signature. */
-export function signature(t: Topology, ciIds: readonly string[]): string {
+/**
+ * The user-facing CIs a failure of `ciIds` breaks, with their states: the equivalence
+ * signature. `withStates` false: the broken CIs alone (the equivalence of the
+ * `reportDegraded` reading, where a DEGRADED CI draws incidents like a DOWN one).
+ */
+export function signature(t: Topology, ciIds: readonly string[], withStates = true): string {
   const states = new Map<number, number>();
   for (const id of ciIds) {
     const i = t.graph.index.get(id);
     if (i === undefined) continue;
     const s = t.spreader.spread(i);
     s.nodes.forEach((node, k) => {
-      if (t.userFacing[node]) states.set(node, Math.max(states.get(node) ?? 0, s.states[k]!));
+      if (t.userFacing[node]) states.set(node, withStates ? Math.max(states.get(node) ?? 0, s.states[k]!) : 1);
     });
   }
   return [...states].sort((a, b) => a[0] - b[0]).map(([i, s]) => `${i}:${s}`).join(',');
 }
 
-/** User-facing CIs DOWN when these fail (joint failure: a cluster losing two members). */
-export function downUserFacing(t: Topology, roots: readonly string[]): string[] {
+/** User-facing CIs DOWN when these fail (`degradedToo`: DOWN or DEGRADED; joint failure: a cluster losing two members). */
+export function downUserFacing(t: Topology, roots: readonly string[], degradedToo = false): string[] {
   // Joint failures are rare in the scenarios; the union of single failures is what
   // the incidents sample from (two independent roots rarely share a cluster).
   const out = new Set<string>();
   for (const id of roots) {
     const s = t.spreader.spread(t.graph.index.get(id)!);
     s.nodes.forEach((node, k) => {
-      if (t.userFacing[node] && s.states[k] === 2) out.add(t.graph.ids[node]!);
+      if (t.userFacing[node] && (degradedToo || s.states[k] === 2)) out.add(t.graph.ids[node]!);
     });
   }
   return [...out];
@@ -184,14 +188,21 @@ export interface ScenarioOptions {
   rootPool?: readonly string[];
   /** Decoy changes per scenario, half anywhere, half near misses (default 4: two and two). */
   decoys?: number;
+  /**
+   * Incidents on a share of every user-facing CI the roots break, DEGRADED ones too (the
+   * other reading of "the impacted user-facing CIs": the impact report's `impacted`);
+   * roots then need only break a user-facing CI, and distinct footprints are distinct
+   * broken sets, states aside. Default false: the CIs they take DOWN (docs/rootcause.md).
+   */
+  reportDegraded?: boolean;
 }
 
 /** Whether `roots` distinct-footprint roots that break a user-facing CI can be drawn from the pool. */
-export function canDrawRoots(t: Topology, pool: readonly string[], roots: number): boolean {
+export function canDrawRoots(t: Topology, pool: readonly string[], roots: number, reportDegraded = false): boolean {
   const seen = new Set<string>();
   for (const id of pool) {
-    if (downUserFacing(t, [id]).length === 0) continue;
-    seen.add(signature(t, [id]));
+    if (downUserFacing(t, [id], reportDegraded).length === 0) continue;
+    seen.add(signature(t, [id], !reportDegraded));
     if (seen.size >= roots) return true;
   }
   return false;
@@ -214,8 +225,8 @@ export function drawScenario(t: Topology, rand: () => number, options: ScenarioO
       layer = pick(layers);
       root = pick(t.data.byLayer[layer]);
     }
-    if (downUserFacing(t, [root]).length === 0) return null;
-    const sig = signature(t, [root]);
+    if (downUserFacing(t, [root], options.reportDegraded).length === 0) return null;
+    const sig = signature(t, [root], !options.reportDegraded);
     if (roots.includes(root) || signatures.includes(sig)) return null;
     roots.push(root);
     rootLayers.push(layer);
@@ -223,7 +234,7 @@ export function drawScenario(t: Topology, rand: () => number, options: ScenarioO
   }
   const observed: string[] = [];
   for (const root of roots) {
-    const broken = downUserFacing(t, [root]);
+    const broken = downUserFacing(t, [root], options.reportDegraded);
     const take = Math.max(1, Math.round(broken.length * options.reportRate));
     const shuffled = shuffle(broken, rand);
     for (const id of shuffled.slice(0, take)) if (!observed.includes(id)) observed.push(id);

@@ -8,6 +8,9 @@
  * (test/eval/real-topologies.ts) instead of generated ones; --trials / --service-trials
  * are then per graph (defaults 30 / 10); --write is refused (record that table by hand).
  * `--decoys N` changes the number of decoy changes per scenario (default 4), a diagnostic.
+ * `--report-degraded`: incidents on the DEGRADED user-facing CIs too (the other reading
+ * of "impacted"), equivalence as the same broken CIs whatever their states; no ceiling
+ * (it models the DOWN reading). A diagnostic; --write is refused with it.
  * `--options JSON` overrides model options in memory mode; `--oracle-forget a,b` makes the
  * ceiling ranking (oracle.ts) forget parts of the protocol. Both are diagnostics.
  * `--history N`: N past one-root outages per topology are put on record as resolved
@@ -61,6 +64,12 @@ const oracleForget = (() => {
   return new Set(names as OracleForget[]);
 })();
 const realLabel = real ? `; topologies: ${real[0]!.group}` : '';
+/** --report-degraded: the other reading of "the impacted user-facing CIs" (a diagnostic). */
+const reportDegraded = args.includes('--report-degraded');
+if (reportDegraded && args.includes('--write')) throw new Error('--report-degraded is a diagnostic; record its table by hand');
+const degradedLabel = reportDegraded
+  ? '; incidents on 30 % of every user-facing CI a root breaks, DEGRADED ones too (--report-degraded)'
+  : '';
 
 const sections: string[] = [];
 const log = (line: string) => console.error(`  ${line}`);
@@ -75,11 +84,12 @@ if (mode === 'memory' || mode === 'both') {
     decoys: decoys(),
     oracleForget,
     history: history(),
+    reportDegraded,
   };
   if (real) console.error(`memory: ${real[0]!.group}, ${config.trials} trials per graph and variant`);
   else console.error(`memory: sizes ${config.sizes.join(',')}, seeds ${config.seeds.join(',')}, ${config.trials} trials per topology and variant`);
   const results = await evaluate(memoryRanker(modelOptions), config, log);
-  sections.push(markdownTable(results, `in memory (the model on the whole ${real ? '' : 'generated '}graph; latency = ranking only)${realLabel}${historyLabel}`));
+  sections.push(markdownTable(results, `in memory (the model on the whole ${real ? '' : 'generated '}graph; latency = ranking only)${realLabel}${historyLabel}${degradedLabel}`, !reportDegraded));
   console.log(sections.at(-1));
 }
 
@@ -92,6 +102,7 @@ if (mode === 'service' || mode === 'both') {
     topologies: real,
     decoys: decoys(),
     history: history(),
+    reportDegraded,
   };
   let local: LocalNeo4j | undefined;
   let home: string | undefined;
@@ -109,7 +120,7 @@ if (mode === 'service' || mode === 'both') {
     if (real) console.error(`service: ${real[0]!.group}, ${config.trials} trials per graph and variant`);
     else console.error(`service: sizes ${config.sizes.join(',')}, seeds ${config.seeds.join(',')}, ${config.trials} trials per topology and variant`);
     const results = await evaluate(serviceRanker(graph, { walk: args.includes('--service-walk') }), config, log);
-    sections.push(markdownTable(results, `end to end (Neo4j, incidents and changes through the ITSM services, the root-cause service; latency = rankRootCause)${realLabel}${historyLabel}`));
+    sections.push(markdownTable(results, `end to end (Neo4j, incidents and changes through the ITSM services, the root-cause service; latency = rankRootCause)${realLabel}${historyLabel}${degradedLabel}`, !reportDegraded));
     console.log(sections.at(-1));
   } finally {
     await graph.driver.close();

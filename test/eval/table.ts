@@ -17,12 +17,16 @@ export function pool(results: TopologyResult[], variant: 1 | 2, sizes?: number[]
   return results.filter((r) => !sizes || sizes.includes(r.size)).flatMap((r) => r.variants.filter((v) => v.variant === variant));
 }
 
+/** The ceiling's figure in a sentence, unless it was not computed (NaN). */
+const ceiling = (x: number) => (Number.isNaN(x) ? '' : ` (the ceiling: ${f2(x)})`);
+
 function weighted(vs: VariantResult[], get: (v: VariantResult) => number): number {
   const n = vs.reduce((a, v) => a + v.trials, 0);
   return vs.reduce((a, v) => a + get(v) * v.trials, 0) / (n || 1);
 }
 
-export function markdownTable(results: TopologyResult[], mode: string): string {
+/** `withStates` false: equivalence ignored states (EvalConfig.reportDegraded). */
+export function markdownTable(results: TopologyResult[], mode: string, withStates = true): string {
   const lines: string[] = [];
   const rows: string[] = [];
   rows.push('| topology | roots | trials | ties | obs (mean/max) | method | AC@1 | AC@3 | AC@5 | mean rank | AC@1 ≡ | AC@3 ≡ | AC@5 ≡ | mean rank ≡ | p50 ms | p95 ms |');
@@ -52,14 +56,14 @@ export function markdownTable(results: TopologyResult[], mode: string): string {
     }
     if (keys.length > 1) add('all', pool(results, variant), variant);
   }
-  lines.push(`Mode: ${mode}. ≡ = up to equivalence (a candidate breaking exactly the same user-facing CIs, same states, as the true root). Two roots: a trial's rank is the worse of the two roots' ranks. ties = share of trials where some other candidate is indistinguishable from a root.`);
+  lines.push(`Mode: ${mode}. ≡ = up to equivalence (a candidate breaking exactly the same user-facing CIs, ${withStates ? 'same states' : 'whatever their states'}, as the true root). Two roots: a trial's rank is the worse of the two roots' ranks. ties = share of trials where some other candidate is indistinguishable from a root.`);
   lines.push('');
   lines.push(...rows);
   const two = pool(results, 2);
   if (two.length) {
     lines.push('');
     lines.push(
-      `Two roots, both in the top 5: ${f2(weighted(two, (v) => v.bothTop5!.strict))} strictly, ${f2(weighted(two, (v) => v.bothTop5!.equivalent))} up to equivalence (the ceiling: ${f2(weighted(two, (v) => v.bothTop5!.ceilingEquivalent))}).`,
+      `Two roots, both in the top 5: ${f2(weighted(two, (v) => v.bothTop5!.strict))} strictly, ${f2(weighted(two, (v) => v.bothTop5!.equivalent))} up to equivalence${ceiling(weighted(two, (v) => v.bothTop5!.ceilingEquivalent))}.`,
     );
     const sepTrials = two.reduce((a, v) => a + v.separable!.share * v.trials, 0);
     const sepBoth = two.reduce((a, v) => a + (v.separable!.share * v.trials ? v.separable!.bothTop5Equivalent * v.separable!.share * v.trials : 0), 0);
