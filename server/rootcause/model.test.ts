@@ -239,6 +239,49 @@ describe('rankRootCauses', () => {
   });
 });
 
+describe('rankRootCauses when DEGRADED CIs draw incidents too', () => {
+  // h runs app-x, app-y and app-z and is one of three members of `farm` (minUp 1), which
+  // runs farm-app and fa-1..fa-8: h's failure takes its three applications DOWN and
+  // DEGRADES the farm's nine.
+  const rels: SubgraphRelationship[] = [
+    ...['app-x', 'app-y', 'app-z'].map((from) => ({ type: 'RUNS_ON', from, to: 'h' })),
+    { type: 'HAS_MEMBER', from: 'farm', to: 'h' },
+    ...Array.from({ length: 8 }, (_x, k) => ({ type: 'RUNS_ON', from: `fa-${k + 1}`, to: 'farm' })),
+  ];
+  const nodes: [string, string][] = [
+    ['h', 'Server'],
+    ...['app-x', 'app-y', 'app-z'].map((id) => [id, 'Application'] as [string, string]),
+    ...Array.from({ length: 8 }, (_x, k) => [`fa-${k + 1}`, 'Application'] as [string, string]),
+  ];
+  const switchNote = (r: { evidence: string[] }[]) => r.flatMap((c) => c.evidence).filter((e) => e.startsWith('DEGRADED CIs weighed'));
+
+  it('weighs DEGRADED CIs as reported like DOWN ones when the likeliest single cause is far likelier so, and says it', () => {
+    // Four reports on farm applications h only DEGRADES, three on what it takes DOWN.
+    const observed = ['app-x', 'app-y', 'app-z', 'fa-1', 'fa-2', 'fa-3', 'fa-4'];
+    const candidates = ['h', 'farm', 'm1', 'm2', ...observed];
+    const switched = rank(observed, candidates, {}, rels, nodes);
+    expect(switched[0]!.ciId).toBe('h');
+    expect(switched[0]!.evidence.at(-1)).toMatch(/^DEGRADED CIs weighed as reported as often as DOWN ones: the likeliest single cause is (\d+|e\^\d+) times likelier so than with DEGRADED CIs reported 50 times less often/);
+    expect(switchNote(switched)).toHaveLength(switched.length);
+    // Off, or with the ratio given: no switch, and h holds less of the posterior.
+    const fixed = rank(observed, candidates, { options: { degradedSwitchNats: 0 } }, rels, nodes);
+    expect(switchNote(fixed)).toEqual([]);
+    expect(switchNote(rank(observed, candidates, { options: { degradedRatio: 0.02 } }, rels, nodes))).toEqual([]);
+    expect(switched[0]!.score).toBeGreaterThan(fixed.find((c) => c.ciId === 'h')!.score);
+  });
+
+  it('keeps the default ratio when both fit alike, or on one report on a DEGRADED CI', () => {
+    // Reports on what the farm takes DOWN point to the farm (its members fit as well only with ratio 1).
+    const onFarm = ['fa-1', 'fa-2', 'fa-4', 'fa-7'];
+    const ranked = rank(onFarm, ['h', 'farm', 'm1', 'm2', ...onFarm], {}, rels, nodes);
+    expect(ranked[0]!.ciId).toBe('farm');
+    expect(switchNote(ranked)).toEqual([]);
+    // h's own three and one farm application: a second failure may have taken that one DOWN.
+    const oneDegraded = ['app-x', 'app-y', 'app-z', 'fa-1'];
+    expect(switchNote(rank(oneDegraded, ['h', 'farm', 'm1', 'm2', ...oneDegraded], {}, rels, nodes))).toEqual([]);
+  });
+});
+
 describe('rankRootCauses on a generated CMDB with kept DOWN parts', () => {
   it('puts the likeliest sole cause first and the runner-up second when it is within a nat, only for CIs explaining half the reports', () => {
     const { t, rankOutage } = generated(2_000, 1);

@@ -73,6 +73,17 @@ export interface RcaOptions {
    */
   degradedRatio: number;
   /**
+   * With the reporting unknown (no learnt `reporting`) and `degradedRatio` not given: the
+   * ranking is made with a DEGRADED ratio of 1 (a DEGRADED user-facing CI draws incidents
+   * as often as a DOWN one) when the likeliest single-CI explanation under ratio 1 is
+   * likelier than the likeliest one under `degradedRatio` (posterior odds, priors
+   * included) by more than one report on a DEGRADED CI gives (1 / degradedRatio) times
+   * e^degradedSwitchNats, and every candidate's evidence then says so. Default 3 nats (a
+   * factor of 20, "strong" evidence on the usual Bayes-factor scale); 0 or less: off.
+   * Since 2026-12-07.
+   */
+  degradedSwitchNats: number;
+  /**
    * Log prior that a given CI b failed too, independently, as a second root (to which b's
    * class prior and evidence are added). Default (unset): ln eta, the chance the noise
    * model gives any user-facing CI of an unrelated failure in this outage (noiseFraction x
@@ -158,6 +169,7 @@ export const DEFAULT_RCA_OPTIONS: RcaOptions = {
   reportA: 1,
   reportB: 1,
   degradedRatio: 0.02,
+  degradedSwitchNats: 3,
   pairedSingles: 30,
   runnerUpNats: 1,
   margin: 20,
@@ -1032,6 +1044,33 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
   };
   decideSingles();
   if (singles.length === 0 && deadSingles.length === 0) return [];
+
+  // Is this an organisation where DEGRADED CIs draw incidents like DOWN ones? The
+  // likeliest single-CI explanation under each ratio (RcaOptions.degradedSwitchNats; under
+  // ratio 1 a candidate's silent weight is all it breaks, known without a walk). Ruled-out
+  // candidates stay out of the comparison: under the default they cannot come near the best.
+  if (o.degradedSwitchNats > 0 && !learnt && input.options?.degradedRatio === undefined && o.degradedRatio < 1) {
+    const asIs = Math.max(...singles.filter((x) => x.complete).map((x) => x.logLik + x.logPrior));
+    const likeDown = Math.max(
+      ...candidates.map((c) => {
+        const row = rowOf[c.node]! * words;
+        let explainedUserFacing = 0;
+        for (let w = 0; w < words; w++) explainedUserFacing += popcount(reachBits[row + w]! & userFacingObservations[w]!);
+        const e = reach[c.node]!;
+        return e === 0 ? Number.NEGATIVE_INFINITY : lnBetaReports(e, prepared.downstreamUserFacing[c.node]! - explainedUserFacing) + (nObs - e) * lnEta + c.logPrior;
+      }),
+    );
+    // One report on a CI the best cause only DEGRADES favours ratio 1 by 1 / degradedRatio
+    // alone, and is as well read as a second failure that took that CI DOWN: the margin
+    // asks for more than that.
+    if (likeDown > asIs - lnDegraded + o.degradedSwitchNats) {
+      const ranked = rankRootCauses({ ...input, options: { ...input.options, degradedRatio: 1 } });
+      const odds = likeDown - asIs < Math.log(1000) ? `${Math.round(Math.exp(likeDown - asIs))} times` : `e^${Math.round(likeDown - asIs)} times`;
+      const note = `DEGRADED CIs weighed as reported as often as DOWN ones: the likeliest single cause is ${odds} likelier so than with DEGRADED CIs reported ${Math.round(1 / o.degradedRatio)} times less often (no resolved problems on record to learn how often they are)`;
+      for (const c of ranked) c.evidence.push(note);
+      return ranked;
+    }
+  }
 
   /**
    * What a first root a and a single b both break silently: all of it (`all(kb)`) and what
