@@ -270,6 +270,14 @@ describe('rankRootCauses when DEGRADED CIs draw incidents too', () => {
     expect(switched[0]!.score).toBeGreaterThan(fixed.find((c) => c.ciId === 'h')!.score);
   });
 
+  it('does not switch on candidates whose closure a walk did not read to the end', () => {
+    const observed = ['app-x', 'app-y', 'app-z', 'fa-1', 'fa-2', 'fa-3', 'fa-4'];
+    const candidates = ['h', 'farm', 'm1', 'm2', ...observed];
+    // The same reports, but the farm's dependents were left unread (a node budget hit).
+    const cut = rank(observed, candidates, { unexpanded: new Set(['farm']) }, rels, nodes);
+    expect(switchNote(cut)).toEqual([]);
+  });
+
   it('keeps the default ratio when both fit alike, or on one report on a DEGRADED CI', () => {
     // Reports on what the farm takes DOWN point to the farm (its members fit as well only with ratio 1).
     const onFarm = ['fa-1', 'fa-2', 'fa-4', 'fa-7'];

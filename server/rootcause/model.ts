@@ -1049,10 +1049,14 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
   // likeliest single-CI explanation under each ratio (RcaOptions.degradedSwitchNats; under
   // ratio 1 a candidate's silent weight is all it breaks, known without a walk). Ruled-out
   // candidates stay out of the comparison: under the default they cannot come near the best.
+  // Both sides lean against switching where a walk stopped short: a single's weight is then
+  // a lower bound (its likelihood an upper one), and a candidate whose closure reaches past
+  // the walked subgraph is left out under ratio 1.
   if (o.degradedSwitchNats > 0 && !learnt && input.options?.degradedRatio === undefined && o.degradedRatio < 1) {
-    const asIs = Math.max(...singles.filter((x) => x.complete).map((x) => x.logLik + x.logPrior));
+    const asIs = Math.max(...singles.map((x) => x.logLik + x.logPrior));
     const likeDown = Math.max(
       ...candidates.map((c) => {
+        if (prepared.reachesUnexpanded[c.node]) return Number.NEGATIVE_INFINITY;
         const row = rowOf[c.node]! * words;
         let explainedUserFacing = 0;
         for (let w = 0; w < words; w++) explainedUserFacing += popcount(reachBits[row + w]! & userFacingObservations[w]!);
@@ -1063,7 +1067,7 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
     // One report on a CI the best cause only DEGRADES favours ratio 1 by 1 / degradedRatio
     // alone, and is as well read as a second failure that took that CI DOWN: the margin
     // asks for more than that.
-    if (likeDown > asIs - lnDegraded + o.degradedSwitchNats) {
+    if (Number.isFinite(asIs) && likeDown > asIs - lnDegraded + o.degradedSwitchNats) {
       const ranked = rankRootCauses({ ...input, options: { ...input.options, degradedRatio: 1 } });
       const odds = likeDown - asIs < Math.log(1000) ? `${Math.round(Math.exp(likeDown - asIs))} times` : `e^${Math.round(likeDown - asIs)} times`;
       const note = `DEGRADED CIs weighed as reported as often as DOWN ones: the likeliest single cause is ${odds} likelier so than with DEGRADED CIs reported ${Math.round(1 / o.degradedRatio)} times less often (no resolved problems on record to learn how often they are)`;
