@@ -116,7 +116,7 @@ function problemRow(r: Row): ProblemRow {
     id: String(r.id),
     version: `${String(r.updatedAt)}|${String(r.rootId)}|${[...opened].sort((a, b) => a - b).join(' ')}`,
     rootId: String(r.rootId),
-    firstOpenedAt: Math.min(...opened),
+    firstOpenedAt: opened.reduce((m, t) => Math.min(m, t), Number.POSITIVE_INFINITY),
     reported: r.reported === undefined ? [] : [...new Set((r.reported as unknown[][]).flat().map(String))],
   };
 }

@@ -234,6 +234,20 @@ describe('rankRootCauses', () => {
     for (const c of r) expect(Number.isFinite(c.score)).toBe(true);
   });
 
+  it('ranks more candidates than one call can take as arguments (130 000 providers of one service)', { timeout: 120_000 }, () => {
+    // Math.max(...xs) over the candidates overflowed the stack here (RangeError) until 2026-12-07.
+    const nodes = new Map<string, { class: string; name: string }>([['svc', { class: 'BusinessService', name: 'svc' }]]);
+    const rels: SubgraphRelationship[] = [];
+    for (let k = 0; k < 130_000; k++) {
+      nodes.set(`p${k}`, { class: 'Server', name: `p${k}` });
+      rels.push({ type: 'DEPENDS_ON', from: 'svc', to: `p${k}` });
+    }
+    const graph = indexSubgraph({ cis: [...nodes.keys()].map((id) => ({ id, minUp: null })), relationships: rels }, T);
+    const ranked = rankRootCauses({ graph, nodes, observations: [{ ciId: 'svc', incidentIds: [] }], candidates: [...nodes.keys()], referenceTime: T, userFacingTotal: 10 });
+    expect(ranked).toHaveLength(130_001);
+    expect(ranked[0]!.ciId).toBe('svc');
+  });
+
   it('returns nothing without observations', () => {
     expect(rank([], ['db'])).toEqual([]);
   });

@@ -879,7 +879,7 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
   };
   collectCandidates();
   if (candidates.length === 0) return [];
-  const maxPrior = Math.max(...candidates.map((c) => c.logPrior));
+  const maxPrior = candidates.reduce((m, c) => Math.max(m, c.logPrior), Number.NEGATIVE_INFINITY);
 
   // What each candidate's failure breaks is its downstream closure, counted once per
   // graph (countDownstream); here only its DOWN part is walked, and only as far as it
@@ -1053,17 +1053,18 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
   // a lower bound (its likelihood an upper one), and a candidate whose closure reaches past
   // the walked subgraph is left out under ratio 1.
   if (o.degradedSwitchNats > 0 && !learnt && input.options?.degradedRatio === undefined && o.degradedRatio < 1) {
-    const asIs = Math.max(...singles.map((x) => x.logLik + x.logPrior));
-    const likeDown = Math.max(
-      ...candidates.map((c) => {
-        if (prepared.reachesUnexpanded[c.node]) return Number.NEGATIVE_INFINITY;
-        const row = rowOf[c.node]! * words;
-        let explainedUserFacing = 0;
-        for (let w = 0; w < words; w++) explainedUserFacing += popcount(reachBits[row + w]! & userFacingObservations[w]!);
-        const e = reach[c.node]!;
-        return e === 0 ? Number.NEGATIVE_INFINITY : lnBetaReports(e, prepared.downstreamUserFacing[c.node]! - explainedUserFacing) + (nObs - e) * lnEta + c.logPrior;
-      }),
-    );
+    // Loops, not Math.max(...xs): tens of thousands of candidates would overflow the stack.
+    let asIs = Number.NEGATIVE_INFINITY;
+    for (const x of singles) asIs = Math.max(asIs, x.logLik + x.logPrior);
+    let likeDown = Number.NEGATIVE_INFINITY;
+    for (const c of candidates) {
+      const e = reach[c.node]!;
+      if (e === 0 || prepared.reachesUnexpanded[c.node]) continue;
+      const row = rowOf[c.node]! * words;
+      let explainedUserFacing = 0;
+      for (let w = 0; w < words; w++) explainedUserFacing += popcount(reachBits[row + w]! & userFacingObservations[w]!);
+      likeDown = Math.max(likeDown, lnBetaReports(e, prepared.downstreamUserFacing[c.node]! - explainedUserFacing) + (nObs - e) * lnEta + c.logPrior);
+    }
     // One report on a CI the best cause only DEGRADES favours ratio 1 by 1 / degradedRatio
     // alone, and is as well read as a second failure that took that CI DOWN: the margin
     // asks for more than that.
