@@ -897,15 +897,21 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
   const silentBuffer = scratch.int32('silentBuffer', n);
   const parts = downParts(prepared);
 
+  /** The user-facing CIs a failure of `node` breaks that nobody reported: known before any walk. */
+  const silentBrokenOf = (node: number) => {
+    const row = rowOf[node]! * words;
+    let explainedUserFacing = 0;
+    for (let w = 0; w < words; w++) explainedUserFacing += popcount(reachBits[row + w]! & userFacingObservations[w]!);
+    return prepared.downstreamUserFacing[node]! - explainedUserFacing;
+  };
+
   /**
    * c alone: what it explains and breaks, its DOWN part walked until its silent weight
    * reaches `limit` (then `stopped`, and the weight is a lower bound).
    */
   const evaluate = (c: Candidate, limit: number): { single: Single; damage: number; stopped: boolean } => {
     const row = rowOf[c.node]! * words;
-    let explainedUserFacing = 0;
-    for (let w = 0; w < words; w++) explainedUserFacing += popcount(reachBits[row + w]! & userFacingObservations[w]!);
-    const silentBroken = prepared.downstreamUserFacing[c.node]! - explainedUserFacing;
+    const silentBroken = silentBrokenOf(c.node);
     let down: Pick<Spread, 'nodes' | 'softFarms' | 'softFarmDown'> | null = null;
     let stopped = false;
     if (weightOf(0, silentBroken) >= limit) stopped = true;
@@ -1060,10 +1066,8 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
     for (const c of candidates) {
       const e = reach[c.node]!;
       if (e === 0 || prepared.reachesUnexpanded[c.node]) continue;
-      const row = rowOf[c.node]! * words;
-      let explainedUserFacing = 0;
-      for (let w = 0; w < words; w++) explainedUserFacing += popcount(reachBits[row + w]! & userFacingObservations[w]!);
-      likeDown = Math.max(likeDown, lnBetaReports(e, prepared.downstreamUserFacing[c.node]! - explainedUserFacing) + (nObs - e) * lnEta + c.logPrior);
+      // Under ratio 1 nothing explained costs ln delta and every silent CI weighs 1.
+      likeDown = Math.max(likeDown, logLik(e, 0, silentBrokenOf(c.node)) + c.logPrior);
     }
     // One report on a CI the best cause only DEGRADES favours ratio 1 by 1 / degradedRatio
     // alone, and is as well read as a second failure that took that CI DOWN: the margin
