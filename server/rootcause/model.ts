@@ -992,17 +992,40 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
   const ubLik = (e: number, w: number) => (e <= 0 ? Number.NEGATIVE_INFINITY : Math.max(likUpper(1, w), likUpper(e, w)));
   const ubOf = (c: Candidate, w: number) =>
     Math.max(ubLik(reach[c.node]!, w) + c.logPrior, ubLik(nObs, w) + reach[c.node]! * lnTwiceBound + c.logPrior + maxPrior + secondRoot);
-  /** The smallest silent damage that rules c out against `cutoff` (Infinity: none does). */
+  /**
+   * The smallest silent damage that rules c out against `cutoff` (Infinity: none does). It
+   * depends on c only through its reach and prior, which thousands of candidates share: a
+   * binary search of about 15 likelihoods is done once per reach, prior and cutoff.
+   */
+  const limits = new Map<number, Float64Array>();
+  let limitsCutoff = Number.NaN;
   const damageLimit = (c: Candidate, cutoff: number) => {
-    if (ubOf(c, silentTotal) >= cutoff) return Number.POSITIVE_INFINITY;
-    let lo = 0;
-    let hi = silentTotal;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (ubOf(c, mid) < cutoff) hi = mid;
-      else lo = mid + 1;
+    if (cutoff !== limitsCutoff) {
+      limits.clear();
+      limitsCutoff = cutoff;
     }
-    return lo;
+    let byReach = limits.get(c.logPrior);
+    if (!byReach) {
+      byReach = new Float64Array(nObs + 1).fill(Number.NaN);
+      limits.set(c.logPrior, byReach);
+    }
+    const r = reach[c.node]!;
+    const known = byReach[r]!;
+    if (!Number.isNaN(known)) return known;
+    let limit: number;
+    if (ubOf(c, silentTotal) >= cutoff) limit = Number.POSITIVE_INFINITY;
+    else {
+      let lo = 0;
+      let hi = silentTotal;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (ubOf(c, mid) < cutoff) hi = mid;
+        else lo = mid + 1;
+      }
+      limit = lo;
+    }
+    byReach[r] = limit;
+    return limit;
   };
 
   // Every candidate is first walked only until its silent damage reaches what it explains
