@@ -1285,6 +1285,38 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
   const indexOf = new Map(singles.map((s, k) => [s, k]));
   // a's soft farms: 1 + how many of the farm's members a takes DOWN (0: not one of a's).
   const softMark = scratch.int32('softMark', n);
+  /**
+   * Which singles take members of each farm DOWN, and how many (the singles' softFarms
+   * turned around, in compressed rows by farm): a first root then finds the singles it
+   * shares a farm with from its own few farms, instead of each single's farms being read
+   * for every first root. Made on first need.
+   */
+  let farmRows: { start: Int32Array; single: Int32Array; down: Int32Array } | undefined;
+  const farmRowsOf = () => {
+    if (farmRows) return farmRows;
+    const start = scratch.int32('farmStart', n + 1);
+    let total = 0;
+    for (const s of singles) {
+      for (let k = 0; k < s.softFarms.length; k++) start[s.softFarms[k]! + 1]!++;
+      total += s.softFarms.length;
+    }
+    for (let i = 0; i < n; i++) start[i + 1]! += start[i]!;
+    const single = scratch.int32('farmSingle', total);
+    const down = scratch.int32('farmDown', total);
+    const cursor = scratch.int32('farmCursor', n);
+    cursor.set(start.subarray(0, n));
+    singles.forEach((s, kb) => {
+      for (let k = 0; k < s.softFarms.length; k++) {
+        const at = cursor[s.softFarms[k]!]!++;
+        single[at] = kb;
+        down[at] = s.softFarmDown[k]!;
+      }
+    });
+    return (farmRows = { start, single, down });
+  };
+  // Per single, 1 + the number of the first root it shares a farm with (one that the two
+  // together may take DOWN), as found for the first root being paired.
+  const sharesFarm = scratch.int32('sharesFarm', singles.length);
   // Which singles are paired as first roots: the best ones as first roots, judged with
   // the rate unknown (Beta-binomial) even when a count is learnt: a root of a two-root
   // failure draws about twice the reports it would alone, which a sharp learnt count
@@ -1373,6 +1405,19 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
       if (pairing(a) + maxPrior + secondRoot < bestPairing - o.margin) break;
       const ka = indexOf.get(a)!;
       a.softFarms.forEach((i, k) => (softMark[i] = 1 + a.softFarmDown[k]!));
+      // The singles that take DOWN so many members of one of a's farms that, with a's, fewer
+      // than minUp may stay up (counting every member either takes down as distinct).
+      if (a.complete && a.softFarms.length > 0) {
+        const rows = farmRowsOf();
+        for (const i of a.softFarms) {
+          const mark = softMark[i]!;
+          if (mark <= 0) continue;
+          softMark[i] = -mark; // read once, however often a lists it
+          for (let at = rows.start[i]!; at < rows.start[i + 1]!; at++) {
+            if (g.members[i]! - (mark - 1 + rows.down[at]!) < g.minUp[i]!) sharesFarm[rows.single[at]!] = ka + 1;
+          }
+        }
+      }
       const aAt = ka * words;
       for (let kb = 0; kb < singles.length; kb++) {
         if (kb === ka) continue;
@@ -1420,16 +1465,7 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
         // distinct, enough stay up: the joint failure is then exactly the union. When one of
         // them is not exact (its closure reaches past a walk's budget), neither would a
         // joint propagation be: the union's lower bound is kept instead.
-        let shared = false;
-        if (a.complete && b.complete) {
-          for (let k = 0; k < b.softFarms.length; k++) {
-            const i = b.softFarms[k]!;
-            if (softMark[i] && g.members[i]! - (softMark[i]! - 1 + b.softFarmDown[k]!) < g.minUp[i]!) {
-              shared = true;
-              break;
-            }
-          }
-        }
+        const shared = a.complete && b.complete && sharesFarm[kb] === ka + 1;
         const degraded = a.degradedObservations - upgraded + newlyDegraded;
         // Jointly, what is only DEGRADED may go DOWN: a shared pair's bound leaves none.
         const bound = likRows[likAt(ka, kb, explained)]! + normal + twice * lnTwiceBound + (shared ? 0 : degraded * lnDegraded) + priors;
