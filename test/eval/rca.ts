@@ -11,6 +11,10 @@
  * `--report-degraded`: incidents on the DEGRADED user-facing CIs too (the other reading
  * of "impacted"), equivalence as the same broken CIs whatever their states; no ceiling
  * (it models the DOWN reading). A diagnostic; --write is refused with it.
+ * `--report-rate R` / `--noise-rate R`: report R of what a root takes DOWN (default 0.3) /
+ * add noise incidents at R of the observations (default 0.2), to see how the ranking
+ * fares where outages are reported otherwise than the issue's protocol says. Diagnostics;
+ * --write is refused with them.
  * `--options JSON` overrides model options in memory mode; `--oracle-forget a,b` makes the
  * ceiling ranking (oracle.ts) forget parts of the protocol. Both are diagnostics.
  * `--history N`: N past one-root outages per topology are put on record as resolved
@@ -66,10 +70,22 @@ const oracleForget = (() => {
 const realLabel = real ? `; topologies: ${real[0]!.group}` : '';
 /** --report-degraded: the other reading of "the impacted user-facing CIs" (a diagnostic). */
 const reportDegraded = args.includes('--report-degraded');
+const rateOf = (name: string) => {
+  const text = value(name);
+  if (text === undefined) return undefined;
+  const rate = Number(text);
+  if (!(rate > 0 && rate <= 1)) throw new Error(`${name} must be a number in (0, 1], got ${JSON.stringify(text)}`);
+  return rate;
+};
+const reportRate = rateOf('--report-rate');
+const noiseRate = rateOf('--noise-rate');
+if ((reportRate !== undefined || noiseRate !== undefined) && args.includes('--write')) throw new Error('--report-rate and --noise-rate are diagnostics; record their tables by hand');
 if (reportDegraded && args.includes('--write')) throw new Error('--report-degraded is a diagnostic; record its table by hand');
-const degradedLabel = reportDegraded
-  ? '; incidents on 30 % of every user-facing CI a root breaks, DEGRADED ones too (--report-degraded)'
-  : '';
+const reportPercent = Math.round((reportRate ?? 0.3) * 100);
+const degradedLabel =
+  (reportDegraded ? `; incidents on ${reportPercent} % of every user-facing CI a root breaks, DEGRADED ones too (--report-degraded)` : '') +
+  (reportRate !== undefined && !reportDegraded ? `; incidents on ${reportPercent} % of what a root takes DOWN (--report-rate)` : '') +
+  (noiseRate !== undefined ? `; noise at ${Math.round(noiseRate * 100)} % of the observations (--noise-rate)` : '');
 
 const sections: string[] = [];
 const log = (line: string) => console.error(`  ${line}`);
@@ -85,6 +101,8 @@ if (mode === 'memory' || mode === 'both') {
     oracleForget,
     history: history(),
     reportDegraded,
+    reportRate,
+    noiseRate,
   };
   if (real) console.error(`memory: ${real[0]!.group}, ${config.trials} trials per graph and variant`);
   else console.error(`memory: sizes ${config.sizes.join(',')}, seeds ${config.seeds.join(',')}, ${config.trials} trials per topology and variant`);
@@ -103,6 +121,8 @@ if (mode === 'service' || mode === 'both') {
     decoys: decoys(),
     history: history(),
     reportDegraded,
+    reportRate,
+    noiseRate,
   };
   let local: LocalNeo4j | undefined;
   let home: string | undefined;
