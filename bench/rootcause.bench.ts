@@ -8,6 +8,7 @@
  * slowest analyses, the size of the subgraph the walk read and whether it stayed in
  * budget.
  */
+import { PerformanceObserver } from 'node:perf_hooks';
 import type { Graph } from '../server/db/index.js';
 import { recordImplementedChange } from '../server/changes/index.js';
 import { createIncident } from '../server/incidents/index.js';
@@ -93,7 +94,17 @@ async function runScale(graph: Graph, n: number, smoke: boolean) {
   // collected during the projection analyses after it (the API does not interleave them:
   // it walks only while no projection is current).
   const warmUps = smoke ? 1 : 3;
-  const onProjection: { api: number; raw: number; candidates: number; timings: Timings }[] = [];
+  const onProjection: { api: number; raw: number; candidates: number; timings: Timings; gc: number }[] = [];
+  // This process's garbage-collection pauses, to tell them from Neo4j's in the slowest
+  // analyses (an entry's time is on performance.now()'s clock).
+  const pauses: { start: number; end: number }[] = [];
+  const observer = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) pauses.push({ start: entry.startTime, end: entry.startTime + entry.duration });
+  });
+  observer.observe({ entryTypes: ['gc'] });
+  /** Milliseconds of this process's GC pauses within [from, to]. */
+  const pausedIn = (from: number, to: number) => pauses.reduce((sum, p) => sum + Math.max(0, Math.min(to, p.end) - Math.max(from, p.start)), 0);
+  const windows: { from: number; to: number }[] = [];
   for (const scenario of scenarios) {
     const incidentIds = await setUp(scenario);
     // Both sides warmed up: the first raw traversal's planning in Neo4j used to slow the
@@ -111,8 +122,13 @@ async function runScale(graph: Graph, n: number, smoke: boolean) {
     const result = await rankRootCause(graph, { incidentIds });
     const api = performance.now() - start;
     if (result.source !== 'projection') throw new Error('the projection was not current: nothing here writes topology');
-    onProjection.push({ api, raw, candidates: result.candidateCount, timings: result.timings });
+    windows.push({ from: start, to: start + api });
+    onProjection.push({ api, raw, candidates: result.candidateCount, timings: result.timings, gc: 0 });
   }
+  // Entries arrive after the pauses they time: let the last ones in before reading them.
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  observer.disconnect();
+  onProjection.forEach((p, k) => (p.gc = pausedIn(windows[k]!.from, windows[k]!.to)));
   const walking: { walk: number; size: number; complete: boolean; walkTimings: Timings }[] = [];
   for (const scenario of scenarios) {
     const incidentIds = await setUp(scenario);
@@ -147,9 +163,11 @@ async function runScale(graph: Graph, n: number, smoke: boolean) {
   console.log(`  rankRootCause walking Neo4j ms:    p50 ${fmt(quantile(walk, 0.5))}  p95 ${fmt(quantile(walk, 0.95))}  max ${fmt(walk.at(-1) ?? Number.NaN)}`);
   console.log(`    of which p50: subgraph read ${part('walkTimings', 'subgraph')}, changes/history/incidents ${part('walkTimings', 'evidence')}, ranking ${part('walkTimings', 'ranking')}`);
   console.log(`  raw upstream Cypher only ms: p50 ${fmt(quantile(raw, 0.5))}  p95 ${fmt(quantile(raw, 0.95))}`);
+  const gc = samples.map((s) => s.gc).sort((a, b) => a - b);
+  console.log(`  this process's GC pauses within an analysis on the projection ms: p50 ${fmt(quantile(gc, 0.5))}  max ${fmt(gc.at(-1) ?? Number.NaN)}`);
   const slowest = [...samples].sort((a, b) => b.api - a.api).slice(0, 3);
   console.log(
-    `  slowest on the projection: ${slowest.map((s) => `${fmt(s.api)} ms (upstream ${fmt(s.timings.subgraph)}, evidence ${fmt(s.timings.evidence)}, ranking ${fmt(s.timings.ranking)}, ${s.candidates} candidates)`).join('; ')}`,
+    `  slowest on the projection: ${slowest.map((s) => `${fmt(s.api)} ms (upstream ${fmt(s.timings.subgraph)}, evidence ${fmt(s.timings.evidence)}, ranking ${fmt(s.timings.ranking)}, GC pauses ${fmt(s.gc)}, ${s.candidates} candidates)`).join('; ')}`,
   );
   console.log(
     `  CIs read p50 ${quantile(sizes, 0.5)} max ${sizes.at(-1)}; candidates p50 ${quantile(samples.map((s) => s.candidates).sort((a, b) => a - b), 0.5)}; ` +
