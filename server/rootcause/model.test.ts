@@ -164,6 +164,22 @@ describe('rankRootCauses', () => {
     expect(plain[1]!.score).toBeLessThan(0.5);
   });
 
+  it('propagates two members of one farm jointly: together they take down what each alone only DEGRADES', () => {
+    // farm (minUp 1) of m1 and m2 runs four applications; a patch went onto both members.
+    const apps = ['farm-app', 'farm-app-2', 'farm-app-3', 'farm-app-4'];
+    const extraNodes = apps.slice(1).map((id) => [id, 'Application'] as [string, string]);
+    const rels = apps.slice(1).map((id) => ({ type: 'RUNS_ON', from: id, to: 'farm' }));
+    const patch = (id: string) => [id, [{ id: `CHG-${id}`, title: 'patch', implementedAt: T - 30 * MIN }]] as const;
+    const r = rank(apps, ['farm', 'm1', 'm2', ...apps], { userFacingTotal: 4, changes: new Map([patch('m1'), patch('m2')]), options: { changeBoost: 30 } }, rels, extraNodes);
+    // The farm alone is the likeliest single cause; the two patched members, which only
+    // together take the applications DOWN (each alone leaves one up), are the likeliest
+    // explanation: scored as the union of two DEGRADING failures they would fall far behind.
+    expect(r[0]!.ciId).toBe('farm');
+    expect(r.slice(1, 3).map((c) => c.ciId).sort()).toEqual(['m1', 'm2']);
+    expect(r[1]!.score).toBeGreaterThan(0.9);
+    expect(r[1]!.evidence.join(' ')).toMatch(/second, independent failure it explains 4 of 4/);
+  });
+
   it('weighs a given CI as a second root as the noise model weighs an unrelated failure (eta)', () => {
     const observed = ['svc-0', 'svc-1', 'svc-2', 'farm-app'];
     const candidates = ['db', 'farm'];
