@@ -70,15 +70,16 @@ const oracleForget = (() => {
 const realLabel = real ? `; topologies: ${real[0]!.group}` : '';
 /** --report-degraded: the other reading of "the impacted user-facing CIs" (a diagnostic). */
 const reportDegraded = args.includes('--report-degraded');
-const rateOf = (name: string) => {
+/** A share given on the command line; `least` is its smallest allowed value (no noise is a case; no reports is not). */
+const rateOf = (name: string, least: number) => {
   const text = value(name);
   if (text === undefined) return undefined;
   const rate = Number(text);
-  if (!(rate > 0 && rate <= 1)) throw new Error(`${name} must be a number in (0, 1], got ${JSON.stringify(text)}`);
+  if (!(rate >= least && rate <= 1)) throw new Error(`${name} must be a number in [${least}, 1], got ${JSON.stringify(text)}`);
   return rate;
 };
-const reportRate = rateOf('--report-rate');
-const noiseRate = rateOf('--noise-rate');
+const reportRate = rateOf('--report-rate', 0.01);
+const noiseRate = rateOf('--noise-rate', 0);
 if ((reportRate !== undefined || noiseRate !== undefined) && args.includes('--write')) throw new Error('--report-rate and --noise-rate are diagnostics; record their tables by hand');
 if (reportDegraded && args.includes('--write')) throw new Error('--report-degraded is a diagnostic; record its table by hand');
 const reportPercent = Math.round((reportRate ?? 0.3) * 100);
