@@ -104,7 +104,8 @@ export async function startLocalNeo4j(options: LocalNeo4jOptions = {}): Promise<
       // (200 ms) let young collections stall them by 100-390 ms (measured with the log
       // below in the root-cause bench); a 50 ms goal keeps the young generation smaller.
       '-XX:MaxGCPauseMillis=50',
-      `-Xlog:gc:file=${join(home, 'gc.log')}:time,uptime:filecount=5,filesize=10m`,
+      // Quoted: a colon in the path would end the file name.
+      `-Xlog:gc:file="${join(home, 'gc.log')}":time,uptime:filecount=5,filesize=10m`,
       '-XX:+ExitOnOutOfMemoryError',
       '-XX:-OmitStackTraceInFastThrow',
       '--add-opens=java.base/java.nio=ALL-UNNAMED',
