@@ -94,7 +94,7 @@ async function runScale(graph: Graph, n: number, smoke: boolean) {
   // collected during the projection analyses after it (the API does not interleave them:
   // it walks only while no projection is current).
   const warmUps = smoke ? 1 : 3;
-  const onProjection: { api: number; raw: number; candidates: number; timings: Timings; gc: number }[] = [];
+  const onProjection: { api: number; raw: number; candidates: number; timings: Timings; startedAt: number; gc: number }[] = [];
   // This process's garbage-collection pauses, to tell them from Neo4j's in the slowest
   // analyses (an entry's time is on performance.now()'s clock).
   const pauses: { start: number; end: number }[] = [];
@@ -104,7 +104,6 @@ async function runScale(graph: Graph, n: number, smoke: boolean) {
   observer.observe({ entryTypes: ['gc'] });
   /** Milliseconds of this process's GC pauses within [from, to]. */
   const pausedIn = (from: number, to: number) => pauses.reduce((sum, p) => sum + Math.max(0, Math.min(to, p.end) - Math.max(from, p.start)), 0);
-  const windows: { from: number; to: number }[] = [];
   for (const scenario of scenarios) {
     const incidentIds = await setUp(scenario);
     // Both sides warmed up: the first raw traversal's planning in Neo4j used to slow the
@@ -122,13 +121,12 @@ async function runScale(graph: Graph, n: number, smoke: boolean) {
     const result = await rankRootCause(graph, { incidentIds });
     const api = performance.now() - start;
     if (result.source !== 'projection') throw new Error('the projection was not current: nothing here writes topology');
-    windows.push({ from: start, to: start + api });
-    onProjection.push({ api, raw, candidates: result.candidateCount, timings: result.timings, gc: 0 });
+    onProjection.push({ api, raw, candidates: result.candidateCount, timings: result.timings, startedAt: start, gc: 0 });
   }
   // Entries arrive after the pauses they time: let the last ones in before reading them.
   await new Promise((resolve) => setTimeout(resolve, 50));
   observer.disconnect();
-  onProjection.forEach((p, k) => (p.gc = pausedIn(windows[k]!.from, windows[k]!.to)));
+  for (const p of onProjection) p.gc = pausedIn(p.startedAt, p.startedAt + p.api);
   const walking: { walk: number; size: number; complete: boolean; walkTimings: Timings }[] = [];
   for (const scenario of scenarios) {
     const incidentIds = await setUp(scenario);

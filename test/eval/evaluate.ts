@@ -204,8 +204,14 @@ function* sources(config: EvalConfig): Generator<Omit<TopologySource, 'group'> &
 
 export async function evaluate(ranker: Ranker, config: EvalConfig, log: (line: string) => void = () => {}): Promise<TopologyResult[]> {
   const results: TopologyResult[] = [];
+  // The protocol: 30 % of what a root takes DOWN reported, noise at 20 % of the reports.
+  const reportRate = config.reportRate ?? 0.3;
+  const noiseRate = config.noiseRate ?? 0.2;
+  // Equivalence: the same broken user-facing CIs, in the same states unless DEGRADED ones draw incidents too.
+  const withStates = !config.reportDegraded;
   for (const source of sources(config)) {
     const { size, seed, data, rootPool } = source;
+    const scenarioOptions = (roots: 1 | 2) => ({ roots, reportRate, noiseRate, rootPool, decoys: config.decoys, reportDegraded: config.reportDegraded });
     const t = topology(data, Date.now());
     await ranker.prepare(t);
     if (config.history) {
@@ -213,7 +219,7 @@ export async function evaluate(ranker: Ranker, config: EvalConfig, log: (line: s
       const past: Scenario[] = [];
       for (let guard = 0; past.length < config.history; guard++) {
         if (guard > 1000 * config.history) throw new Error(`${source.label}: cannot draw past outages`);
-        const s = drawScenario(t, pastRand, { roots: 1, reportRate: config.reportRate ?? 0.3, noiseRate: config.noiseRate ?? 0.2, rootPool, decoys: config.decoys, reportDegraded: config.reportDegraded });
+        const s = drawScenario(t, pastRand, scenarioOptions(1));
         if (s) past.push(s);
       }
       await ranker.learn(t, past);
@@ -240,7 +246,7 @@ export async function evaluate(ranker: Ranker, config: EvalConfig, log: (line: s
       for (let trial = 0; trial < config.trials; trial++) {
         let scenario: Scenario | null = null;
         while (!scenario) {
-          scenario = drawScenario(t, rand, { roots: variant, reportRate: config.reportRate ?? 0.3, noiseRate: config.noiseRate ?? 0.2, rootPool, decoys: config.decoys, reportDegraded: config.reportDegraded });
+          scenario = drawScenario(t, rand, scenarioOptions(variant));
           if (!scenario && ++redrawn > 1000 * config.trials) throw new Error(`${source.label}: cannot draw a ${variant}-root scenario`);
         }
         observationCounts.push(scenario.observed.length);
@@ -254,12 +260,11 @@ export async function evaluate(ranker: Ranker, config: EvalConfig, log: (line: s
           protocolOracle: config.reportDegraded ? [] : (variant === 1 ? oracleRanking : oracleRankingTwoRoots)(
             t,
             scenario,
-            { reportRate: config.reportRate ?? 0.3, noiseRate: config.noiseRate ?? 0.2, forget: config.oracleForget },
+            { reportRate, noiseRate, forget: config.oracleForget },
             prng(seed * 7919 + trial),
             poolSet,
           ),
         };
-        const withStates = !config.reportDegraded;
         const sigs = scenario.roots.map((r) => signature(t, [r], withStates));
         // Ties: another candidate (upstream of the observations) indistinguishable from a root.
         const candidates = upstream(t, scenario.observed);

@@ -83,7 +83,8 @@ const noiseRate = rateOf('--noise-rate', 0);
 if ((reportRate !== undefined || noiseRate !== undefined) && args.includes('--write')) throw new Error('--report-rate and --noise-rate are diagnostics; record their tables by hand');
 if (reportDegraded && args.includes('--write')) throw new Error('--report-degraded is a diagnostic; record its table by hand');
 const reportPercent = Math.round((reportRate ?? 0.3) * 100);
-const degradedLabel =
+/** How this run's incidents differ from the protocol's (the diagnostics' flags). */
+const protocolLabel =
   (reportDegraded ? `; incidents on ${reportPercent} % of every user-facing CI a root breaks, DEGRADED ones too (--report-degraded)` : '') +
   (reportRate !== undefined && !reportDegraded ? `; incidents on ${reportPercent} % of what a root takes DOWN (--report-rate)` : '') +
   (noiseRate !== undefined ? `; noise at ${Math.round(noiseRate * 100)} % of the observations (--noise-rate)` : '');
@@ -108,7 +109,7 @@ if (mode === 'memory' || mode === 'both') {
   if (real) console.error(`memory: ${real[0]!.group}, ${config.trials} trials per graph and variant`);
   else console.error(`memory: sizes ${config.sizes.join(',')}, seeds ${config.seeds.join(',')}, ${config.trials} trials per topology and variant`);
   const results = await evaluate(memoryRanker(modelOptions), config, log);
-  sections.push(markdownTable(results, `in memory (the model on the whole ${real ? '' : 'generated '}graph; latency = ranking only)${realLabel}${historyLabel}${degradedLabel}`, !reportDegraded));
+  sections.push(markdownTable(results, `in memory (the model on the whole ${real ? '' : 'generated '}graph; latency = ranking only)${realLabel}${historyLabel}${protocolLabel}`, !reportDegraded));
   console.log(sections.at(-1));
 }
 
@@ -141,7 +142,7 @@ if (mode === 'service' || mode === 'both') {
     if (real) console.error(`service: ${real[0]!.group}, ${config.trials} trials per graph and variant`);
     else console.error(`service: sizes ${config.sizes.join(',')}, seeds ${config.seeds.join(',')}, ${config.trials} trials per topology and variant`);
     const results = await evaluate(serviceRanker(graph, { walk: args.includes('--service-walk') }), config, log);
-    sections.push(markdownTable(results, `end to end (Neo4j, incidents and changes through the ITSM services, the root-cause service; latency = rankRootCause)${realLabel}${historyLabel}${degradedLabel}`, !reportDegraded));
+    sections.push(markdownTable(results, `end to end (Neo4j, incidents and changes through the ITSM services, the root-cause service; latency = rankRootCause)${realLabel}${historyLabel}${protocolLabel}`, !reportDegraded));
     console.log(sections.at(-1));
   } finally {
     await graph.driver.close();
