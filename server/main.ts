@@ -7,7 +7,7 @@ import { connectGraph } from './db/index.js';
 import { ensureAdminToken } from './auth/index.js';
 import { createApp } from './app.js';
 import { topologyCache } from './topology/index.js';
-import { prepareProjection, warmProjection } from './rootcause/index.js';
+import { prepareProjection, warmProjection, warmRootCause } from './rootcause/index.js';
 import { createLogger } from './log.js';
 import { ensureWebBuilt } from './web-build.js';
 import { slaTargetsFromEnv, SlaConfigError } from './itsm/sla.js';
@@ -53,6 +53,11 @@ if (topology.settings.enabled) {
     (error: unknown) => log.warn({ err: error }, 'topology projection not loaded; root cause reads Neo4j until it is'),
   );
 }
+
+// Neo4j plans an analysis's reads, and the reporting model is learnt, now: not during the first outage.
+warmRootCause(connection.graph).catch((error: unknown) =>
+  log.warn({ err: error }, 'root cause: readying it failed; the first analysis plans its reads and ranks before learning'),
+);
 
 const { server } = createApp({
   graph: connection.graph,

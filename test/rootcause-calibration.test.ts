@@ -6,13 +6,14 @@
  * exactly what the same outages give in memory; too few problems teach nothing; the API
  * says what was learnt.
  */
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, inject, it } from 'vitest';
 import { calibrations, fitCalibration, MIN_PROBLEMS } from '../server/rootcause/calibration.js';
-import { rankRootCause } from '../server/rootcause/index.js';
+import { createDriver, Graph } from '../server/db/index.js';
+import { rankRootCause, warmRootCause } from '../server/rootcause/index.js';
 import { generateCMDB } from './generator/index.js';
 import { drawScenario, prng, reportingSample, topology, type Scenario } from './eval/faults.js';
 import { recordPastOutages, serviceRanker } from './eval/service-ranker.js';
-import { closeTestGraph, testGraph } from './helpers/neo4j.js';
+import { closeTestGraph, countOf, testGraph } from './helpers/neo4j.js';
 import { testApi } from './helpers/api.js';
 
 afterAll(closeTestGraph);
@@ -70,5 +71,23 @@ describe('root cause learns reporting from resolved problems', () => {
       reportRateError: learnt!.reporting.rateError,
       degradedRatio: learnt!.degradedRatio,
     });
+
+    // An API process that starts on this database readies root cause before any analysis
+    // (server/main.ts): its first look at the calibration has the fit, where it would
+    // have nothing while learning in the background; nothing is written.
+    const { uri, user, password } = inject('neo4j');
+    const started = new Graph(createDriver({ uri, user, password }));
+    try {
+      const count = async () => [
+        await countOf(started, 'MATCH (n) RETURN count(n) AS c'),
+        await countOf(started, 'MATCH ()-[r]->() RETURN count(r) AS c'),
+      ];
+      const before = await count();
+      await warmRootCause(started);
+      expect(await count()).toEqual(before);
+      expect(await calibrations(started).current()).toEqual(learnt);
+    } finally {
+      await started.driver.close();
+    }
   });
 });

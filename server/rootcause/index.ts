@@ -5,6 +5,7 @@ export {
   prepareProjection,
   warmProjection,
   warmRankingCode,
+  warmRootCause,
   WARM_ANALYSES,
   createProblemFromCandidate,
   rootCauseRequestSchema,
