@@ -4,7 +4,8 @@
  * problem naming the root, resolved), the root-cause service learns from them in Neo4j
  * (each root propagated by the impact service as the topology stood then), and that is
  * exactly what the same outages give in memory; too few problems teach nothing; the API
- * says what was learnt.
+ * says what was learnt; an API process learns as it starts (warmRootCause), not on its
+ * first analysis.
  */
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { calibrations, fitCalibration, MIN_PROBLEMS } from '../server/rootcause/calibration.js';
