@@ -1283,7 +1283,8 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
   let bestAll = Number.NEGATIVE_INFINITY;
   for (const s of singles) bestAll = Math.max(bestAll, post(s));
   const indexOf = new Map(singles.map((s, k) => [s, k]));
-  // a's soft farms: 1 + how many of the farm's members a takes DOWN (0: not one of a's).
+  // While a first root a's farm partners are found: per farm of a's, 1 + how many of its
+  // members a takes DOWN (0: not one of a's; negative: already read).
   const softMark = scratch.int32('softMark', n);
   /**
    * Which singles take members of each farm DOWN, and how many (the singles' softFarms
@@ -1404,11 +1405,11 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
     for (const a of paired) {
       if (pairing(a) + maxPrior + secondRoot < bestPairing - o.margin) break;
       const ka = indexOf.get(a)!;
-      a.softFarms.forEach((i, k) => (softMark[i] = 1 + a.softFarmDown[k]!));
       // The singles that take DOWN so many members of one of a's farms that, with a's, fewer
       // than minUp may stay up (counting every member either takes down as distinct).
       if (a.complete && a.softFarms.length > 0) {
         const rows = farmRowsOf();
+        a.softFarms.forEach((i, k) => (softMark[i] = 1 + a.softFarmDown[k]!));
         for (const i of a.softFarms) {
           const mark = softMark[i]!;
           if (mark <= 0) continue;
@@ -1417,6 +1418,7 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
             if (g.members[i]! - (mark - 1 + rows.down[at]!) < g.minUp[i]!) sharesFarm[rows.single[at]!] = ka + 1;
           }
         }
+        for (const i of a.softFarms) softMark[i] = 0;
       }
       const aAt = ka * words;
       for (let kb = 0; kb < singles.length; kb++) {
@@ -1471,7 +1473,6 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
         const bound = likRows[likAt(ka, kb, explained)]! + normal + twice * lnTwiceBound + (shared ? 0 : degraded * lnDegraded) + priors;
         if (bound >= floor) candidatePairs.push(ka, kb, explained, degraded, twice, priors, shared, bound);
       }
-      for (const i of a.softFarms) softMark[i] = 0;
     }
   };
   boundPairs();
