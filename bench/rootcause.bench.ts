@@ -17,7 +17,7 @@ import { fitCalibration, prepareProjection, rankRootCause, warmProjection, warmR
 import { UPSTREAM } from '../server/rootcause/cypher.js';
 import { topologyCache } from '../server/topology/index.js';
 import { generateCMDB, loadCMDB } from '../test/generator/index.js';
-import { DAY, drawScenario, HOUR, MINUTE, ROOT_LAYERS, prng, reportingSample, shuffle, topology } from '../test/eval/faults.js';
+import { DAY, drawScenario, HOUR, MINUTE, PROTOCOL, ROOT_LAYERS, prng, reportingSample, shuffle, topology } from '../test/eval/faults.js';
 import { wipeAll } from '../test/eval/service-ranker.js';
 import { benchGraph, fmt, quantile, type BenchOptions } from './options.js';
 
@@ -60,7 +60,7 @@ async function loadAndDraw(graph: Graph, n: number, smoke: boolean): Promise<{ s
   // What 60 past outages, resolved as problems, would teach (the evaluation's protocol).
   const past: ReportingSample[] = [];
   while (past.length < 60) {
-    const s = drawScenario(t, rand, { roots: 1, reportRate: 0.3, noiseRate: 0.2 });
+    const s = drawScenario(t, rand, { roots: 1, ...PROTOCOL });
     if (s) past.push(reportingSample(t, s));
   }
   await writeHistory(graph, t.graph.ids, rand, smoke ? 50 : 1000);

@@ -12,7 +12,7 @@ import { rankRootCauses, type RcaChange, type RcaOptions } from '../../server/ro
 import { generateCMDB, type GeneratedCMDB } from '../generator/index.js';
 import { oracleRanking, oracleRankingTwoRoots, type OracleForget } from './oracle.js';
 import { fitCalibration } from '../../server/rootcause/calibration.js';
-import { canDrawRoots, drawScenario, HOUR, prng, reportingSample, signature, topology, upstream, type Scenario, type Topology } from './faults.js';
+import { canDrawRoots, drawScenario, HOUR, PROTOCOL, prng, reportingSample, signature, topology, upstream, type Scenario, type Topology } from './faults.js';
 
 export interface Ranker {
   /** Prepares a topology (load it, index it); called once per topology. */
@@ -204,9 +204,8 @@ function* sources(config: EvalConfig): Generator<Omit<TopologySource, 'group'> &
 
 export async function evaluate(ranker: Ranker, config: EvalConfig, log: (line: string) => void = () => {}): Promise<TopologyResult[]> {
   const results: TopologyResult[] = [];
-  // The protocol: 30 % of what a root takes DOWN reported, noise at 20 % of the reports.
-  const reportRate = config.reportRate ?? 0.3;
-  const noiseRate = config.noiseRate ?? 0.2;
+  const reportRate = config.reportRate ?? PROTOCOL.reportRate;
+  const noiseRate = config.noiseRate ?? PROTOCOL.noiseRate;
   // Equivalence: the same broken user-facing CIs, in the same states unless DEGRADED ones draw incidents too.
   const withStates = !config.reportDegraded;
   for (const source of sources(config)) {

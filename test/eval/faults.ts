@@ -177,6 +177,9 @@ export function upstream(t: Topology, ciIds: readonly string[]): string[] {
   return [...seen].map((i) => t.graph.ids[i]!);
 }
 
+/** The protocol: incidents on 30 % of what a root takes DOWN, noise incidents at 20 % of those. */
+export const PROTOCOL = { reportRate: 0.3, noiseRate: 0.2 } as const;
+
 export interface ScenarioOptions {
   roots: 1 | 2;
   reportRate: number;

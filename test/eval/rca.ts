@@ -36,6 +36,7 @@ import { migrate } from '../../graph-schema/index.js';
 import { Graph, createDriver } from '../../server/db/index.js';
 import { startLocalNeo4j, type LocalNeo4j } from '../../neo4j-local/index.js';
 import { evaluate, memoryRanker, type EvalConfig } from './evaluate.js';
+import { PROTOCOL } from './faults.js';
 import { microdepTopologies } from './real-topologies.js';
 import { ORACLE_FORGETS, type OracleForget } from './oracle.js';
 import { serviceRanker } from './service-ranker.js';
@@ -82,7 +83,7 @@ const reportRate = rateOf('--report-rate', 0.01);
 const noiseRate = rateOf('--noise-rate', 0);
 if ((reportRate !== undefined || noiseRate !== undefined) && args.includes('--write')) throw new Error('--report-rate and --noise-rate are diagnostics; record their tables by hand');
 if (reportDegraded && args.includes('--write')) throw new Error('--report-degraded is a diagnostic; record its table by hand');
-const reportPercent = Math.round((reportRate ?? 0.3) * 100);
+const reportPercent = Math.round((reportRate ?? PROTOCOL.reportRate) * 100);
 /** How this run's incidents differ from the protocol's (the diagnostics' flags). */
 const protocolLabel =
   (reportDegraded ? `; incidents on ${reportPercent} % of every user-facing CI a root breaks, DEGRADED ones too (--report-degraded)` : '') +
