@@ -8,12 +8,13 @@
  * first analysis.
  */
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { calibrations, fitCalibration, MIN_PROBLEMS } from '../server/rootcause/calibration.js';
+import { fitCalibration, MIN_PROBLEMS } from '../server/rootcause/calibration.js';
 import { createDriver, Graph } from '../server/db/index.js';
-import { rankRootCause, warmRootCause } from '../server/rootcause/index.js';
+import { calibrations, rankRootCause, warmRootCause } from '../server/rootcause/index.js';
 import { generateCMDB } from './generator/index.js';
 import { drawScenario, prng, reportingSample, topology, type Scenario } from './eval/faults.js';
 import { recordPastOutages, serviceRanker } from './eval/service-ranker.js';
+import { pastSamples } from './eval/evaluate.js';
 import { closeTestGraph, countOf, testGraph } from './helpers/neo4j.js';
 import { testApi } from './helpers/api.js';
 
@@ -34,7 +35,7 @@ describe('root cause learns reporting from resolved problems', () => {
     const observed = past[0]!.observed.slice(0, 3);
 
     // Too few problems: the rate stays unknown.
-    await ranker.learn(t, past.slice(0, MIN_PROBLEMS - 1));
+    await ranker.learn(t, past.slice(0, MIN_PROBLEMS - 1), false);
     expect((await rankRootCause(graph, { ciIds: observed })).calibration).toBeNull();
 
     // New problems are learnt in the background: the analysis right after them answers
@@ -90,5 +91,41 @@ describe('root cause learns reporting from resolved problems', () => {
     } finally {
       await started.driver.close();
     }
+  });
+
+  it('learns from past outages no problem explains, labelling each itself when it is sure: what the same outages teach in memory', { timeout: 900_000 }, async () => {
+    const graph = await testGraph();
+    const t = topology(generateCMDB({ n: 1_200, seed: 6 }), Date.now());
+    const ranker = serviceRanker(graph);
+    await ranker.prepare(t);
+    const rand = prng(23);
+    const past: Scenario[] = [];
+    while (past.length < 72) {
+      const s = drawScenario(t, rand, { roots: 1, reportRate: 0.3, noiseRate: 0.2 });
+      if (s) past.push(s);
+    }
+    // Every incident of each outage resolved, the noise too, its changes recorded, and no problem.
+    await ranker.learn(t, past, true);
+    const learnt = (await rankRootCause(graph, { ciIds: past[0]!.observed.slice(0, 3) })).calibration;
+    const expected = fitCalibration(pastSamples(t, past, true))!;
+    expect(expected.outages).toBeGreaterThanOrEqual(MIN_PROBLEMS);
+    expect(learnt).not.toBeNull();
+    expect(learnt!.problems).toBe(0);
+    expect(learnt!.outages).toBe(expected.outages);
+    expect(learnt!.outliers).toBe(expected.outliers);
+    expect(learnt!.reporting.rate).toBeCloseTo(expected.reporting.rate, 12);
+    expect(learnt!.reporting.spread).toBeCloseTo(expected.reporting.spread, 12);
+    expect(learnt!.degradedRatio).toBeCloseTo(expected.degradedRatio, 12);
+    // The protocol reports 30 % of what a failure takes DOWN, rounded.
+    expect(learnt!.reporting.rate).toBeGreaterThan(0.25);
+    expect(learnt!.reporting.rate).toBeLessThan(0.4);
+
+    // An outage a problem explains is the problem's: its incidents no longer make an outage.
+    const api = await testApi(graph);
+    const data = await api.ok<{ rootCause: { calibration: { problems: number; outages: number; outliers: number } } }>(
+      'query ($input: RootCauseInput!) { rootCause(input: $input) { calibration { problems outages outliers } } }',
+      { input: { ciIds: past[0]!.observed.slice(0, 3) } },
+    );
+    expect(data.rootCause.calibration).toEqual({ problems: 0, outages: expected.outages, outliers: expected.outliers });
   });
 });

@@ -1,5 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { fitCalibration, MIN_PROBLEMS, type ReportingSample } from './calibration.js';
+import {
+  fitCalibration,
+  MIN_PROBLEMS,
+  OUTAGE_GAP_MS,
+  OUTAGE_MAX_SPAN_MS,
+  OUTAGE_MIN_INCIDENTS,
+  OUTAGE_MIN_POSTERIOR,
+  outageRoot,
+  pastOutages,
+  type PastIncident,
+  type ReportingSample,
+} from './calibration.js';
 
 const sample = (down: number, reportedDown: number, degraded = 0, reportedDegraded = 0): ReportingSample => ({ down, reportedDown, degraded, reportedDegraded });
 
@@ -44,5 +55,72 @@ describe('fitCalibration', () => {
     expect(fit.degradedRatio).toBeLessThanOrEqual(1);
     const none = Array.from({ length: MIN_PROBLEMS }, () => sample(100, 0));
     expect(fitCalibration(none)!.reporting.rate).toBeGreaterThan(0);
+  });
+
+  it('leaves out a count that strays far from the others, and fits again without it', () => {
+    const sizes = [10, 20, 30, 40, 50, 60, 70, 80, 90, 100, 120, 140, 160, 180, 200, 250, 300, 350, 400, 450, 500, 13, 27, 33];
+    const exact = sizes.map((d) => sample(d, Math.max(1, Math.round(0.3 * d))));
+    // A past outage whose cause the ranking took for a larger failure: that failure's 480
+    // CIs, of which 170 were reported (the true root's 140 and 30 noise incidents inside).
+    const wrong: ReportingSample = { ...sample(480, 170), selfLabelled: true };
+    const fit = fitCalibration([...exact, wrong])!;
+    expect(fit.outliers).toBe(1);
+    expect(fit.problems).toBe(exact.length);
+    expect(fit.outages).toBe(0);
+    expect(fit.reporting).toEqual(fitCalibration(exact)!.reporting);
+    expect(fit.reporting.spread).toBeLessThan(0.6);
+    // Kept, it would have widened the spread tenfold.
+    const all = fitCalibration([...exact, wrong, wrong, wrong, wrong, wrong, wrong, wrong, wrong, wrong, wrong, wrong, wrong, wrong]);
+    expect(all!.outliers).toBe(0);
+    expect(all!.outages).toBe(13);
+    expect(all!.reporting.spread).toBeGreaterThan(5);
+  });
+
+  it('keeps counts that stray by less than a few reports, however alike the others are', () => {
+    const samples = Array.from({ length: MIN_PROBLEMS }, (_v, k) => sample(100, 30 + (k === 0 ? 3 : 0)));
+    expect(fitCalibration(samples)!.outliers).toBe(0);
+    expect(fitCalibration([...samples, sample(100, 34)])!.outliers).toBe(1);
+  });
+});
+
+describe('past outages no problem explains', () => {
+  const at = Date.UTC(2026, 10, 1);
+  let n = 0;
+  const incident = (minutes: number, extra: Partial<PastIncident> = {}): PastIncident => {
+    n++;
+    return { id: `INC-${n}`, openedAt: at + minutes * 60_000, updatedAt: at + 86_400_000, open: false, grouped: false, affects: [`ci-${n}`], ...extra };
+  };
+  const gap = OUTAGE_GAP_MS / 60_000;
+
+  it('are bursts of incidents opened close together, enough of them, all resolved, none grouped by a problem', () => {
+    const burst = (start: number, count: number, extra: (k: number) => Partial<PastIncident> = () => ({})) =>
+      Array.from({ length: count }, (_v, k) => incident(start + k * (gap - 1), extra(k)));
+    const one = burst(0, 5);
+    const tooFew = burst(1_000, OUTAGE_MIN_INCIDENTS - 1);
+    const stillOpen = burst(2_000, 4, (k) => ({ open: k === 3 }));
+    const grouped = burst(3_000, 4, (k) => ({ grouped: k === 0 }));
+    const tooLong = burst(4_000, Math.ceil(OUTAGE_MAX_SPAN_MS / OUTAGE_GAP_MS) + 2);
+    const shared = burst(20_000, 3, () => ({ affects: ['ci-shared'] }));
+    const outages = pastOutages([...shared, ...tooLong, ...grouped, ...stillOpen, ...tooFew, ...one].reverse());
+    expect(outages.map((o) => o.incidentIds)).toEqual([one.map((i) => i.id), shared.map((i) => i.id)]);
+    expect(outages[0]).toMatchObject({ firstOpenedAt: one[0]!.openedAt, lastOpenedAt: one[4]!.openedAt, reported: one.map((i) => i.affects[0]) });
+    expect(outages[1]!.reported).toEqual(['ci-shared']);
+    // An incident updated since (reopened, re-linked) makes it another outage to label.
+    const updated = pastOutages(one.map((i, k) => (k === 2 ? { ...i, updatedAt: i.updatedAt + 1 } : i)));
+    expect(updated[0]!.key).not.toBe(outages[0]!.key);
+    // Opened more than the gap after the one before: two bursts.
+    const split = pastOutages([...burst(50_000, 3), ...burst(50_000 + 2 * (gap - 1) + gap + 1, 3)]);
+    expect(split).toHaveLength(2);
+  });
+
+  it('get a root only when the ranking is sure of it and they drew enough incidents', () => {
+    const ranked = [
+      { ciId: 'db-1', score: OUTAGE_MIN_POSTERIOR },
+      { ciId: 'host-1', score: 0.05 },
+    ];
+    expect(outageRoot(OUTAGE_MIN_INCIDENTS, ranked)).toBe('db-1');
+    expect(outageRoot(OUTAGE_MIN_INCIDENTS - 1, ranked)).toBeNull();
+    expect(outageRoot(10, [{ ciId: 'db-1', score: OUTAGE_MIN_POSTERIOR - 0.01 }])).toBeNull();
+    expect(outageRoot(10, [])).toBeNull();
   });
 });

@@ -6,13 +6,19 @@
  * share of a failure's DOWN user-facing CIs that get an incident, how far the count
  * strays from that share, and how much less often a DEGRADED one is reported.
  *
- * With fewer than MIN_PROBLEMS such problems the ranking keeps the rate unknown
+ * Past outages no problem explains count too (`pastOutages`): bursts of resolved
+ * incidents, each root the ranking's own when it is sure of it (OUTAGE_MIN_POSTERIOR,
+ * ranked with the rate unknown, so a label never rests on the fit it feeds). A young
+ * CMDB, or a team that files few problems, thus learns from its incidents alone.
+ *
+ * With fewer than MIN_PROBLEMS samples the ranking keeps the rate unknown
  * (Beta-binomial, the default). The root's failure is propagated with the impact service
- * as the topology stood when the problem's first incident opened, once per problem
- * version; the fit is kept until the problems change.
+ * as the topology stood when the first incident opened, once per problem version or
+ * outage; the fit is kept until the problems change, and past outages are looked for
+ * again every OUTAGE_RECHECK_MS.
  */
 import type { Graph, Row } from '../db/index.js';
-import { int, perDatabase } from '../db/index.js';
+import { int } from '../db/index.js';
 import { USER_FACING_CLASSES } from '../../graph-schema/index.js';
 import { computeImpactDetails } from '../impact/index.js';
 import type { LearntReporting } from './model.js';
@@ -22,7 +28,7 @@ import { NotFoundError } from '../errors.js';
 /** Every impacted CI is counted, however deep (maxDepth only bounds what impact returns). */
 const ALL_DEPTHS = 1_000_000;
 
-/** Problems needed before a reporting model is learnt. */
+/** Samples (resolved problems and past outages) needed before a reporting model is learnt. */
 export const MIN_PROBLEMS = 20;
 /** How many of the latest resolved problems are read. */
 export const MAX_PROBLEMS = 200;
@@ -35,15 +41,25 @@ export interface ReportingSample {
   /** Of those, how many the problem's incidents reported. */
   reportedDown: number;
   reportedDegraded: number;
+  /** A past outage no problem explains, its root the ranking's (Calibrations, "outages"); unset: a resolved problem's. */
+  selfLabelled?: boolean;
 }
 
 export interface Calibration {
-  /** Problems it was learnt from. */
+  /** Resolved problems it was learnt from. */
   problems: number;
+  /** Past outages no problem explains that it was learnt from, each root the ranking's (0 unless given). */
+  outages: number;
+  /** Samples left out as outliers. */
+  outliers: number;
   reporting: LearntReporting;
   /** How much less often a DEGRADED user-facing CI is reported than a DOWN one. */
   degradedRatio: number;
 }
+
+/** A count further than this many robust standard deviations from the fit is an outlier (and at least OUTLIER_MIN_REPORTS). */
+export const OUTLIER_SDS = 3;
+export const OUTLIER_MIN_REPORTS = 3;
 
 /**
  * The reporting model of the samples, or undefined with fewer than MIN_PROBLEMS that
@@ -56,10 +72,43 @@ export interface Calibration {
  * judged less sharply. DEGRADED: their reporting rate over the DOWN one, with half a
  * report and one CI added so that none reported gives a small ratio, not zero; kept
  * within [1e-4, 1].
+ *
+ * Outliers: a sample whose count strays from the fit by more than OUTLIER_SDS robust
+ * standard deviations (1.4826 times the median absolute residual), and by more than
+ * OUTLIER_MIN_REPORTS, is left out and the model fitted again without it, until the same
+ * samples are left out (never below MIN_PROBLEMS kept). A
+ * problem filed against the wrong CI, or a past outage whose cause the ranking took for a
+ * larger one (`selfLabelled`), would otherwise widen the spread for every analysis.
  */
 export function fitCalibration(samples: readonly ReportingSample[]): Calibration | undefined {
   const used = samples.filter((s) => s.down > 0);
   if (used.length < MIN_PROBLEMS) return undefined;
+  // The first fit is pulled towards the outliers, so counts are judged again against
+  // each fit without them until the same ones are left out (a few rounds at most).
+  let from = used;
+  let fit = fitReporting(used);
+  for (let round = 0; round < 10; round++) {
+    const residuals = used.map((s) => Math.abs(s.reportedDown - Math.max(1, fit.rate * s.down)));
+    const sorted = [...residuals].sort((a, b) => a - b);
+    const mid = sorted.length >> 1;
+    const median = sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+    const cut = Math.max(OUTLIER_MIN_REPORTS, OUTLIER_SDS * 1.4826 * median);
+    const kept = used.filter((_s, k) => residuals[k]! <= cut);
+    if (kept.length < MIN_PROBLEMS || (kept.length === from.length && kept.every((s, k) => s === from[k]))) break;
+    from = kept;
+    fit = fitReporting(kept);
+  }
+  const outages = from.filter((s) => s.selfLabelled).length;
+  return {
+    problems: from.length - outages,
+    outages,
+    outliers: used.length - from.length,
+    reporting: { problems: from.length, rate: fit.rate, spread: fit.spread, rateError: fit.rateError },
+    degradedRatio: fit.degradedRatio,
+  };
+}
+
+function fitReporting(used: readonly ReportingSample[]): { rate: number; spread: number; rateError: number; degradedRatio: number } {
   let reported = 0;
   let down = 0;
   let reportedDegraded = 0;
@@ -85,7 +134,7 @@ export function fitCalibration(samples: readonly ReportingSample[]): Calibration
   const spread = Math.sqrt(squares / used.length);
   const rateError = sxx > 0 ? spread / Math.sqrt(sxx) : rate;
   const degradedRatio = Math.min(1, Math.max(1e-4, (reportedDegraded + 0.5) / (degraded + 1) / rate));
-  return { problems: used.length, reporting: { problems: used.length, rate, spread, rateError }, degradedRatio };
+  return { rate, spread, rateError, degradedRatio };
 }
 
 /** Counts one user-facing CI the root broke (DOWN or only DEGRADED), and whether it was reported, into `sample`. */
@@ -98,6 +147,103 @@ export function countBroken(sample: ReportingSample, down: boolean, reported: bo
     if (reported) sample.reportedDegraded++;
   }
 }
+
+/** Incidents opened at most this long after the one before belong to the same outage. */
+export const OUTAGE_GAP_MS = 30 * 60_000;
+/** A burst of incidents longer than this is not one outage (a steady flow of unrelated ones). */
+export const OUTAGE_MAX_SPAN_MS = 6 * 3_600_000;
+/** An outage draws at least this many incidents (fewer: everyday incidents, not "many things failing at once"). */
+export const OUTAGE_MIN_INCIDENTS = 3;
+/** The posterior the ranking must give its first candidate for it to be taken as an outage's root. */
+export const OUTAGE_MIN_POSTERIOR = 0.9;
+/** How many of the latest past outages are learnt from. */
+export const MAX_OUTAGES = 200;
+/** How far back, and how many incidents at most, are read to find them. */
+export const OUTAGE_LOOKBACK_MS = 365 * 24 * 3_600_000;
+export const MAX_OUTAGE_INCIDENTS = 20_000;
+/** Past outages are looked for again when the last look is older than this. */
+export const OUTAGE_RECHECK_MS = 10 * 60_000;
+
+/** An incident as `pastOutages` reads it. */
+export interface PastIncident {
+  id: string;
+  openedAt: number;
+  updatedAt: number;
+  /** Not yet RESOLVED or CLOSED. */
+  open: boolean;
+  /** A problem groups it. */
+  grouped: boolean;
+  affects: string[];
+}
+
+/** A past outage no problem explains: a burst of resolved incidents. */
+export interface Outage {
+  /** Its incidents and their last updates: the outage is labelled again when this changes. */
+  key: string;
+  incidentIds: string[];
+  firstOpenedAt: number;
+  lastOpenedAt: number;
+  /** The CIs its incidents affect. */
+  reported: string[];
+}
+
+/**
+ * The past outages among these incidents, oldest first: incidents each opened within
+ * OUTAGE_GAP_MS of the one before, OUTAGE_MIN_INCIDENTS or more, spanning at most
+ * OUTAGE_MAX_SPAN_MS, all resolved or closed (an open one: it may not be over) and none
+ * grouped by a problem (the problem tells that outage's root; its other incidents were
+ * that day's noise).
+ */
+export function pastOutages(incidents: readonly PastIncident[]): Outage[] {
+  const sorted = [...incidents].sort((a, b) => a.openedAt - b.openedAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const bursts: PastIncident[][] = [];
+  for (const incident of sorted) {
+    const last = bursts.at(-1);
+    if (last && incident.openedAt - last.at(-1)!.openedAt <= OUTAGE_GAP_MS) last.push(incident);
+    else bursts.push([incident]);
+  }
+  return bursts
+    .filter(
+      (b) =>
+        b.length >= OUTAGE_MIN_INCIDENTS &&
+        b.at(-1)!.openedAt - b[0]!.openedAt <= OUTAGE_MAX_SPAN_MS &&
+        b.every((i) => !i.open && !i.grouped && i.affects.length > 0),
+    )
+    .map((b) => ({
+      key: b.map((i) => `${i.id}@${i.updatedAt}`).join(','),
+      incidentIds: b.map((i) => i.id),
+      firstOpenedAt: b[0]!.openedAt,
+      lastOpenedAt: b.at(-1)!.openedAt,
+      reported: [...new Set(b.flatMap((i) => i.affects))],
+    }));
+}
+
+/**
+ * The root of a past outage, from the ranking of its incidents with the rate unknown:
+ * its first candidate when the posterior of that candidate is OUTAGE_MIN_POSTERIOR or
+ * more and the outage drew OUTAGE_MIN_INCIDENTS or more; otherwise none (the outage
+ * teaches nothing: an unsure label would teach the ranking its own doubts).
+ */
+export function outageRoot(incidents: number, ranked: readonly { ciId: string; score: number }[]): string | null {
+  const first = ranked[0];
+  return incidents >= OUTAGE_MIN_INCIDENTS && first && first.score >= OUTAGE_MIN_POSTERIOR ? first.ciId : null;
+}
+
+/**
+ * Labels a past outage (the ranking with the rate unknown, then `outageRoot`): the root,
+ * null when there is none, 'later' when it cannot rank now (no topology projection: a
+ * walk of Neo4j per outage is too dear for background learning).
+ */
+export type OutageLabeller = (outage: Outage) => Promise<string | null | 'later'>;
+
+const pastIncident = (r: Row): PastIncident => ({
+  id: String(r.id),
+  openedAt: Number(r.openedAt),
+  updatedAt: Number(r.updatedAt ?? r.openedAt),
+  open: r.open === true,
+  grouped: r.grouped === true,
+  affects: (r.affects as unknown[]).map(String),
+});
 
 const USER_FACING = new Set<string>(USER_FACING_CLASSES);
 
@@ -128,7 +274,7 @@ const keyOf = (rows: readonly ProblemRow[]) => rows.map((r) => `${r.id}@${r.vers
  * One problem's sample: its root's failure propagated with the impact rules as the
  * topology stood then. Null when that cannot be counted: the root did not exist then.
  */
-async function sampleOf(graph: Graph, p: ProblemRow): Promise<ReportingSample | null> {
+async function sampleOf(graph: Graph, p: Pick<ProblemRow, 'rootId' | 'firstOpenedAt' | 'reported'>): Promise<ReportingSample | null> {
   let details;
   try {
     details = await computeImpactDetails(graph, { ciIds: [p.rootId], at: p.firstOpenedAt, maxDepth: ALL_DEPTHS });
@@ -152,25 +298,33 @@ async function sampleOf(graph: Graph, p: ProblemRow): Promise<ReportingSample | 
 }
 
 /**
- * The calibration learnt from a graph's resolved problems, per graph. `current` reads
- * which problems there are (one query, without the CIs their incidents report); when
- * they changed, it learns from them in the background and answers with the last fit
- * meanwhile: each new or changed problem's
- * sample is an impact propagation (seconds for a large failure at 100 000 CIs), which
- * an analysis during an outage must not wait for. Samples are kept per problem version.
+ * The calibration learnt from a graph's resolved problems and past outages, per graph.
+ * `current` reads which problems there are (one query, without the CIs their incidents
+ * report); when they changed, or past outages were last looked for OUTAGE_RECHECK_MS
+ * ago, it learns in the background and answers with the last fit meanwhile: each new
+ * or changed problem's or outage's sample is an impact propagation (seconds for a large
+ * failure at 100 000 CIs), and an outage's label a ranking, which an analysis during an
+ * outage must not wait for. Samples are kept per problem version and per outage.
  */
 export class Calibrations {
   private readonly samples = new Map<string, { version: string; sample: ReportingSample | null }>();
+  private readonly outageSamples = new Map<string, ReportingSample | null>();
+  private outagesLookedAt = Number.NEGATIVE_INFINITY;
   private fitted: { key: string; calibration: Calibration | undefined } | undefined;
   private learning: Promise<Calibration | undefined> | undefined;
   /** Why the last background learning failed (null: it did not). */
   lastError: unknown = null;
 
-  constructor(private readonly graph: Graph) {}
+  /** `labelOutage`: how past outages are labelled (the root-cause service's ranking); without it, only problems are learnt from. */
+  constructor(
+    private readonly graph: Graph,
+    private readonly labelOutage?: OutageLabeller,
+  ) {}
 
-  /** The last fit; learning starts in the background when the problems changed since. */
+  /** The last fit; learning starts in the background when the problems changed since, or past outages are due a look. */
   async current(): Promise<Calibration | undefined> {
-    if (this.fitted?.key !== (await this.problemsKey()) && !this.learning) {
+    const due = this.labelOutage !== undefined && Date.now() - this.outagesLookedAt > OUTAGE_RECHECK_MS;
+    if ((due || this.fitted?.key !== (await this.problemsKey())) && !this.learning) {
       this.learning = this.learn()
         .then(
           (c) => {
@@ -187,17 +341,19 @@ export class Calibrations {
     return this.fitted?.calibration;
   }
 
-  /** Learns from the problems as they are now and returns the fit (benches, tests, the evaluation). */
+  /** Learns from the problems and past outages as they are now and returns the fit (start-up, benches, tests, the evaluation). */
   async refresh(): Promise<Calibration | undefined> {
     await this.learning;
-    return this.fitted?.key === (await this.problemsKey()) ? this.fitted.calibration : this.learn();
+    const learning = this.learn().finally(() => (this.learning = undefined));
+    this.learning = learning.catch(() => undefined);
+    return learning;
   }
 
   private async problemsKey(): Promise<string> {
     return keyOf((await this.graph.read(Q.RESOLVED_PROBLEMS, { limit: int(MAX_PROBLEMS) })).map(problemRow));
   }
 
-  /** Reads the problems with what their incidents report, samples new or changed ones, and fits. */
+  /** Reads the problems with what their incidents report and the past outages, samples new or changed ones, and fits. */
   private async learn(): Promise<Calibration | undefined> {
     const rows = (await this.graph.read(Q.RESOLVED_PROBLEMS_REPORTED, { limit: int(MAX_PROBLEMS) })).map(problemRow);
     const key = keyOf(rows);
@@ -213,11 +369,37 @@ export class Calibrations {
     // Only the problems read are kept (older ones fell out of the latest MAX_PROBLEMS).
     const read = new Set(rows.map((r) => r.id));
     for (const id of this.samples.keys()) if (!read.has(id)) this.samples.delete(id);
+    if (this.labelOutage) samples.push(...(await this.outages(this.labelOutage)));
     const calibration = fitCalibration(samples);
     this.fitted = { key, calibration };
     return calibration;
   }
+
+  /** The samples of the latest MAX_OUTAGES past outages that have a root (each labelled and propagated once). */
+  private async outages(label: OutageLabeller): Promise<ReportingSample[]> {
+    const lookedAt = Date.now();
+    const incidents = (await this.graph.read(Q.PAST_INCIDENTS, { since: lookedAt - OUTAGE_LOOKBACK_MS, limit: int(MAX_OUTAGE_INCIDENTS) })).map(pastIncident);
+    const outages = pastOutages(incidents).slice(-MAX_OUTAGES);
+    const samples: ReportingSample[] = [];
+    let deferred = false;
+    for (const outage of outages) {
+      if (!this.outageSamples.has(outage.key)) {
+        const rootId = await label(outage);
+        if (rootId === 'later') {
+          deferred = true;
+          continue;
+        }
+        const sample = rootId === null ? null : await sampleOf(this.graph, { rootId, firstOpenedAt: outage.firstOpenedAt, reported: outage.reported });
+        this.outageSamples.set(outage.key, sample && { ...sample, selfLabelled: true });
+      }
+      const sample = this.outageSamples.get(outage.key);
+      if (sample) samples.push(sample);
+    }
+    const current = new Set(outages.map((o) => o.key));
+    for (const key of this.outageSamples.keys()) if (!current.has(key)) this.outageSamples.delete(key);
+    // Outages left for later are looked at on the next analysis.
+    this.outagesLookedAt = deferred ? Number.NEGATIVE_INFINITY : lookedAt;
+    return samples;
+  }
 }
 
-/** The calibrations of a database (one per driver and database, as the topology cache; requests' graph views share it). */
-export const calibrations: (graph: Graph) => Calibrations = perDatabase((graph) => new Calibrations(graph));

@@ -100,3 +100,20 @@ RETURN p.id AS id, p.updatedAt AS updatedAt, root.id AS rootId,
 export const RESOLVED_PROBLEMS_REPORTED = `${RESOLVED_PROBLEMS},
   [(i:Incident)-[:INSTANCE_OF]->(p) | [(i)-[:AFFECTS]->(c:CI) | c.id]] AS reported
 `;
+
+/**
+ * The latest $limit incidents opened since $since, whatever their status: when each
+ * opened, whether it is still open, whether a problem groups it, and what it affects.
+ * Calibrations groups them into past outages (calibration.ts, `pastOutages`).
+ */
+export const PAST_INCIDENTS = `
+MATCH (i:Incident)
+WHERE i.openedAt >= $since
+WITH i
+ORDER BY i.openedAt DESC, i.id
+LIMIT $limit
+RETURN i.id AS id, i.openedAt AS openedAt, i.updatedAt AS updatedAt,
+  NOT i.status IN ['RESOLVED', 'CLOSED'] AS open,
+  EXISTS { (i)-[:INSTANCE_OF]->(:Problem) } AS grouped,
+  [(i)-[:AFFECTS]->(c:CI) | c.id] AS affects
+`;

@@ -57,9 +57,14 @@ export const RootCauseCandidateRef = builder.objectRef<RootCauseCandidateResult>
 });
 
 const RootCauseCalibrationRef = builder.objectRef<Calibration>('RootCauseCalibration').implement({
-  description: 'How outages are reported here, learnt from resolved problems (docs/rootcause.md, "Learning from resolved problems").',
+  description: 'How outages are reported here, learnt from resolved problems and past outages (docs/rootcause.md, "Learning from resolved problems").',
   fields: (t) => ({
     problems: t.exposeInt('problems', { nullable: false, description: 'Resolved problems with a root-cause CI and incidents it was learnt from.' }),
+    outages: t.exposeInt('outages', {
+      nullable: false,
+      description: 'Past outages no problem explains it was learnt from: bursts of resolved incidents whose root the ranking was sure of.',
+    }),
+    outliers: t.exposeInt('outliers', { nullable: false, description: 'Problems and outages left out because their count of incidents strayed too far from the others.' }),
     reportRate: t.float({ nullable: false, description: 'Share of the user-facing CIs a failure takes DOWN that get an incident.', resolve: (c) => c.reporting.rate }),
     reportSpread: t.float({ nullable: false, description: 'How far a failure’s number of reports strays from that share (root mean square, in reports).', resolve: (c) => c.reporting.spread }),
     reportRateError: t.float({ nullable: false, description: 'The share’s standard error (fewer or smaller problems on record: larger).', resolve: (c) => c.reporting.rateError }),

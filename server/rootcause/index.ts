@@ -6,6 +6,8 @@ export {
   warmProjection,
   warmRankingCode,
   warmRootCause,
+  calibrations,
+  labelOutage,
   WARM_ANALYSES,
   createProblemFromCandidate,
   rootCauseRequestSchema,
@@ -20,4 +22,4 @@ export {
 } from './service.js';
 export { rankRootCauses, DEFAULT_RCA_OPTIONS, type RankedCandidate, type RcaInput, type RcaOptions } from './model.js';
 export { Spreader, type Spread } from './spread.js';
-export { calibrations, fitCalibration, MIN_PROBLEMS, type Calibration, type ReportingSample } from './calibration.js';
+export { fitCalibration, outageRoot, pastOutages, MIN_PROBLEMS, type Calibration, type Outage, type ReportingSample } from './calibration.js';

@@ -9,7 +9,7 @@
 import { z } from 'zod';
 import { USER_FACING_CLASSES } from '../../graph-schema/index.js';
 import type { Graph, Row } from '../db/index.js';
-import { int, WINDOW_FIRST_MIN_IDS } from '../db/index.js';
+import { int, perDatabase, WINDOW_FIRST_MIN_IDS } from '../db/index.js';
 import { BadUserInputError, NotFoundError, parseInput } from '../errors.js';
 import { indexSubgraph, type IndexedSubgraph, type SubgraphCI, type SubgraphRelationship } from '../impact/index.js';
 import { getIncidents, incidentsOfCIs } from '../incidents/index.js';
@@ -30,7 +30,7 @@ import {
 import { closureBits } from './closures.js';
 import { downParts } from './down-parts.js';
 import * as Q from './cypher.js';
-import { calibrations, type Calibration } from './calibration.js';
+import { Calibrations, outageRoot, type Calibration, type Outage } from './calibration.js';
 
 const HISTORY_GRACE_MS = 10 * 60_000;
 export const DEFAULT_MAX_DEPTH = 10;
@@ -103,6 +103,8 @@ export interface RootCauseOptions {
    * (calibration.ts); null: none (the rate unknown, as with too few problems).
    */
   calibration?: Calibration | null;
+  /** Other incidents on a candidate opened after this are left out (a past outage's analysis; default: none left out). */
+  evidenceUntil?: number;
 }
 
 interface Fetched {
@@ -330,6 +332,28 @@ export async function warmRootCause(graph: Graph): Promise<void> {
   await calibrations(graph).refresh();
 }
 
+/**
+ * A past outage's root (calibration.ts, `outageRoot`): its incidents ranked on the
+ * projection with the rate unknown (so that a label never rests on the fit it feeds),
+ * other incidents opened after its last one, plus the usual grace, left out. A stale
+ * projection is reloaded first; 'later' when there is none (the cache disabled, or the
+ * topology written to meanwhile): a walk of Neo4j per outage is too dear for learning.
+ */
+export async function labelOutage(graph: Graph, outage: Outage): Promise<string | null | 'later'> {
+  const cache = topologyCache(graph);
+  // Learning runs in the background: it may wait for a stale projection's reload.
+  if (!(await cache.current()).projection && cache.settings.enabled) await cache.refresh();
+  if (!(await cache.current()).projection) return 'later';
+  const analysis = await rankRootCause(graph, { incidentIds: outage.incidentIds, limit: 1 }, { calibration: null, evidenceUntil: outage.lastOpenedAt + HISTORY_GRACE_MS });
+  return outageRoot(outage.incidentIds.length, analysis.candidates);
+}
+
+/**
+ * The reporting model of a database, learnt from its resolved problems and its past
+ * outages (one per driver and database, as the topology cache; requests' graph views share it).
+ */
+export const calibrations: (graph: Graph) => Calibrations = perDatabase((graph) => new Calibrations(graph, (outage) => labelOutage(graph, outage)));
+
 /** Active CIs within maxDepth hops upstream of an observation, the observed included (on the projection): their indices. */
 function upstreamInMemory(prepared: RcaGraph, observed: string[], maxDepth: number): Int32Array {
   const { graph: g, provStart, provTarget } = prepared;
@@ -449,8 +473,9 @@ export async function rankRootCause(graph: Graph, request: RootCauseRequest, opt
     for (const ciId of on) changes.set(ciId, [...(changes.get(ciId) ?? []), { id: change.id, title: change.title, implementedAt }]);
   }
   const otherIncidents = new Map<string, RcaIncident[]>();
+  const evidenceUntil = options.evidenceUntil ?? Number.POSITIVE_INFINITY;
   for (const [ciId, list] of open) {
-    const others = list.filter((i) => !incidents.has(i.id) && i.openedAt >= since).map((i) => ({ id: i.id, openedAt: i.openedAt }));
+    const others = list.filter((i) => !incidents.has(i.id) && i.openedAt >= since && i.openedAt <= evidenceUntil).map((i) => ({ id: i.id, openedAt: i.openedAt }));
     if (others.length) otherIncidents.set(ciId, others);
   }
 

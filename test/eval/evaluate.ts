@@ -11,8 +11,9 @@
 import { rankRootCauses, type RcaChange, type RcaOptions } from '../../server/rootcause/model.js';
 import { generateCMDB, type GeneratedCMDB } from '../generator/index.js';
 import { oracleRanking, oracleRankingTwoRoots, type OracleForget } from './oracle.js';
-import { fitCalibration } from '../../server/rootcause/calibration.js';
-import { canDrawRoots, drawScenario, HOUR, PROTOCOL, prng, reportingSample, signature, topology, upstream, type Scenario, type Topology } from './faults.js';
+import { fitCalibration, outageRoot, type ReportingSample } from '../../server/rootcause/calibration.js';
+import { DEFAULT_CHANGES_WINDOW } from '../../server/rootcause/service.js';
+import { canDrawRoots, drawScenario, HOUR, pastOutageTimes, PROTOCOL, prng, reportingSample, signature, topology, upstream, type Scenario, type Topology } from './faults.js';
 
 export interface Ranker {
   /** Prepares a topology (load it, index it); called once per topology. */
@@ -20,10 +21,12 @@ export interface Ranker {
   /** The ranked candidate ids for a scenario whose first incident is at `t0`, and how long the ranking took. */
   rank(t: Topology, scenario: Scenario, t0: number): Promise<{ ranked: string[]; ms: number }>;
   /**
-   * Puts past outages of the topology on record as resolved problems (one root each, the
-   * incidents on what it broke linked), for the ranking to learn from (calibration.ts).
+   * Puts past outages of the topology on record for the ranking to learn from
+   * (calibration.ts): as resolved problems (one root each, the incidents on what it
+   * broke linked), or, `unlabelled`, as resolved incidents alone (noise included), no
+   * problem naming a root.
    */
-  learn(t: Topology, past: Scenario[]): Promise<void>;
+  learn(t: Topology, past: Scenario[], unlabelled: boolean): Promise<void>;
   close?(): Promise<void>;
 }
 
@@ -62,6 +65,8 @@ export interface EvalConfig {
    * with their own seed, by the same protocol.
    */
   history?: number;
+  /** The past outages are put on record as resolved incidents alone, without problems (the ranking labels them itself). */
+  unlabelled?: boolean;
   /**
    * Incidents on the DEGRADED user-facing CIs too, and equivalence as the same broken CIs
    * whatever their states (faults.ts, ScenarioOptions.reportDegraded; a diagnostic of the
@@ -221,7 +226,7 @@ export async function evaluate(ranker: Ranker, config: EvalConfig, log: (line: s
         const s = drawScenario(t, pastRand, scenarioOptions(1));
         if (s) past.push(s);
       }
-      await ranker.learn(t, past);
+      await ranker.learn(t, past, config.unlabelled ?? false);
     }
     const variants: VariantResult[] = [];
     const poolSet = rootPool ? new Set(rootPool) : undefined;
@@ -320,39 +325,76 @@ export async function evaluate(ranker: Ranker, config: EvalConfig, log: (line: s
   return results;
 }
 
+const nodesOf = new WeakMap<Topology, Map<string, { class: string; name: string }>>();
+const nodes = (t: Topology) => {
+  let known = nodesOf.get(t);
+  if (!known) nodesOf.set(t, (known = new Map([...t.classes].map(([id, cls]) => [id, { class: cls, name: t.names.get(id) ?? id }]))));
+  return known;
+};
+
+/**
+ * The model on the whole generated graph for one scenario whose first incident is at
+ * `t0`, with the scenario's changes or those given (implemented at the times given).
+ */
+function rankInMemory(t: Topology, scenario: Scenario, t0: number, options: Partial<RcaOptions> | undefined, onRecord?: RcaChangeOn[]) {
+  const changes = new Map<string, RcaChange[]>();
+  const list = onRecord ?? scenario.changes.map((c, k) => ({ ciId: c.ciId, change: { id: `CHG-${k + 1}`, title: c.decoy ? 'routine change' : 'change', implementedAt: t0 - c.before } }));
+  for (const { ciId, change } of list) changes.set(ciId, [...(changes.get(ciId) ?? []), change]);
+  return rankRootCauses({
+    graph: t.graph,
+    nodes: nodes(t),
+    observations: scenario.observed.map((ciId) => ({ ciId, incidentIds: [] })),
+    candidates: upstream(t, scenario.observed),
+    changes,
+    referenceTime: t0,
+    userFacingTotal: t.userFacingIds.length,
+    classCounts: t.classCounts,
+    options,
+  });
+}
+
+interface RcaChangeOn {
+  ciId: string;
+  change: RcaChange;
+}
+
+/**
+ * The samples past outages teach, in memory: as resolved problems, or, `unlabelled`, as
+ * the service labels a past outage no problem explains (calibration.ts): ranked with the
+ * rate unknown and the changes on record in its window (its own and those of the
+ * outages around it, at `pastOutageTimes`, as service-ranker.ts records them), its root
+ * taken when the ranking is sure, what that root breaks counted against every incident
+ * of the outage, noise included.
+ */
+export function pastSamples(t: Topology, past: readonly Scenario[], unlabelled: boolean, now = Date.now()): ReportingSample[] {
+  if (!unlabelled) return past.map((s) => reportingSample(t, s));
+  const times = pastOutageTimes(past.length, now);
+  const onRecord: RcaChangeOn[] = past.flatMap((s, k) =>
+    s.changes.map((c, j) => ({ ciId: c.ciId, change: { id: `CHG-${k}-${j}`, title: c.decoy ? 'routine change' : 'change', implementedAt: Math.round(times[k]! - c.before) } })),
+  );
+  const samples: ReportingSample[] = [];
+  past.forEach((s, k) => {
+    const since = times[k]! - DEFAULT_CHANGES_WINDOW;
+    const changes = onRecord.filter((c) => c.change.implementedAt >= since);
+    const root = outageRoot(s.observed.length, rankInMemory(t, s, times[k]!, undefined, changes));
+    if (root) samples.push({ ...reportingSample(t, { ...s, roots: [root], noise: [] }), selfLabelled: true });
+  });
+  return samples;
+}
+
 /** The model on the whole generated graph, in memory: no database, the same scoring (`options`: a diagnostic override of the defaults). */
 export function memoryRanker(options?: Partial<RcaOptions>): Ranker {
-  const nodesOf = new WeakMap<Topology, Map<string, { class: string; name: string }>>();
   const learnt = new WeakMap<Topology, Partial<RcaOptions>>();
   return {
-    async prepare(t) {
-      nodesOf.set(t, new Map([...t.classes].map(([id, cls]) => [id, { class: cls, name: t.names.get(id) ?? id }])));
-    },
-    async learn(t, past) {
-      const calibration = fitCalibration(past.map((s) => reportingSample(t, s)));
+    async prepare() {},
+    async learn(t, past, unlabelled) {
+      const calibration = fitCalibration(pastSamples(t, past, unlabelled));
       if (calibration) learnt.set(t, { reporting: calibration.reporting, degradedRatio: calibration.degradedRatio });
     },
     async rank(t, scenario, t0) {
-      const changes = new Map<string, RcaChange[]>();
-      scenario.changes.forEach((c, k) => {
-        const list = changes.get(c.ciId) ?? [];
-        list.push({ id: `CHG-${k + 1}`, title: c.decoy ? 'routine change' : 'change', implementedAt: t0 - c.before });
-        changes.set(c.ciId, list);
-      });
       const start = performance.now();
-      const ranked = rankRootCauses({
-        graph: t.graph,
-        nodes: nodesOf.get(t)!,
-        observations: scenario.observed.map((ciId) => ({ ciId, incidentIds: [] })),
-        candidates: upstream(t, scenario.observed),
-        changes,
-        referenceTime: t0,
-        userFacingTotal: t.userFacingIds.length,
-        classCounts: t.classCounts,
-        options: { ...learnt.get(t), ...options },
-      });
+      const ranked = rankInMemory(t, scenario, t0, { ...learnt.get(t), ...options });
       return { ranked: ranked.map((c) => c.ciId), ms: performance.now() - start };
     },
   };
 }
-

@@ -177,6 +177,11 @@ export function upstream(t: Topology, ciIds: readonly string[]): string[] {
   return [...seen].map((i) => t.graph.ids[i]!);
 }
 
+/** When past outages put on record (`--history`) first opened: a day apart, the last a month before `now`. */
+export function pastOutageTimes(count: number, now: number): number[] {
+  return Array.from({ length: count }, (_v, k) => now - (count + 30) * DAY + k * DAY);
+}
+
 /** The issue's protocol: incidents on 30 % of what a root takes DOWN, noise incidents at 20 % of those. */
 export const PROTOCOL = { reportRate: 0.3, noiseRate: 0.2 } as const;
 

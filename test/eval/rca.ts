@@ -20,7 +20,10 @@
  * `--history N`: N past one-root outages per topology are put on record as resolved
  * problems before the trials, for the ranking to learn how outages are reported
  * (server/rootcause/calibration.ts); --write then writes the section "Root cause,
- * learning from resolved problems".
+ * learning from resolved problems". With `--unlabelled`, the same outages are put on
+ * record as resolved incidents alone, noise included, with no problem naming a root: the
+ * ranking labels them itself (calibration.ts, "past outages"); --write then writes
+ * "Root cause, learning from past incidents alone".
  *
  * memory: the model on the whole generated graph in memory (many trials, no database).
  * service: end to end, Neo4j + ITSM records + the root-cause service (a Neo4j of its
@@ -57,7 +60,14 @@ if (real && args.includes('--write')) throw new Error('--write replaces the gene
 const decoys = () => (value('--decoys') === undefined ? undefined : Number(value('--decoys')));
 /** --history N: past outages per topology put on record as resolved problems before the trials (default 0). */
 const history = () => Number(value('--history') ?? 0);
-const historyLabel = history() ? `; learnt from ${history()} resolved problems per topology` : '';
+/** --unlabelled: the past outages on record as resolved incidents alone, no problems. */
+const unlabelled = args.includes('--unlabelled');
+if (unlabelled && !history()) throw new Error('--unlabelled needs --history N (how many past outages)');
+const historyLabel = !history()
+  ? ''
+  : unlabelled
+    ? `; learnt from ${history()} past outages per topology on record as resolved incidents alone (noise included, no problems: the ranking labels them itself)`
+    : `; learnt from ${history()} resolved problems per topology`;
 /** --options JSON: override model options in memory mode (a diagnostic; the defaults are the method). */
 const modelOptions = value('--options') === undefined ? undefined : (JSON.parse(value('--options')!) as Record<string, number | boolean>);
 /** --oracle-forget a,b: what the ceiling ranking forgets of the protocol (test/eval/oracle.ts; a diagnostic). */
@@ -103,6 +113,7 @@ if (mode === 'memory' || mode === 'both') {
     decoys: decoys(),
     oracleForget,
     history: history(),
+    unlabelled,
     reportDegraded,
     reportRate,
     noiseRate,
@@ -123,6 +134,7 @@ if (mode === 'service' || mode === 'both') {
     topologies: real,
     decoys: decoys(),
     history: history(),
+    unlabelled,
     reportDegraded,
     reportRate,
     noiseRate,
@@ -154,7 +166,7 @@ if (mode === 'service' || mode === 'both') {
 
 if (args.includes('--write')) {
   const file = 'bench/RESULTS.md';
-  const heading = history() ? '## Root cause, learning from resolved problems' : '## Root cause';
+  const heading = !history() ? '## Root cause' : unlabelled ? '## Root cause, learning from past incidents alone' : '## Root cause, learning from resolved problems';
   const body = `${heading}\n\nFault-injection evaluation (\`npm run eval:rca\`, ${new Date().toISOString().slice(0, 10)}; protocol in docs/rootcause.md).\n\n${sections.join('\n\n')}\n`;
   const text = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmark results\n';
   const start = text.indexOf(`${heading}\n`);

@@ -11,7 +11,7 @@ import { calibrations, rankRootCause } from '../../server/rootcause/index.js';
 import { topologyCache } from '../../server/topology/index.js';
 import { loadCMDB } from '../generator/index.js';
 import type { Ranker } from './evaluate.js';
-import { DAY, type Scenario, type Topology } from './faults.js';
+import { pastOutageTimes, type Scenario, type Topology } from './faults.js';
 
 const who = { actor: 'fault-injection' };
 
@@ -35,20 +35,28 @@ export async function wipeAll(graph: Graph): Promise<void> {
 }
 
 /**
- * Puts past one-root outages on record, a day apart and a month or more back: the incidents on
+ * Puts past one-root outages on record, a day apart and a month or more back (`pastOutageTimes`): the incidents on
  * what the root broke (the noise is not theirs), resolved, grouped by a resolved problem
- * naming the root.
+ * naming the root. `unlabelled`: every incident of the outage, the noise too, resolved,
+ * its changes, and no problem (what a team that files no problems leaves behind; the
+ * ranking labels the outage itself, with the changes before it as evidence).
  */
-export async function recordPastOutages(graph: Graph, t: Topology, past: readonly Scenario[]): Promise<void> {
-  const start = Date.now() - (past.length + 30) * DAY;
+export async function recordPastOutages(graph: Graph, t: Topology, past: readonly Scenario[], { unlabelled = false } = {}): Promise<void> {
+  const times = pastOutageTimes(past.length, Date.now());
   for (const [k, s] of past.entries()) {
-    const at = start + k * DAY;
+    const at = times[k]!;
     const incidentIds: string[] = [];
-    for (const [j, ciId] of s.observed.filter((id) => !s.noise.includes(id)).entries()) {
+    for (const [j, ciId] of (unlabelled ? s.observed : s.observed.filter((id) => !s.noise.includes(id))).entries()) {
       const incident = await createIncident(graph, { title: `past: ${t.names.get(ciId)} is failing`, priority: 'P2', affectedCiIds: [ciId], openedAt: at + j * 10_000 }, who);
       await transitionIncident(graph, incident.id, 'IN_PROGRESS', who);
       await transitionIncident(graph, incident.id, 'RESOLVED', who);
       incidentIds.push(incident.id);
+    }
+    if (unlabelled) {
+      for (const change of s.changes) {
+        await recordImplementedChange(graph, { title: `past: ${change.decoy ? 'routine change' : 'change'}`, targetCiIds: [change.ciId], implementedAt: Math.round(at - change.before) }, who);
+      }
+      continue;
     }
     const problem = await createProblem(graph, { title: `past: ${t.names.get(s.roots[0]!)} failed`, incidentIds, rootCauseCiId: s.roots[0]! }, who);
     await transitionProblem(graph, problem.id, 'UNDER_INVESTIGATION', who);
@@ -67,8 +75,8 @@ export function serviceRanker(graph: Graph, { walk = false }: { walk?: boolean }
       await loadCMDB(graph, t.data, { batchSize: 5000 });
       if (!walk) await topologyCache(graph).refresh();
     },
-    async learn(t, past) {
-      await recordPastOutages(graph, t, past);
+    async learn(t, past, unlabelled) {
+      await recordPastOutages(graph, t, past, { unlabelled });
       // Analyses learn in the background; the trials start once it has learnt.
       await calibrations(graph).refresh();
     },
