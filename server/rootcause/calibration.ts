@@ -163,6 +163,8 @@ export const OUTAGE_LOOKBACK_MS = 365 * 24 * 3_600_000;
 export const MAX_OUTAGE_INCIDENTS = 20_000;
 /** Past outages are looked for again when the last look is older than this. */
 export const OUTAGE_RECHECK_MS = 10 * 60_000;
+/** ... or this long after a look that left outages for later. */
+export const OUTAGE_RETRY_MS = 60_000;
 
 /** An incident as `pastOutages` reads it. */
 export interface PastIncident {
@@ -397,8 +399,8 @@ export class Calibrations {
     }
     const current = new Set(outages.map((o) => o.key));
     for (const key of this.outageSamples.keys()) if (!current.has(key)) this.outageSamples.delete(key);
-    // Outages left for later are looked at on the next analysis.
-    this.outagesLookedAt = deferred ? Number.NEGATIVE_INFINITY : lookedAt;
+    // Outages left for later (no projection) are looked at again a minute later.
+    this.outagesLookedAt = deferred ? lookedAt - OUTAGE_RECHECK_MS + OUTAGE_RETRY_MS : lookedAt;
     return samples;
   }
 }
