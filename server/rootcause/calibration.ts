@@ -316,6 +316,8 @@ export class Calibrations {
   private learning: Promise<Calibration | undefined> | undefined;
   /** Why the last background learning failed (null: it did not). */
   lastError: unknown = null;
+  /** Why a past outage could not be labelled or counted, the last time one could not (it is tried again later). */
+  lastOutageError: unknown = null;
 
   /** `labelOutage`: how past outages are labelled (the root-cause service's ranking); without it, only problems are learnt from. */
   constructor(
@@ -386,12 +388,20 @@ export class Calibrations {
     let deferred = false;
     for (const outage of outages) {
       if (!this.outageSamples.has(outage.key)) {
-        const rootId = await label(outage);
-        if (rootId === 'later') {
+        let sample: ReportingSample | null;
+        try {
+          const rootId = await label(outage);
+          if (rootId === 'later') {
+            deferred = true;
+            continue;
+          }
+          sample = rootId === null ? null : await sampleOf(this.graph, { rootId, firstOpenedAt: outage.firstOpenedAt, reported: outage.reported });
+        } catch (error) {
+          // One outage that cannot be ranked or propagated does not stop learning from the others; it is tried again later.
+          this.lastOutageError = error;
           deferred = true;
           continue;
         }
-        const sample = rootId === null ? null : await sampleOf(this.graph, { rootId, firstOpenedAt: outage.firstOpenedAt, reported: outage.reported });
         this.outageSamples.set(outage.key, sample && { ...sample, selfLabelled: true });
       }
       const sample = this.outageSamples.get(outage.key);
@@ -399,7 +409,7 @@ export class Calibrations {
     }
     const current = new Set(outages.map((o) => o.key));
     for (const key of this.outageSamples.keys()) if (!current.has(key)) this.outageSamples.delete(key);
-    // Outages left for later (no projection) are looked at again a minute later.
+    // Outages left for later (no projection, or an error) are looked at again a minute later.
     this.outagesLookedAt = deferred ? lookedAt - OUTAGE_RECHECK_MS + OUTAGE_RETRY_MS : lookedAt;
     return samples;
   }
