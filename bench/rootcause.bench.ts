@@ -13,7 +13,7 @@ import { PerformanceObserver } from 'node:perf_hooks';
 import type { Graph } from '../server/db/index.js';
 import { recordImplementedChange } from '../server/changes/index.js';
 import { createIncident, transitionIncident } from '../server/incidents/index.js';
-import { fitCalibration, prepareProjection, rankRootCause, warmProjection, warmRootCause, type Calibration, type ReportingSample } from '../server/rootcause/index.js';
+import { calibrations, fitCalibration, prepareProjection, rankRootCause, warmProjection, warmRootCause, type Calibration, type ReportingSample } from '../server/rootcause/index.js';
 import { UPSTREAM } from '../server/rootcause/cypher.js';
 import { topologyCache } from '../server/topology/index.js';
 import { generateCMDB, loadCMDB } from '../test/generator/index.js';
@@ -112,6 +112,14 @@ async function runScale(graph: Graph, n: number, smoke: boolean) {
   const planning = performance.now();
   await warmRootCause(graph);
   console.log(`  the analyses' reads planned in Neo4j and the reporting model learnt, as the API does when it starts, in ${fmt(performance.now() - planning)} ms`);
+  // The past's closed incidents are unrelated ones at random times: a few fall close
+  // enough together to make a burst, which must not teach a reporting model.
+  const atStart = await calibrations(graph).current();
+  console.log(
+    atStart
+      ? `  reporting model at start: learnt from ${atStart.problems} problems and ${atStart.outages} past outages (${atStart.outliers} left out), rate ${atStart.reporting.rate.toFixed(3)}`
+      : '  reporting model at start: none (too few resolved problems and past outages with a sure root): the rate unknown',
+  );
 
   type Timings = { subgraph: number; evidence: number; ranking: number };
   /** The scenario's incidents and decoy changes, the previous scenario's deleted (the past stays). */
