@@ -316,7 +316,7 @@ async function rankSynthetic(projection: TopologyProjection): Promise<number> {
  * make it read the window instead), through the functions an analysis calls, so the plans
  * cached are theirs: about ids no CI or incident has, at a time nothing was implemented
  * after, so it reads next to nothing and writes nothing. And the reporting model is
- * learnt from the resolved problems now: learning starts in the background on an
+ * learnt from the resolved problems and past outages now: learning starts in the background on an
  * analysis's first look, which therefore ranked without it. The walk of Neo4j is left out
  * (it serves only until the projection loads).
  */
