@@ -101,8 +101,11 @@ describe('past outages no problem explains', () => {
     const grouped = burst(3_000, 4, (k) => ({ grouped: k === 0 }));
     const tooLong = burst(4_000, Math.ceil(OUTAGE_MAX_SPAN_MS / OUTAGE_GAP_MS) + 2);
     const shared = burst(20_000, 3, () => ({ affects: ['ci-shared'] }));
-    const outages = pastOutages([...shared, ...tooLong, ...grouped, ...stillOpen, ...tooFew, ...one].reverse());
+    // Incidents that affect no CI are left out of an outage, and do not count towards its size.
+    const noCIs = burst(30_000, OUTAGE_MIN_INCIDENTS + 1, (k) => (k < 2 ? { affects: [] } : {}));
+    const outages = pastOutages([...noCIs, ...shared, ...tooLong, ...grouped, ...stillOpen, ...tooFew, ...one].reverse());
     expect(outages.map((o) => o.incidentIds)).toEqual([one.map((i) => i.id), shared.map((i) => i.id)]);
+    expect(pastOutages([...noCIs, burst(30_000 + 4 * (gap - 1), 1)[0]!])[0]!.incidentIds).toHaveLength(OUTAGE_MIN_INCIDENTS);
     expect(outages[0]).toMatchObject({ firstOpenedAt: one[0]!.openedAt, lastOpenedAt: one[4]!.openedAt, reported: one.map((i) => i.affects[0]) });
     expect(outages[1]!.reported).toEqual(['ci-shared']);
     // An incident updated since (reopened, re-linked) makes it another outage to label.

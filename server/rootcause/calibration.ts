@@ -191,10 +191,10 @@ export interface Outage {
 
 /**
  * The past outages among these incidents, oldest first: incidents each opened within
- * OUTAGE_GAP_MS of the one before, OUTAGE_MIN_INCIDENTS or more, spanning at most
- * OUTAGE_MAX_SPAN_MS, all resolved or closed (an open one: it may not be over) and none
- * grouped by a problem (the problem tells that outage's root; its other incidents were
- * that day's noise).
+ * OUTAGE_GAP_MS of the one before, spanning at most OUTAGE_MAX_SPAN_MS, all resolved or
+ * closed (an open one: it may not be over) and none grouped by a problem (the problem
+ * tells that outage's root; its other incidents were that day's noise), of which
+ * OUTAGE_MIN_INCIDENTS or more affect a CI (those that affect none are left out of it).
  */
 export function pastOutages(incidents: readonly PastIncident[]): Outage[] {
   const sorted = [...incidents].sort((a, b) => a.openedAt - b.openedAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
@@ -205,12 +205,9 @@ export function pastOutages(incidents: readonly PastIncident[]): Outage[] {
     else bursts.push([incident]);
   }
   return bursts
-    .filter(
-      (b) =>
-        b.length >= OUTAGE_MIN_INCIDENTS &&
-        b.at(-1)!.openedAt - b[0]!.openedAt <= OUTAGE_MAX_SPAN_MS &&
-        b.every((i) => !i.open && !i.grouped && i.affects.length > 0),
-    )
+    .filter((b) => b.at(-1)!.openedAt - b[0]!.openedAt <= OUTAGE_MAX_SPAN_MS && b.every((i) => !i.open && !i.grouped))
+    .map((b) => b.filter((i) => i.affects.length > 0))
+    .filter((b) => b.length >= OUTAGE_MIN_INCIDENTS)
     .map((b) => ({
       key: b.map((i) => `${i.id}@${i.updatedAt}`).join(','),
       incidentIds: b.map((i) => i.id),
