@@ -111,6 +111,8 @@ describe('past outages no problem explains', () => {
     // An incident updated since (reopened, re-linked) makes it another outage to label.
     const updated = pastOutages(one.map((i, k) => (k === 2 ? { ...i, updatedAt: i.updatedAt + 1 } : i)));
     expect(updated[0]!.key).not.toBe(outages[0]!.key);
+    // Read up to a limit, the oldest burst may have begun before what was read: left out.
+    expect(pastOutages([...shared, ...one], { truncated: true }).map((o) => o.incidentIds)).toEqual([shared.map((i) => i.id)]);
     // Opened more than the gap after the one before: two bursts.
     const split = pastOutages([...burst(50_000, 3), ...burst(50_000 + 2 * (gap - 1) + gap + 1, 3)]);
     expect(split).toHaveLength(2);

@@ -195,8 +195,9 @@ export interface Outage {
  * closed (an open one: it may not be over) and none grouped by a problem (the problem
  * tells that outage's root; its other incidents were that day's noise), of which
  * OUTAGE_MIN_INCIDENTS or more affect a CI (those that affect none are left out of it).
+ * `truncated`: the incidents are the latest up to a limit, so the oldest burst is left out.
  */
-export function pastOutages(incidents: readonly PastIncident[]): Outage[] {
+export function pastOutages(incidents: readonly PastIncident[], { truncated = false } = {}): Outage[] {
   const sorted = [...incidents].sort((a, b) => a.openedAt - b.openedAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   const bursts: PastIncident[][] = [];
   for (const incident of sorted) {
@@ -204,6 +205,8 @@ export function pastOutages(incidents: readonly PastIncident[]): Outage[] {
     if (last && incident.openedAt - last.at(-1)!.openedAt <= OUTAGE_GAP_MS) last.push(incident);
     else bursts.push([incident]);
   }
+  // Read up to a limit: the oldest burst may have begun before the oldest incident read.
+  if (truncated) bursts.shift();
   return bursts
     .filter((b) => b.at(-1)!.openedAt - b[0]!.openedAt <= OUTAGE_MAX_SPAN_MS && b.every((i) => !i.open && !i.grouped))
     .map((b) => b.filter((i) => i.affects.length > 0))
@@ -380,7 +383,7 @@ export class Calibrations {
   private async outages(label: OutageLabeller): Promise<ReportingSample[]> {
     const lookedAt = Date.now();
     const incidents = (await this.graph.read(Q.PAST_INCIDENTS, { since: lookedAt - OUTAGE_LOOKBACK_MS, limit: int(MAX_OUTAGE_INCIDENTS) })).map(pastIncident);
-    const outages = pastOutages(incidents).slice(-MAX_OUTAGES);
+    const outages = pastOutages(incidents, { truncated: incidents.length >= MAX_OUTAGE_INCIDENTS }).slice(-MAX_OUTAGES);
     const samples: ReportingSample[] = [];
     let deferred = false;
     for (const outage of outages) {
