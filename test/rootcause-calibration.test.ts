@@ -20,18 +20,24 @@ import { testApi } from './helpers/api.js';
 
 afterAll(closeTestGraph);
 
+/** A generated 1 200-CI topology loaded with its projection, and `count` one-root outages drawn by the protocol. */
+async function loadedWithPast(topologySeed: number, seed: number, count: number) {
+  const graph = await testGraph();
+  const t = topology(generateCMDB({ n: 1_200, seed: topologySeed }), Date.now());
+  const ranker = serviceRanker(graph);
+  await ranker.prepare(t);
+  const rand = prng(seed);
+  const past: Scenario[] = [];
+  while (past.length < count) {
+    const s = drawScenario(t, rand, { roots: 1, reportRate: 0.3, noiseRate: 0.2 });
+    if (s) past.push(s);
+  }
+  return { graph, t, ranker, past };
+}
+
 describe('root cause learns reporting from resolved problems', () => {
   it('learns from the problems on record what the same outages give in memory, once there are enough', { timeout: 600_000 }, async () => {
-    const graph = await testGraph();
-    const t = topology(generateCMDB({ n: 1_200, seed: 5 }), Date.now());
-    const ranker = serviceRanker(graph);
-    await ranker.prepare(t);
-    const rand = prng(17);
-    const past: Scenario[] = [];
-    while (past.length < MIN_PROBLEMS + 4) {
-      const s = drawScenario(t, rand, { roots: 1, reportRate: 0.3, noiseRate: 0.2 });
-      if (s) past.push(s);
-    }
+    const { graph, t, ranker, past } = await loadedWithPast(5, 17, MIN_PROBLEMS + 4);
     const observed = past[0]!.observed.slice(0, 3);
 
     // Too few problems: the rate stays unknown.
@@ -94,16 +100,7 @@ describe('root cause learns reporting from resolved problems', () => {
   });
 
   it('learns from past outages no problem explains, labelling each itself when it is sure: what the same outages teach in memory', { timeout: 900_000 }, async () => {
-    const graph = await testGraph();
-    const t = topology(generateCMDB({ n: 1_200, seed: 6 }), Date.now());
-    const ranker = serviceRanker(graph);
-    await ranker.prepare(t);
-    const rand = prng(23);
-    const past: Scenario[] = [];
-    while (past.length < 72) {
-      const s = drawScenario(t, rand, { roots: 1, reportRate: 0.3, noiseRate: 0.2 });
-      if (s) past.push(s);
-    }
+    const { graph, t, ranker, past } = await loadedWithPast(6, 23, 72);
     // Every incident of each outage resolved, the noise too, its changes recorded, and no problem.
     await ranker.learn(t, past, true);
     const learnt = (await rankRootCause(graph, { ciIds: past[0]!.observed.slice(0, 3) })).calibration;
@@ -120,7 +117,7 @@ describe('root cause learns reporting from resolved problems', () => {
     expect(learnt!.reporting.rate).toBeGreaterThan(0.25);
     expect(learnt!.reporting.rate).toBeLessThan(0.4);
 
-    // An outage a problem explains is the problem's: its incidents no longer make an outage.
+    // The API says what the fit rests on.
     const api = await testApi(graph);
     const data = await api.ok<{ rootCause: { calibration: { problems: number; outages: number; outliers: number } } }>(
       'query ($input: RootCauseInput!) { rootCause(input: $input) { calibration { problems outages outliers } } }',

@@ -341,9 +341,12 @@ export async function warmRootCause(graph: Graph): Promise<void> {
  */
 export async function labelOutage(graph: Graph, outage: Outage): Promise<string | null | 'later'> {
   const cache = topologyCache(graph);
-  // Learning runs in the background: it may wait for a stale projection's reload.
-  if (!(await cache.current()).projection && cache.settings.enabled) await cache.refresh();
-  if (!(await cache.current()).projection) return 'later';
+  if (!(await cache.current()).projection) {
+    if (!cache.settings.enabled) return 'later';
+    // Learning runs in the background: it may wait for a stale projection's reload.
+    await cache.refresh();
+    if (!(await cache.current()).projection) return 'later';
+  }
   const analysis = await rankRootCause(graph, { incidentIds: outage.incidentIds, limit: 1 }, { calibration: null, evidenceUntil: outage.lastOpenedAt + HISTORY_GRACE_MS });
   return outageRoot(outage.incidentIds.length, analysis.candidates);
 }
