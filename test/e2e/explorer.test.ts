@@ -227,8 +227,27 @@ describe('web explorer', () => {
     expect(items.some((t) => t.startsWith('payroll-db'))).toBe(true);
     await list.getByRole('button', { name: /^payroll-db/ }).click();
     await idle(page);
+    const basis = (await page.getByTestId('rootcause-basis').textContent()) ?? '';
+    expect(basis).toMatch(/\d+ CIs? explains? at least one observed failure/);
+    // The demo has no resolved problems or past outages: nothing learnt, and the panel says so.
+    expect(basis).toContain('Not learnt yet how outages are reported here');
     await page.getByTestId('fit').click();
     await shot(page, '07-root-cause');
+
+    // The problem manager turns the candidate into a problem gathering both incidents.
+    await page.getByTestId('rootcause-open-problem').click();
+    await idle(page);
+    const opened = (await page.getByTestId('rootcause-problem').textContent()) ?? '';
+    const problemId = /PRB-\d+/.exec(opened)?.[0];
+    expect(problemId, opened).toBeDefined();
+    const problem = await api<{ problem: { title: string; rootCause: { id: string } | null; incidents: { id: string }[] } }>(
+      'query($id: ID!) { problem(id: $id) { title rootCause { id } incidents { id } } }',
+      { id: problemId },
+    );
+    expect(problem.errors).toBeUndefined();
+    expect(problem.data!.problem.rootCause?.id).toBe(ids['db:payroll']);
+    expect(problem.data!.problem.incidents.map((i) => i.id).sort()).toEqual([a, b].sort());
+    expect(opened).toContain(problem.data!.problem.title);
   });
 
   it('shows open incidents, changes and their collisions in the details, and a change as blast-radius source', async () => {

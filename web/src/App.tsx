@@ -41,10 +41,12 @@ import {
   loadIncident,
   loadMeta,
   loadRootCause,
+  openProblemFromCandidate,
   neighbours,
   openIncidentsOn,
   recentOpenIncidents,
   type Capabilities,
+  type RootCauseBasis,
   type IncidentRef,
   type Meta,
 } from './queries.js';
@@ -93,6 +95,9 @@ export function App() {
   const [observedCIs, setObservedCIs] = useState<string[]>([]);
   const [suggestions, setSuggestions] = useState<IncidentRef[] | null>(null);
   const [candidates, setCandidates] = useState<RootCauseCandidate[] | null>(null);
+  const [rcBasis, setRcBasis] = useState<RootCauseBasis | null>(null);
+  const [rcIncidents, setRcIncidents] = useState<string[]>([]);
+  const [opened, setOpened] = useState<{ ciId: string; id: string; title: string } | null>(null);
   const [chosen, setChosen] = useState<string | null>(null);
   const [rcHighlight, setRcHighlight] = useState<Highlight | null>(null);
   const [busy, setBusy] = useState<string | null>(null);
@@ -165,9 +170,10 @@ export function App() {
   );
 
   const runRootCause = useCallback(
-    async (obs: string[]) => {
+    async (obs: string[], c: Capabilities) => {
       setChosen(null);
       setRcHighlight(null);
+      setOpened(null);
       const incidentIds = obs.filter((o) => o.startsWith('INC-'));
       const ciIds = obs.filter((o) => !o.startsWith('INC-'));
       const incidents = (await Promise.all(incidentIds.map((id) => loadIncident(request, id)))).filter((i): i is IncidentRef => i !== null);
@@ -178,9 +184,11 @@ export function App() {
         if (known) cis.push(known);
       }
       for (const i of incidents) cis.push(...i.affects);
-      const found = await loadRootCause(request, incidentIds, ciIds);
-      setObservedCIs(cis.map((c) => c.id));
+      const { candidates: found, basis } = await loadRootCause(request, incidentIds, ciIds, c.rootCauseBasis);
+      setObservedCIs(cis.map((ci) => ci.id));
       setCandidates(found);
+      setRcBasis(basis);
+      setRcIncidents(incidents.map((i) => i.id));
       setGraph((prev) =>
         addOverlay(
           clearOverlay(prev),
@@ -243,7 +251,7 @@ export function App() {
       refit();
       // Last, so a failing overlay (a change since deleted, say) leaves the rest of the view.
       if (link.mode === 'impact' && link.sources.length && c.impact) await runImpact(link.sources, link.at);
-      if (link.mode === 'rootcause' && link.observed.length && c.rootCause) await runRootCause(link.observed);
+      if (link.mode === 'rootcause' && link.observed.length && c.rootCause) await runRootCause(link.observed, c);
     },
     [request, runImpact, runRootCause, refit],
   );
@@ -352,7 +360,7 @@ export function App() {
     setDetailsSeq((n) => n + 1);
     if (m === 'explore') setGraph((g) => clearOverlay(g));
     if (m === 'impact' && m !== mode && sources.length && caps?.impact) void act('Computing the blast radius…', () => runImpact(sources, at));
-    if (m === 'rootcause' && m !== mode && observed.length && caps?.rootCause) void act('Ranking root-cause candidates…', () => runRootCause(observed));
+    if (m === 'rootcause' && m !== mode && observed.length && caps?.rootCause) void act('Ranking root-cause candidates…', () => runRootCause(observed, caps));
   };
 
   // ---------------------------------------------------------------- derived
@@ -603,8 +611,18 @@ export function App() {
                   setSuggestions(found);
                 })
               }
-              onRun={() => void act('Ranking root-cause candidates…', () => runRootCause(observed))}
+              onRun={() => void act('Ranking root-cause candidates…', () => runRootCause(observed, caps))}
               onChoose={(id) => void act('Tracing the candidate…', () => chooseCandidate(id))}
+              basis={rcBasis}
+              analysedIncidents={rcIncidents}
+              canOpenProblem={caps.problemFromRootCause || caps.problems}
+              opened={opened}
+              onOpenProblem={(candidate) =>
+                void act('Opening a problem…', async () => {
+                  const p = await openProblemFromCandidate(request, caps, { id: candidate.ci.id, name: candidate.ci.name }, rcIncidents);
+                  setOpened({ ciId: candidate.ci.id, ...p });
+                })
+              }
             />
           )}
           {caps && meta && selection && (graph.nodes[selection] || graph.groups[selection]) ? (

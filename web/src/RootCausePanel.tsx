@@ -2,7 +2,7 @@
 import { useState } from 'react';
 import type { CINode } from './model/graph.js';
 import type { RootCauseCandidate } from './model/overlay.js';
-import type { IncidentRef } from './queries.js';
+import type { IncidentRef, RootCauseBasis } from './queries.js';
 import { Unavailable } from './ImpactPanel.js';
 
 interface Props {
@@ -20,6 +20,27 @@ interface Props {
   onFindIncidents: () => void;
   onRun: () => void;
   onChoose: (id: string | null) => void;
+  /** What the last ranking rested on; null where the server does not say. */
+  basis: RootCauseBasis | null;
+  /** The incidents the last ranking analysed: a problem opened from a candidate gathers them. */
+  analysedIncidents: string[];
+  canOpenProblem: boolean;
+  opened: { ciId: string; id: string; title: string } | null;
+  onOpenProblem: (candidate: RootCauseCandidate) => void;
+}
+
+/** The ranking's basis in words: how many candidates, what it learnt, whether the walk was cut. */
+function basisLines(basis: RootCauseBasis, listed: number): string[] {
+  const lines = [`${basis.candidateCount} CI${basis.candidateCount === 1 ? '' : 's'} explain at least one observed failure; the ${listed} likeliest are listed.`];
+  const c = basis.calibration;
+  if (c) {
+    const from = [c.problems && `${c.problems} resolved problem${c.problems === 1 ? '' : 's'}`, c.outages && `${c.outages} past outage${c.outages === 1 ? '' : 's'}`].filter(Boolean).join(' and ');
+    lines.push(`Learnt from ${from}: about ${Math.round(c.reportRate * 100)} % of the user-facing CIs a failure takes down get an incident here.`);
+  } else {
+    lines.push('Not learnt yet how outages are reported here (fewer than 20 resolved problems or past outages on record): the number of incidents is weighed with the report rate unknown.');
+  }
+  if (!basis.complete) lines.push('The downstream walk hit its budget: the largest candidates’ damage is a lower bound.');
+  return lines;
 }
 
 export function RootCausePanel(props: Props) {
@@ -87,6 +108,13 @@ export function RootCausePanel(props: Props) {
       <button type="button" className="primary" data-testid="rootcause-run" disabled={!props.observed.length || props.busy} onClick={props.onRun}>
         {props.busy ? 'Ranking…' : 'Find root cause'}
       </button>
+      {props.candidates && props.basis && (
+        <ul className="plain muted" data-testid="rootcause-basis">
+          {basisLines(props.basis, props.candidates.length).map((line) => (
+            <li key={line}>{line}</li>
+          ))}
+        </ul>
+      )}
       {props.candidates && (
         <ol className="candidates" data-testid="rootcause-candidates">
           {props.candidates.length === 0 && <li className="muted">No upstream CI explains these failures.</li>}
@@ -105,6 +133,22 @@ export function RootCausePanel(props: Props) {
                       recent change <code>{ch.id}</code> {ch.title} ({ch.status})
                     </li>
                   ))}
+                  {props.canOpenProblem && props.opened?.ciId !== c.ci.id && (
+                    <li>
+                      {props.analysedIncidents.length > 0 ? (
+                        <button type="button" data-testid="rootcause-open-problem" disabled={props.busy} onClick={() => props.onOpenProblem(c)}>
+                          Open a problem: {c.ci.name} as root cause, {props.analysedIncidents.length} incident{props.analysedIncidents.length === 1 ? '' : 's'}
+                        </button>
+                      ) : (
+                        <span className="muted">Rank incidents (not only CIs) to open a problem gathering them.</span>
+                      )}
+                    </li>
+                  )}
+                  {props.opened?.ciId === c.ci.id && (
+                    <li data-testid="rootcause-problem">
+                      Problem <code>{props.opened.id}</code> opened: {props.opened.title}
+                    </li>
+                  )}
                 </ul>
               )}
             </li>

@@ -14,18 +14,29 @@ export interface Capabilities {
   /** A root field listing incidents (not in the contract; used when a server has it). */
   incidentList: boolean;
   history: boolean;
+  /** What the ranking rested on (RootCauseReport.candidateCount, calibration, …; not in the contract). */
+  rootCauseBasis: boolean;
+  /** Mutation.createProblemFromRootCause (not in the contract); else Mutation.createProblem is used. */
+  problemFromRootCause: boolean;
+  problems: boolean;
 }
 
 const CAPABILITIES = `
 query Capabilities {
   q: __type(name: "Query") { fields { name } }
   ci: __type(name: "CI") { fields { name } }
+  m: __type(name: "Mutation") { fields { name } }
+  rc: __type(name: "RootCauseReport") { fields { name } }
 }`;
 
 export async function loadCapabilities(request: Request): Promise<Capabilities> {
-  const data = await request<{ q: { fields: { name: string }[] } | null; ci: { fields: { name: string }[] } | null }>(CAPABILITIES);
-  const root = new Set(data.q?.fields.map((f) => f.name) ?? []);
-  const ci = new Set(data.ci?.fields.map((f) => f.name) ?? []);
+  type Fields = { fields: { name: string }[] | null } | null;
+  const data = await request<{ q: Fields; ci: Fields; m: Fields; rc: Fields }>(CAPABILITIES);
+  const names = (t: Fields) => new Set(t?.fields?.map((f) => f.name) ?? []);
+  const root = names(data.q);
+  const ci = names(data.ci);
+  const mutation = names(data.m);
+  const report = names(data.rc);
   return {
     impact: root.has('impact'),
     rootCause: root.has('rootCause'),
@@ -33,6 +44,9 @@ export async function loadCapabilities(request: Request): Promise<Capabilities> 
     changes: ci.has('changes'),
     incidentList: root.has('incidents'),
     history: ci.has('history'),
+    rootCauseBasis: ['candidateCount', 'complete', 'calibration'].every((f) => report.has(f)),
+    problemFromRootCause: mutation.has('createProblemFromRootCause'),
+    problems: mutation.has('createProblem'),
   };
 }
 
@@ -180,12 +194,55 @@ export async function recentOpenIncidents(request: Request, first = 50): Promise
   return (data.incidents.edges ?? []).flatMap((e) => (e?.node ? [e.node] : []));
 }
 
-export async function loadRootCause(request: Request, incidentIds: string[], ciIds: string[]): Promise<RootCauseCandidate[]> {
-  const data = await request<{ rootCause: { candidates: RootCauseCandidate[] } }>(
+/** What a ranking rested on, where the server says (Capabilities.rootCauseBasis). */
+export interface RootCauseBasis {
+  candidateCount: number;
+  complete: boolean;
+  /** The reporting model learnt from resolved problems and past outages; null while too few are on record. */
+  calibration: { problems: number; outages: number; reportRate: number } | null;
+}
+
+export interface RootCauseResult {
+  candidates: RootCauseCandidate[];
+  basis: RootCauseBasis | null;
+}
+
+export async function loadRootCause(request: Request, incidentIds: string[], ciIds: string[], withBasis = false): Promise<RootCauseResult> {
+  const basis = withBasis ? ' candidateCount complete calibration { problems outages reportRate }' : '';
+  const data = await request<{ rootCause: { candidates: RootCauseCandidate[] } & Partial<RootCauseBasis> }>(
     `query RootCause($input: RootCauseInput!) {
-  rootCause(input: $input) { candidates { ci { ${CI_FIELDS} } score explains { ${CI_FIELDS} } evidence recentChanges { id title status } } }
+  rootCause(input: $input) { candidates { ci { ${CI_FIELDS} } score explains { ${CI_FIELDS} } evidence recentChanges { id title status } }${basis} }
 }`,
     { input: { incidentIds, ciIds } },
   );
-  return data.rootCause.candidates.map((c) => ({ ...c, evidence: c.evidence ?? [], recentChanges: c.recentChanges ?? [] }));
+  const r = data.rootCause;
+  return {
+    candidates: r.candidates.map((c) => ({ ...c, evidence: c.evidence ?? [], recentChanges: c.recentChanges ?? [] })),
+    basis: withBasis ? { candidateCount: r.candidateCount ?? r.candidates.length, complete: r.complete ?? true, calibration: r.calibration ?? null } : null,
+  };
+}
+
+/**
+ * Opens a problem gathering the analysed incidents with the candidate as its root-cause CI:
+ * Mutation.createProblemFromRootCause where served (it records the ranking's evidence as
+ * the description), else the contract's Mutation.createProblem.
+ */
+export async function openProblemFromCandidate(
+  request: Request,
+  caps: Pick<Capabilities, 'problemFromRootCause'>,
+  candidate: { id: string; name: string },
+  incidentIds: string[],
+): Promise<{ id: string; title: string }> {
+  if (caps.problemFromRootCause) {
+    const data = await request<{ createProblemFromRootCause: { id: string; title: string } }>(
+      `mutation ProblemFromRootCause($input: CreateProblemFromRootCauseInput!) { createProblemFromRootCause(input: $input) { id title } }`,
+      { input: { ciId: candidate.id, incidentIds } },
+    );
+    return data.createProblemFromRootCause;
+  }
+  const data = await request<{ createProblem: { id: string; title: string } }>(
+    `mutation ProblemFromCandidate($input: CreateProblemInput!) { createProblem(input: $input) { id title } }`,
+    { input: { title: `Root cause: ${candidate.name}`, incidentIds, rootCauseCiId: candidate.id } },
+  );
+  return data.createProblem;
 }
