@@ -38,7 +38,8 @@ describe('fitCalibration', () => {
     expect(fit.problems).toBe(sizes.length);
     expect(fit.reporting.rate).toBeCloseTo(slope, 12);
     expect(Math.abs(fit.reporting.rate - 0.3)).toBeLessThan(0.001);
-    const rms = Math.sqrt(samples.reduce((a, s) => a + (s.reportedDown - Math.max(1, fit.reporting.rate * s.down)) ** 2, 0) / samples.length);
+    // Over one fewer than the samples: the rate was fitted to them.
+    const rms = Math.sqrt(samples.reduce((a, s) => a + (s.reportedDown - Math.max(1, fit.reporting.rate * s.down)) ** 2, 0) / (samples.length - 1));
     expect(fit.reporting.spread).toBeCloseTo(rms, 12);
     expect(fit.reporting.spread).toBeLessThan(0.6);
     expect(fit.reporting.rateError).toBeCloseTo(rms / Math.sqrt(large.reduce((a, s) => a + s.down * s.down, 0)), 12);
@@ -69,11 +70,21 @@ describe('fitCalibration', () => {
     expect(fit.outages).toBe(0);
     expect(fit.reporting).toEqual(fitCalibration(exact)!.reporting);
     expect(fit.reporting.spread).toBeLessThan(0.6);
-    // Kept, it would have widened the spread tenfold.
-    const all = fitCalibration([...exact, wrong, wrong, wrong, wrong, wrong, wrong, wrong, wrong, wrong, wrong, wrong, wrong, wrong]);
-    expect(all!.outliers).toBe(0);
-    expect(all!.outages).toBe(13);
-    expect(all!.reporting.spread).toBeGreaterThan(5);
+    // Counts are judged against the median share (weighted by size) first: judged
+    // against the least-squares fit through all of them (0.33), the counts stray by 4.6
+    // reports at the median, the cut widens to 20, and nothing would be left out.
+    const many = Array.from({ length: 6 }, () => wrong);
+    const all = fitCalibration([...exact, ...many])!;
+    expect(all.outliers).toBe(6);
+    expect(all.outages).toBe(0);
+    expect(all.reporting).toEqual(fitCalibration(exact)!.reporting);
+  });
+
+  it('learns nothing when fewer than MIN_PROBLEMS samples agree, however many there are', () => {
+    const exact = Array.from({ length: MIN_PROBLEMS - 1 }, (_v, k) => sample(100 + 10 * k, Math.round(0.3 * (100 + 10 * k))));
+    const wrong: ReportingSample = { ...sample(480, 170), selfLabelled: true };
+    expect(fitCalibration([...exact, wrong, wrong])).toBeUndefined();
+    expect(fitCalibration([...exact, sample(300, 90), wrong, wrong])?.outliers).toBe(2);
   });
 
   it('keeps counts that stray by less than a few reports, however alike the others are', () => {

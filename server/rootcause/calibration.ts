@@ -28,8 +28,13 @@ import { NotFoundError } from '../errors.js';
 /** Every impacted CI is counted, however deep (maxDepth only bounds what impact returns). */
 const ALL_DEPTHS = 1_000_000;
 
-/** Samples (resolved problems and past outages) needed before a reporting model is learnt. */
-export const MIN_PROBLEMS = 20;
+/**
+ * Samples (resolved problems and past outages) that agree, outliers left out, needed
+ * before a reporting model is learnt. Ten put the rate within a few thousandths on the
+ * generated CMDBs and the spread within about a quarter of itself (docs/rootcause.md,
+ * "How many past outages it takes").
+ */
+export const MIN_PROBLEMS = 10;
 /** How many of the latest resolved problems are read. */
 export const MAX_PROBLEMS = 200;
 
@@ -63,41 +68,43 @@ export const OUTLIER_MIN_REPORTS = 3;
 
 /**
  * The reporting model of the samples, or undefined with fewer than MIN_PROBLEMS that
- * broke something. Rate: the least-squares slope of reports against DOWN CIs, through
- * the origin, over the problems large enough that "at least one report" does not decide
- * their count (a large failure weighs more, as its share is the better measured; the
- * pooled share, biased up by the smallest ones, only says which those are). Spread: the
- * root mean square of each problem's count less the rate's (at least one report); the
- * rate's standard error goes with it, so that a failure larger than most on record is
- * judged less sharply. DEGRADED: their reporting rate over the DOWN one, with half a
- * report and one CI added so that none reported gives a small ratio, not zero; kept
- * within [1e-4, 1].
+ * broke something and agree (outliers, below, left out). Rate: the least-squares slope
+ * of reports against DOWN CIs, through the origin, over the problems large enough that
+ * "at least one report" does not decide their count (a large failure weighs more, as its
+ * share is the better measured; the pooled share, biased up by the smallest ones, only
+ * says which those are). Spread: the root mean square of each problem's count less the
+ * rate's (at least one report), over one fewer than the samples (the rate was fitted to
+ * them); the rate's standard error goes with it, so that a failure larger than most on
+ * record is judged less sharply. DEGRADED: their reporting rate over the DOWN one, with
+ * half a report and one CI added so that none reported gives a small ratio, not zero;
+ * kept within [1e-4, 1].
  *
- * Outliers: a sample whose count strays from the fit by more than OUTLIER_SDS robust
+ * Outliers: a sample whose count strays from the rate by more than OUTLIER_SDS robust
  * standard deviations (1.4826 times the median absolute residual), and by more than
- * OUTLIER_MIN_REPORTS, is left out and the model fitted again without it, until the same
- * samples are left out (never below MIN_PROBLEMS kept). A
- * problem filed against the wrong CI, or a past outage whose cause the ranking took for a
- * larger one (`selfLabelled`), would otherwise widen the spread for every analysis.
+ * OUTLIER_MIN_REPORTS, is left out. Counts are judged first against the samples' median
+ * share, weighted by size (`medianShare`; a least-squares fit is pulled towards the
+ * outliers it should find: a few large ones move it enough that every other count looks
+ * off), then against the least-squares fit of those kept, until the same samples are
+ * kept. A problem filed against the wrong CI, or a past outage whose cause the ranking
+ * took for a larger one (`selfLabelled`), would otherwise widen the spread for every
+ * analysis.
  */
 export function fitCalibration(samples: readonly ReportingSample[]): Calibration | undefined {
   const used = samples.filter((s) => s.down > 0);
   if (used.length < MIN_PROBLEMS) return undefined;
-  // The first fit is pulled towards the outliers, so counts are judged again against
-  // each fit without them until the same ones are left out (a few rounds at most).
-  let from = used;
-  let fit = fitReporting(used);
+  let rate = medianShare(used);
+  let from: readonly ReportingSample[] = used;
   for (let round = 0; round < 10; round++) {
-    const residuals = used.map((s) => Math.abs(s.reportedDown - Math.max(1, fit.rate * s.down)));
-    const sorted = [...residuals].sort((a, b) => a - b);
-    const mid = sorted.length >> 1;
-    const median = sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-    const cut = Math.max(OUTLIER_MIN_REPORTS, OUTLIER_SDS * 1.4826 * median);
+    const residuals = used.map((s) => Math.abs(s.reportedDown - Math.max(1, rate * s.down)));
+    const cut = Math.max(OUTLIER_MIN_REPORTS, OUTLIER_SDS * 1.4826 * median(residuals));
     const kept = used.filter((_s, k) => residuals[k]! <= cut);
-    if (kept.length < MIN_PROBLEMS || (kept.length === from.length && kept.every((s, k) => s === from[k]))) break;
+    const settled = round > 0 && kept.length === from.length && kept.every((s, k) => s === from[k]);
     from = kept;
-    fit = fitReporting(kept);
+    if (settled || kept.length < MIN_PROBLEMS) break;
+    rate = fitReporting(kept).rate;
   }
+  if (from.length < MIN_PROBLEMS) return undefined;
+  const fit = fitReporting(from);
   const outages = from.filter((s) => s.selfLabelled).length;
   return {
     problems: from.length - outages,
@@ -106,6 +113,32 @@ export function fitCalibration(samples: readonly ReportingSample[]): Calibration
     reporting: { problems: from.length, rate: fit.rate, spread: fit.spread, rateError: fit.rateError },
     degradedRatio: fit.degradedRatio,
   };
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/**
+ * The least-absolute-deviations rate through the origin (minimising the sum of
+ * |reports - rate x DOWN|): the median of the shares reported, each weighted by its DOWN
+ * CIs, over the samples that "at least one report" does not decide (the pooled share if
+ * none). Unweighted, the median share leans on the small failures, whose shares rounding
+ * moves by a few hundredths, and then the largest counts look off by many reports.
+ */
+function medianShare(used: readonly ReportingSample[]): number {
+  const pooled = Math.max(1e-3, used.reduce((a, s) => a + s.reportedDown, 0) / used.reduce((a, s) => a + s.down, 0));
+  const large = used.filter((s) => pooled * s.down >= 1).sort((a, b) => a.reportedDown / a.down - b.reportedDown / b.down);
+  if (!large.length) return pooled;
+  const half = large.reduce((a, s) => a + s.down, 0) / 2;
+  let below = 0;
+  for (const s of large) {
+    below += s.down;
+    if (below >= half) return s.reportedDown / s.down;
+  }
+  return pooled;
 }
 
 function fitReporting(used: readonly ReportingSample[]): { rate: number; spread: number; rateError: number; degradedRatio: number } {
@@ -131,7 +164,7 @@ function fitReporting(used: readonly ReportingSample[]): { rate: number; spread:
   const rate = sxx > 0 ? clamp(sxy / sxx) : pooled;
   let squares = 0;
   for (const s of used) squares += (s.reportedDown - Math.max(1, rate * s.down)) ** 2;
-  const spread = Math.sqrt(squares / used.length);
+  const spread = Math.sqrt(squares / Math.max(1, used.length - 1));
   const rateError = sxx > 0 ? spread / Math.sqrt(sxx) : rate;
   const degradedRatio = Math.min(1, Math.max(1e-4, (reportedDegraded + 0.5) / (degraded + 1) / rate));
   return { rate, spread, rateError, degradedRatio };

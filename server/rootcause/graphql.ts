@@ -14,7 +14,7 @@ import {
   type RootCauseCandidateResult,
   type RootCauseResult,
 } from './service.js';
-import type { Calibration } from './calibration.js';
+import { MIN_PROBLEMS, type Calibration } from './calibration.js';
 
 async function loadRequiredCI(ctx: Context, id: string): Promise<CI> {
   const ci = await ciLoader(ctx).load(id);
@@ -100,7 +100,7 @@ export const RootCauseReportRef = builder.objectRef<RootCauseResult>('RootCauseR
     calibration: t.field({
       type: RootCauseCalibrationRef,
       nullable: true,
-      description: 'The reporting model learnt from resolved problems; null while fewer than 20 are on record (the reporting rate is then unknown).',
+      description: `The reporting model learnt from resolved problems and past outages; null while fewer than ${MIN_PROBLEMS} of them that agree are on record (the reporting rate is then unknown).`,
       resolve: (r) => r.calibration,
     }),
   }),

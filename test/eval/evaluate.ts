@@ -11,7 +11,7 @@
 import { rankRootCauses, type RcaChange, type RcaOptions } from '../../server/rootcause/model.js';
 import { generateCMDB, type GeneratedCMDB } from '../generator/index.js';
 import { oracleRanking, oracleRankingTwoRoots, type OracleForget } from './oracle.js';
-import { fitCalibration, outageRoot, type ReportingSample } from '../../server/rootcause/calibration.js';
+import { fitCalibration, outageRoot, type Calibration, type ReportingSample } from '../../server/rootcause/calibration.js';
 import { DEFAULT_CHANGES_WINDOW } from '../../server/rootcause/service.js';
 import { canDrawRoots, drawScenario, HOUR, pastOutageTimes, PROTOCOL, prng, reportingSample, signature, topology, upstream, type Scenario, type Topology } from './faults.js';
 
@@ -24,9 +24,10 @@ export interface Ranker {
    * Puts past outages of the topology on record for the ranking to learn from
    * (calibration.ts): as resolved problems (one root each, the incidents on what it
    * broke linked), or, `unlabelled`, as resolved incidents alone (noise included), no
-   * problem naming a root.
+   * problem naming a root. Returns what was learnt (undefined: too few samples, the rate
+   * stays unknown).
    */
-  learn(t: Topology, past: Scenario[], unlabelled: boolean): Promise<void>;
+  learn(t: Topology, past: Scenario[], unlabelled: boolean): Promise<Calibration | undefined>;
   close?(): Promise<void>;
 }
 
@@ -207,6 +208,13 @@ function* sources(config: EvalConfig): Generator<Omit<TopologySource, 'group'> &
   }
 }
 
+/** What a ranker learnt from the past outages, in one line. */
+export function describeLearnt(c: Calibration | undefined): string {
+  if (!c) return 'nothing learnt (too few samples: the report rate stays unknown)';
+  const r = c.reporting;
+  return `learnt from ${c.problems} problems and ${c.outages} outages (${c.outliers} outliers left out): rate ${r.rate.toFixed(3)} ± ${r.rateError.toFixed(3)}, spread ${r.spread.toFixed(2)} reports`;
+}
+
 export async function evaluate(ranker: Ranker, config: EvalConfig, log: (line: string) => void = () => {}): Promise<TopologyResult[]> {
   const results: TopologyResult[] = [];
   const reportRate = config.reportRate ?? PROTOCOL.reportRate;
@@ -226,7 +234,8 @@ export async function evaluate(ranker: Ranker, config: EvalConfig, log: (line: s
         const s = drawScenario(t, pastRand, scenarioOptions(1));
         if (s) past.push(s);
       }
-      await ranker.learn(t, past, config.unlabelled ?? false);
+      const learnt = await ranker.learn(t, past, config.unlabelled ?? false);
+      log(`${source.label}: ${describeLearnt(learnt)}`);
     }
     const variants: VariantResult[] = [];
     const poolSet = rootPool ? new Set(rootPool) : undefined;
@@ -390,6 +399,7 @@ export function memoryRanker(options?: Partial<RcaOptions>): Ranker {
     async learn(t, past, unlabelled) {
       const calibration = fitCalibration(pastSamples(t, past, unlabelled));
       if (calibration) learnt.set(t, { reporting: calibration.reporting, degradedRatio: calibration.degradedRatio });
+      return calibration;
     },
     async rank(t, scenario, t0) {
       const start = performance.now();

@@ -78,7 +78,7 @@ export function serviceRanker(graph: Graph, { walk = false }: { walk?: boolean }
     async learn(t, past, unlabelled) {
       await recordPastOutages(graph, t, past, { unlabelled });
       // Analyses learn in the background; the trials start once it has learnt.
-      await calibrations(graph).refresh();
+      return calibrations(graph).refresh();
     },
     async rank(t, scenario, t0) {
       await graph.write(WIPE_RECORDS);

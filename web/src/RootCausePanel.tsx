@@ -37,7 +37,7 @@ function basisLines(basis: RootCauseBasis, listed: number): string[] {
     const from = [c.problems && `${c.problems} resolved problem${c.problems === 1 ? '' : 's'}`, c.outages && `${c.outages} past outage${c.outages === 1 ? '' : 's'}`].filter(Boolean).join(' and ');
     lines.push(`Learnt from ${from}: about ${Math.round(c.reportRate * 100)} % of the user-facing CIs a failure takes down get an incident here.`);
   } else {
-    lines.push('Not learnt yet how outages are reported here (fewer than 20 resolved problems or past outages on record): the number of incidents is weighed with the report rate unknown.');
+    lines.push('Not learnt yet how outages are reported here (too few resolved problems or past outages on record): the number of incidents is weighed with the report rate unknown.');
   }
   if (!basis.complete) lines.push('The downstream walk hit its budget: the largest candidates’ damage is a lower bound.');
   return lines;
