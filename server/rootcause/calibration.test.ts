@@ -1,11 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import {
+  backgroundRate,
   fitCalibration,
   MIN_PROBLEMS,
+  OUTAGE_CHAIN_CHANCE,
   OUTAGE_GAP_MS,
   OUTAGE_MAX_SPAN_MS,
   OUTAGE_MIN_INCIDENTS,
   OUTAGE_MIN_POSTERIOR,
+  outageGap,
   outageRoot,
   pastOutages,
   type PastIncident,
@@ -127,6 +130,22 @@ describe('past outages no problem explains', () => {
     // Opened more than the gap after the one before: two bursts.
     const split = pastOutages([...burst(50_000, 3), ...burst(50_000 + 2 * (gap - 1) + gap + 1, 3)]);
     expect(split).toHaveLength(2);
+  });
+
+  it('are told from a busy stream of unrelated incidents: the gap shrinks to what the stream makes unlikely', () => {
+    // Two unrelated incidents an hour for three days (at 15 and 45 past each hour), and
+    // an outage of five incidents a minute apart in the middle.
+    const stream = Array.from({ length: 3 * 48 }, (_v, k) => incident(15 + 30 * k));
+    const outage = Array.from({ length: 5 }, (_v, k) => incident(36 * 60 + 20 + k));
+    const sorted = [...stream, ...outage].sort((x, y) => x.openedAt - y.openedAt);
+    // Twelve per six hours at the median bin (the outage's has 17).
+    expect(backgroundRate(sorted) * 3_600_000).toBeCloseTo(2, 12);
+    expect(outageGap(backgroundRate(sorted)) / 60_000).toBeCloseTo((-Math.log(1 - OUTAGE_CHAIN_CHANCE) / 2) * 60, 12);
+    // With the 30-minute gap the stream would chain into one burst of three days (left out).
+    expect(pastOutages(sorted).map((o) => o.incidentIds)).toEqual([outage.map((i) => i.id)]);
+    // A quiet stream keeps the whole gap: less than one bin, or a median bin with none.
+    expect(outageGap(backgroundRate(outage))).toBe(OUTAGE_GAP_MS);
+    expect(outageGap(0)).toBe(OUTAGE_GAP_MS);
   });
 
   it('get a root only when the ranking is sure of it and they drew enough incidents', () => {

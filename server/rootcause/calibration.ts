@@ -181,8 +181,14 @@ export function countBroken(sample: ReportingSample, down: boolean, reported: bo
   }
 }
 
-/** Incidents opened at most this long after the one before belong to the same outage. */
+/** Incidents opened at most this long after the one before belong to the same outage (at most: see `outageGap`). */
 export const OUTAGE_GAP_MS = 30 * 60_000;
+/**
+ * The chance, at most, that an unrelated incident of the background stream chains onto an
+ * outage at either end (`outageGap`); the background rate is read per bin of this length.
+ */
+export const OUTAGE_CHAIN_CHANCE = 0.1;
+export const BACKGROUND_BIN_MS = 6 * 3_600_000;
 /** A burst of incidents longer than this is not one outage (a steady flow of unrelated ones). */
 export const OUTAGE_MAX_SPAN_MS = 6 * 3_600_000;
 /** An outage draws at least this many incidents (fewer: everyday incidents, not "many things failing at once"). */
@@ -223,8 +229,39 @@ export interface Outage {
 }
 
 /**
+ * The rate of the background stream of incidents (per ms): the median number opened per
+ * BACKGROUND_BIN_MS over the whole bins these incidents (sorted by opening) cover. Outages
+ * fill few bins, so the median is what a service desk records besides them; 0 when the
+ * incidents cover less than one bin.
+ */
+export function backgroundRate(sorted: readonly PastIncident[]): number {
+  if (sorted.length < 2) return 0;
+  const from = sorted[0]!.openedAt;
+  const bins = Math.floor((sorted.at(-1)!.openedAt - from) / BACKGROUND_BIN_MS);
+  if (bins < 1) return 0;
+  const counts = new Array<number>(bins).fill(0);
+  for (const i of sorted) {
+    const k = Math.floor((i.openedAt - from) / BACKGROUND_BIN_MS);
+    if (k < bins) counts[k]!++;
+  }
+  return median(counts) / BACKGROUND_BIN_MS;
+}
+
+/**
+ * How close incidents must open to belong to one outage: OUTAGE_GAP_MS, or less on a busy
+ * stream, the time within which the next unrelated incident opens with chance
+ * OUTAGE_CHAIN_CHANCE (-ln(1 - p) / rate). A 30-minute gap on a stream of two unrelated
+ * incidents an hour chains one or two of them onto each end of most outages, and those
+ * that land on what the root broke count as reports: the learnt rate then overstates how
+ * outages are reported (docs/rootcause.md, "A busy service desk").
+ */
+export function outageGap(rate: number): number {
+  return rate > 0 ? Math.min(OUTAGE_GAP_MS, -Math.log(1 - OUTAGE_CHAIN_CHANCE) / rate) : OUTAGE_GAP_MS;
+}
+
+/**
  * The past outages among these incidents, oldest first: incidents each opened within
- * OUTAGE_GAP_MS of the one before, spanning at most OUTAGE_MAX_SPAN_MS, all resolved or
+ * `outageGap` of the one before (the stream's `backgroundRate` read from them), spanning at most OUTAGE_MAX_SPAN_MS, all resolved or
  * closed (an open one: it may not be over) and none grouped by a problem (the problem
  * tells that outage's root; its other incidents were that day's noise), of which
  * OUTAGE_MIN_INCIDENTS or more affect a CI (those that affect none are left out of it).
@@ -232,10 +269,11 @@ export interface Outage {
  */
 export function pastOutages(incidents: readonly PastIncident[], { truncated = false } = {}): Outage[] {
   const sorted = [...incidents].sort((a, b) => a.openedAt - b.openedAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const gap = outageGap(backgroundRate(sorted));
   const bursts: PastIncident[][] = [];
   for (const incident of sorted) {
     const last = bursts.at(-1);
-    if (last && incident.openedAt - last.at(-1)!.openedAt <= OUTAGE_GAP_MS) last.push(incident);
+    if (last && incident.openedAt - last.at(-1)!.openedAt <= gap) last.push(incident);
     else bursts.push([incident]);
   }
   // Read up to a limit: the oldest burst may have begun before the oldest incident read.

@@ -11,9 +11,18 @@
 import { rankRootCauses, type RcaChange, type RcaOptions } from '../../server/rootcause/model.js';
 import { generateCMDB, type GeneratedCMDB } from '../generator/index.js';
 import { oracleRanking, oracleRankingTwoRoots, type OracleForget } from './oracle.js';
-import { fitCalibration, outageRoot, type Calibration, type ReportingSample } from '../../server/rootcause/calibration.js';
+import {
+  fitCalibration,
+  MAX_OUTAGE_INCIDENTS,
+  MAX_OUTAGES,
+  outageRoot,
+  pastOutages,
+  type Calibration,
+  type PastIncident,
+  type ReportingSample,
+} from '../../server/rootcause/calibration.js';
 import { DEFAULT_CHANGES_WINDOW } from '../../server/rootcause/service.js';
-import { canDrawRoots, drawScenario, HOUR, pastOutageTimes, PROTOCOL, prng, reportingSample, signature, topology, upstream, type Scenario, type Topology } from './faults.js';
+import { backgroundIncidents, canDrawRoots, drawScenario, HOUR, PAST_INCIDENT_GAP_MS, pastOutageTimes, PROTOCOL, prng, reportingSample, signature, topology, upstream, type BackgroundIncident, type Scenario, type Topology } from './faults.js';
 
 export interface Ranker {
   /** Prepares a topology (load it, index it); called once per topology. */
@@ -24,11 +33,19 @@ export interface Ranker {
    * Puts past outages of the topology on record for the ranking to learn from
    * (calibration.ts): as resolved problems (one root each, the incidents on what it
    * broke linked), or, `unlabelled`, as resolved incidents alone (noise included), no
-   * problem naming a root. Returns what was learnt (undefined: too few samples, the rate
-   * stays unknown).
+   * problem naming a root, with the `background` incidents between them. Returns what
+   * was learnt (undefined: too few samples, the rate stays unknown).
    */
-  learn(t: Topology, past: Scenario[], unlabelled: boolean): Promise<Calibration | undefined>;
+  learn(t: Topology, past: Scenario[], record: PastRecord): Promise<Calibration | undefined>;
   close?(): Promise<void>;
+}
+
+/** How past outages are on record (`Ranker.learn`). */
+export interface PastRecord {
+  /** As resolved incidents alone, no problems (the ranking labels them itself). */
+  unlabelled: boolean;
+  /** Unrelated resolved incidents between them (faults.ts, `backgroundIncidents`; only with `unlabelled`). */
+  background?: readonly BackgroundIncident[];
 }
 
 /** A topology given to the evaluation instead of generating one (a real graph). */
@@ -68,6 +85,8 @@ export interface EvalConfig {
   history?: number;
   /** The past outages are put on record as resolved incidents alone, without problems (the ranking labels them itself). */
   unlabelled?: boolean;
+  /** Unrelated resolved incidents per hour between the unlabelled past outages (`backgroundIncidents`; default 0). */
+  background?: number;
   /**
    * Incidents on the DEGRADED user-facing CIs too, and equivalence as the same broken CIs
    * whatever their states (faults.ts, ScenarioOptions.reportDegraded; a diagnostic of the
@@ -234,7 +253,9 @@ export async function evaluate(ranker: Ranker, config: EvalConfig, log: (line: s
         const s = drawScenario(t, pastRand, scenarioOptions(1));
         if (s) past.push(s);
       }
-      const learnt = await ranker.learn(t, past, config.unlabelled ?? false);
+      const unlabelled = config.unlabelled ?? false;
+      const background = unlabelled && config.background ? backgroundIncidents(t, prng(seed * 1000 + 77 + size), config.background, past.length) : [];
+      const learnt = await ranker.learn(t, past, { unlabelled, background });
       log(`${source.label}: ${describeLearnt(learnt)}`);
     }
     const variants: VariantResult[] = [];
@@ -373,21 +394,31 @@ interface RcaChangeOn {
  * rate unknown and the changes on record in its window (its own and those of the
  * outages around it, at `pastOutageTimes`, as service-ranker.ts records them), its root
  * taken when the ranking is sure, what that root breaks counted against every incident
- * of the outage, noise included.
+ * of the outage, noise included. The outages are found as the service finds them
+ * (`pastOutages` over the latest MAX_OUTAGE_INCIDENTS incidents, the latest MAX_OUTAGES
+ * kept): each outage's incidents 10 s apart from its time on, and the background
+ * incidents, which may join an outage, chain outages together or make outages of their own.
  */
-export function pastSamples(t: Topology, past: readonly Scenario[], unlabelled: boolean, now = Date.now()): ReportingSample[] {
+export function pastSamples(t: Topology, past: readonly Scenario[], { unlabelled, background = [] }: PastRecord, now = Date.now()): ReportingSample[] {
   if (!unlabelled) return past.map((s) => reportingSample(t, s));
   const times = pastOutageTimes(past.length, now);
   const onRecord: RcaChangeOn[] = past.flatMap((s, k) =>
     s.changes.map((c, j) => ({ ciId: c.ciId, change: { id: `CHG-${k}-${j}`, title: c.decoy ? 'routine change' : 'change', implementedAt: Math.round(times[k]! - c.before) } })),
   );
+  const resolved = (id: string, ciId: string, openedAt: number): PastIncident => ({ id, openedAt, updatedAt: 0, open: false, grouped: false, affects: [ciId] });
+  const incidents = [
+    ...past.flatMap((s, k) => s.observed.map((ciId, j) => resolved(`P${k}-${j}`, ciId, times[k]! + j * PAST_INCIDENT_GAP_MS))),
+    ...background.map((b, k) => resolved(`B${k}`, b.ciId, times[0]! + b.after)),
+  ].sort((a, b) => b.openedAt - a.openedAt);
+  const latest = incidents.slice(0, MAX_OUTAGE_INCIDENTS);
   const samples: ReportingSample[] = [];
-  past.forEach((s, k) => {
-    const since = times[k]! - DEFAULT_CHANGES_WINDOW;
-    const changes = onRecord.filter((c) => c.change.implementedAt >= since);
-    const root = outageRoot(s.observed.length, rankInMemory(t, s, times[k]!, undefined, changes));
-    if (root) samples.push({ ...reportingSample(t, { ...s, roots: [root], noise: [] }), selfLabelled: true });
-  });
+  for (const outage of pastOutages(latest, { truncated: incidents.length >= MAX_OUTAGE_INCIDENTS }).slice(-MAX_OUTAGES)) {
+    const t0 = outage.firstOpenedAt;
+    const changes = onRecord.filter((c) => c.change.implementedAt >= t0 - DEFAULT_CHANGES_WINDOW);
+    const seen: Scenario = { roots: [], rootLayers: [], observed: outage.reported, noise: [], changes: [] };
+    const root = outageRoot(outage.incidentIds.length, rankInMemory(t, seen, t0, undefined, changes));
+    if (root) samples.push({ ...reportingSample(t, { ...seen, roots: [root] }), selfLabelled: true });
+  }
   return samples;
 }
 
@@ -396,8 +427,8 @@ export function memoryRanker(options?: Partial<RcaOptions>): Ranker {
   const learnt = new WeakMap<Topology, Partial<RcaOptions>>();
   return {
     async prepare() {},
-    async learn(t, past, unlabelled) {
-      const calibration = fitCalibration(pastSamples(t, past, unlabelled));
+    async learn(t, past, record) {
+      const calibration = fitCalibration(pastSamples(t, past, record));
       if (calibration) learnt.set(t, { reporting: calibration.reporting, degradedRatio: calibration.degradedRatio });
       return calibration;
     },

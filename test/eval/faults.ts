@@ -177,9 +177,34 @@ export function upstream(t: Topology, ciIds: readonly string[]): string[] {
   return [...seen].map((i) => t.graph.ids[i]!);
 }
 
+/** How far apart a past outage's incidents opened (`--history`). */
+export const PAST_INCIDENT_GAP_MS = 10_000;
+
 /** When past outages put on record (`--history`) first opened: a day apart, the last a month before `now`. */
 export function pastOutageTimes(count: number, now: number): number[] {
   return Array.from({ length: count }, (_v, k) => now - (count + 30) * DAY + k * DAY);
+}
+
+/** An unrelated incident of the past (`--background`), on a user-facing CI, `after` ms after the first past outage's first incident (before it when negative). */
+export interface BackgroundIncident {
+  ciId: string;
+  after: number;
+}
+
+/**
+ * Unrelated incidents between the past outages (`--background R`): a Poisson stream of R
+ * per hour on user-facing CIs drawn uniformly, from a day before the first of `count`
+ * outages (at `pastOutageTimes`) to a day after the last. What a busy service desk
+ * records besides outages; the outage grouping must find the outages among them.
+ */
+export function backgroundIncidents(t: Topology, rand: () => number, perHour: number, count: number): BackgroundIncident[] {
+  const out: BackgroundIncident[] = [];
+  if (!(perHour > 0) || count === 0) return out;
+  const gap = () => (-Math.log(1 - rand()) * HOUR) / perHour;
+  for (let after = -DAY + gap(); after < count * DAY; after += gap()) {
+    out.push({ ciId: t.userFacingIds[Math.floor(rand() * t.userFacingIds.length)]!, after: Math.round(after) });
+  }
+  return out;
 }
 
 /** The issue's protocol: incidents on 30 % of what a root takes DOWN, noise incidents at 20 % of those. */

@@ -23,7 +23,10 @@
  * learning from resolved problems". With `--unlabelled`, the same outages are put on
  * record as resolved incidents alone, noise included, with no problem naming a root: the
  * ranking labels them itself (calibration.ts, "past outages"); --write then writes
- * "Root cause, learning from past incidents alone".
+ * "Root cause, learning from past incidents alone". `--background R` (with `--unlabelled`)
+ * adds R unrelated resolved incidents per hour between the past outages (faults.ts,
+ * `backgroundIncidents`), which the outage grouping must see through; --write is refused
+ * with it (a diagnostic).
  *
  * memory: the model on the whole generated graph in memory (many trials, no database).
  * service: end to end, Neo4j + ITSM records + the root-cause service (a Neo4j of its
@@ -63,10 +66,15 @@ const history = () => Number(value('--history') ?? 0);
 /** --unlabelled: the past outages on record as resolved incidents alone, no problems. */
 const unlabelled = args.includes('--unlabelled');
 if (unlabelled && !history()) throw new Error('--unlabelled needs --history N (how many past outages)');
+/** --background R: unrelated resolved incidents per hour between the unlabelled past outages (default 0). */
+const background = Number(value('--background') ?? 0);
+if (!(background >= 0)) throw new Error(`--background: incidents per hour, not ${value('--background')}`);
+if (background && !unlabelled) throw new Error('--background needs --unlabelled (past outages on record as incidents alone)');
+if (background && args.includes('--write')) throw new Error('--background is a diagnostic: record its table by hand');
 const historyLabel = !history()
   ? ''
   : unlabelled
-    ? `; learnt from ${history()} past outages per topology on record as resolved incidents alone (noise included, no problems: the ranking labels them itself)`
+    ? `; learnt from ${history()} past outages per topology on record as resolved incidents alone (noise included, no problems: the ranking labels them itself)${background ? `, among ${background} unrelated resolved incidents per hour` : ''}`
     : `; learnt from ${history()} resolved problems per topology`;
 /** --options JSON: override model options in memory mode (a diagnostic; the defaults are the method). */
 const modelOptions = value('--options') === undefined ? undefined : (JSON.parse(value('--options')!) as Record<string, number | boolean>);
@@ -114,6 +122,7 @@ if (mode === 'memory' || mode === 'both') {
     oracleForget,
     history: history(),
     unlabelled,
+    background,
     reportDegraded,
     reportRate,
     noiseRate,
@@ -135,6 +144,7 @@ if (mode === 'service' || mode === 'both') {
     decoys: decoys(),
     history: history(),
     unlabelled,
+    background,
     reportDegraded,
     reportRate,
     noiseRate,

@@ -10,8 +10,8 @@ import { createProblem, transitionProblem } from '../../server/problems/index.js
 import { calibrations, rankRootCause } from '../../server/rootcause/index.js';
 import { topologyCache } from '../../server/topology/index.js';
 import { loadCMDB } from '../generator/index.js';
-import type { Ranker } from './evaluate.js';
-import { pastOutageTimes, type Scenario, type Topology } from './faults.js';
+import type { PastRecord, Ranker } from './evaluate.js';
+import { PAST_INCIDENT_GAP_MS, pastOutageTimes, type Scenario, type Topology } from './faults.js';
 
 const who = { actor: 'fault-injection' };
 
@@ -41,16 +41,20 @@ export async function wipeAll(graph: Graph): Promise<void> {
  * its changes, and no problem (what a team that files no problems leaves behind; the
  * ranking labels the outage itself, with the changes before it as evidence).
  */
-export async function recordPastOutages(graph: Graph, t: Topology, past: readonly Scenario[], { unlabelled = false } = {}): Promise<void> {
+export async function recordPastOutages(graph: Graph, t: Topology, past: readonly Scenario[], { unlabelled = false, background = [] }: Partial<PastRecord> = {}): Promise<void> {
   const times = pastOutageTimes(past.length, Date.now());
+  const resolved = async (title: string, ciId: string, openedAt: number) => {
+    const incident = await createIncident(graph, { title, priority: 'P2', affectedCiIds: [ciId], openedAt }, who);
+    await transitionIncident(graph, incident.id, 'IN_PROGRESS', who);
+    await transitionIncident(graph, incident.id, 'RESOLVED', who);
+    return incident.id;
+  };
+  if (unlabelled) for (const b of background) await resolved(`past: ${t.names.get(b.ciId)} has an issue`, b.ciId, times[0]! + b.after);
   for (const [k, s] of past.entries()) {
     const at = times[k]!;
     const incidentIds: string[] = [];
     for (const [j, ciId] of (unlabelled ? s.observed : s.observed.filter((id) => !s.noise.includes(id))).entries()) {
-      const incident = await createIncident(graph, { title: `past: ${t.names.get(ciId)} is failing`, priority: 'P2', affectedCiIds: [ciId], openedAt: at + j * 10_000 }, who);
-      await transitionIncident(graph, incident.id, 'IN_PROGRESS', who);
-      await transitionIncident(graph, incident.id, 'RESOLVED', who);
-      incidentIds.push(incident.id);
+      incidentIds.push(await resolved(`past: ${t.names.get(ciId)} is failing`, ciId, at + j * PAST_INCIDENT_GAP_MS));
     }
     if (unlabelled) {
       for (const change of s.changes) {
@@ -75,8 +79,8 @@ export function serviceRanker(graph: Graph, { walk = false }: { walk?: boolean }
       await loadCMDB(graph, t.data, { batchSize: 5000 });
       if (!walk) await topologyCache(graph).refresh();
     },
-    async learn(t, past, unlabelled) {
-      await recordPastOutages(graph, t, past, { unlabelled });
+    async learn(t, past, record) {
+      await recordPastOutages(graph, t, past, record);
       // Analyses learn in the background; the trials start once it has learnt.
       return calibrations(graph).refresh();
     },
