@@ -194,7 +194,7 @@ export const OUTAGE_MAX_SPAN_MS = 6 * 3_600_000;
 /** An outage draws at least this many incidents (fewer: everyday incidents, not "many things failing at once"). */
 export const OUTAGE_MIN_INCIDENTS = 3;
 /** The posterior the ranking must give its first candidate for it to be taken as an outage's root. */
-export const OUTAGE_MIN_POSTERIOR = 0.9;
+export const OUTAGE_MIN_POSTERIOR = 0.8;
 /** How many of the latest past outages are learnt from. */
 export const MAX_OUTAGES = 200;
 /** How far back, and how many incidents at most, are read to find them. */
