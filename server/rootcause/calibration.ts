@@ -261,10 +261,11 @@ export function outageGap(rate: number): number {
 
 /**
  * The past outages among these incidents, oldest first: incidents each opened within
- * `outageGap` of the one before (the stream's `backgroundRate` read from them), spanning at most OUTAGE_MAX_SPAN_MS, all resolved or
- * closed (an open one: it may not be over) and none grouped by a problem (the problem
- * tells that outage's root; its other incidents were that day's noise), of which
- * OUTAGE_MIN_INCIDENTS or more affect a CI (those that affect none are left out of it).
+ * `outageGap` of the one before (the stream's `backgroundRate` read from them), spanning
+ * at most OUTAGE_MAX_SPAN_MS, all resolved or closed (an open one: it may not be over)
+ * and none grouped by a problem (the problem tells that outage's root; its other
+ * incidents were that day's noise), of which OUTAGE_MIN_INCIDENTS or more affect a CI
+ * (those that affect none are left out of it).
  * `truncated`: the incidents are the latest up to a limit, so the oldest burst is left out.
  */
 export function pastOutages(incidents: readonly PastIncident[], { truncated = false } = {}): Outage[] {

@@ -39,7 +39,9 @@ export async function wipeAll(graph: Graph): Promise<void> {
  * what the root broke (the noise is not theirs), resolved, grouped by a resolved problem
  * naming the root. `unlabelled`: every incident of the outage, the noise too, resolved,
  * its changes, and no problem (what a team that files no problems leaves behind; the
- * ranking labels the outage itself, with the changes before it as evidence).
+ * ranking labels the outage itself, with the changes before it as evidence), and the
+ * `background` incidents between the outages, resolved too (as `pastSamples` in
+ * evaluate.ts has them).
  */
 export async function recordPastOutages(graph: Graph, t: Topology, past: readonly Scenario[], { unlabelled = false, background = [] }: Partial<PastRecord> = {}): Promise<void> {
   const times = pastOutageTimes(past.length, Date.now());
