@@ -41,14 +41,14 @@ import {
   loadIncident,
   loadMeta,
   loadRootCause,
-  openProblemFromCandidate,
   neighbours,
   openIncidentsOn,
+  openProblemFromCandidate,
   recentOpenIncidents,
   type Capabilities,
-  type RootCauseBasis,
   type IncidentRef,
   type Meta,
+  type RootCauseBasis,
 } from './queries.js';
 
 type Boot = { status: 'loading' } | { status: 'ready' } | { status: 'unauthorized'; message: string } | { status: 'error'; message: string };

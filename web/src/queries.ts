@@ -18,6 +18,7 @@ export interface Capabilities {
   rootCauseBasis: boolean;
   /** Mutation.createProblemFromRootCause (not in the contract); else Mutation.createProblem is used. */
   problemFromRootCause: boolean;
+  /** Mutation.createProblem (the contract's). */
   problems: boolean;
 }
 
