@@ -129,7 +129,7 @@ function median(values: readonly number[]): number {
  * moves by a few hundredths, and then the largest counts look off by many reports.
  */
 function medianShare(used: readonly ReportingSample[]): number {
-  const pooled = Math.max(1e-3, used.reduce((a, s) => a + s.reportedDown, 0) / used.reduce((a, s) => a + s.down, 0));
+  const pooled = pooledShare(used);
   const large = used.filter((s) => pooled * s.down >= 1).sort((a, b) => a.reportedDown / a.down - b.reportedDown / b.down);
   if (!large.length) return pooled;
   const half = large.reduce((a, s) => a + s.down, 0) / 2;
@@ -141,19 +141,25 @@ function medianShare(used: readonly ReportingSample[]): number {
   return pooled;
 }
 
-function fitReporting(used: readonly ReportingSample[]): { rate: number; spread: number; rateError: number; degradedRatio: number } {
+/** The share of all DOWN user-facing CIs reported, within [1e-3, 1]: biased up by the smallest failures, it only says which ones "at least one report" decides. */
+function pooledShare(used: readonly ReportingSample[]): number {
   let reported = 0;
   let down = 0;
-  let reportedDegraded = 0;
-  let degraded = 0;
   for (const s of used) {
     reported += s.reportedDown;
     down += s.down;
+  }
+  return Math.min(1, Math.max(1e-3, reported / down));
+}
+
+function fitReporting(used: readonly ReportingSample[]): { rate: number; spread: number; rateError: number; degradedRatio: number } {
+  let reportedDegraded = 0;
+  let degraded = 0;
+  for (const s of used) {
     reportedDegraded += s.reportedDegraded;
     degraded += s.degraded;
   }
-  const clamp = (r: number) => Math.min(1, Math.max(1e-3, r));
-  const pooled = clamp(reported / down);
+  const pooled = pooledShare(used);
   let sxy = 0;
   let sxx = 0;
   for (const s of used) {
@@ -161,7 +167,7 @@ function fitReporting(used: readonly ReportingSample[]): { rate: number; spread:
     sxy += s.reportedDown * s.down;
     sxx += s.down * s.down;
   }
-  const rate = sxx > 0 ? clamp(sxy / sxx) : pooled;
+  const rate = sxx > 0 ? Math.min(1, Math.max(1e-3, sxy / sxx)) : pooled;
   let squares = 0;
   for (const s of used) squares += (s.reportedDown - Math.max(1, rate * s.down)) ** 2;
   const spread = Math.sqrt(squares / Math.max(1, used.length - 1));
@@ -290,6 +296,14 @@ export function pastOutages(incidents: readonly PastIncident[], { truncated = fa
       lastOpenedAt: b.at(-1)!.openedAt,
       reported: [...new Set(b.flatMap((i) => i.affects))],
     }));
+}
+
+/**
+ * The past outages learnt from: the latest MAX_OUTAGES among the latest incidents, read
+ * up to MAX_OUTAGE_INCIDENTS (as many: the read hit its limit, `truncated`).
+ */
+export function outagesToLearnFrom(latest: readonly PastIncident[]): Outage[] {
+  return pastOutages(latest, { truncated: latest.length >= MAX_OUTAGE_INCIDENTS }).slice(-MAX_OUTAGES);
 }
 
 /**
@@ -455,7 +469,7 @@ export class Calibrations {
   private async outages(label: OutageLabeller): Promise<ReportingSample[]> {
     const lookedAt = Date.now();
     const incidents = (await this.graph.read(Q.PAST_INCIDENTS, { since: lookedAt - OUTAGE_LOOKBACK_MS, limit: int(MAX_OUTAGE_INCIDENTS) })).map(pastIncident);
-    const outages = pastOutages(incidents, { truncated: incidents.length >= MAX_OUTAGE_INCIDENTS }).slice(-MAX_OUTAGES);
+    const outages = outagesToLearnFrom(incidents);
     const samples: ReportingSample[] = [];
     let deferred = false;
     for (const outage of outages) {

@@ -14,9 +14,8 @@ import { oracleRanking, oracleRankingTwoRoots, type OracleForget } from './oracl
 import {
   fitCalibration,
   MAX_OUTAGE_INCIDENTS,
-  MAX_OUTAGES,
   outageRoot,
-  pastOutages,
+  outagesToLearnFrom,
   type Calibration,
   type PastIncident,
   type ReportingSample,
@@ -395,9 +394,9 @@ interface RcaChangeOn {
  * outages around it, at `pastOutageTimes`, as service-ranker.ts records them), its root
  * taken when the ranking is sure, what that root breaks counted against every incident
  * of the outage, noise included. The outages are found as the service finds them
- * (`pastOutages` over the latest MAX_OUTAGE_INCIDENTS incidents, the latest MAX_OUTAGES
- * kept): each outage's incidents 10 s apart from its time on, and the background
- * incidents, which may join an outage, chain outages together or make outages of their own.
+ * (`outagesToLearnFrom` over the latest MAX_OUTAGE_INCIDENTS incidents): each outage's
+ * incidents 10 s apart from its time on, and the background incidents, which may join
+ * an outage, chain outages together or make outages of their own.
  */
 export function pastSamples(t: Topology, past: readonly Scenario[], { unlabelled, background = [] }: PastRecord, now = Date.now()): ReportingSample[] {
   if (!unlabelled) return past.map((s) => reportingSample(t, s));
@@ -410,9 +409,8 @@ export function pastSamples(t: Topology, past: readonly Scenario[], { unlabelled
     ...past.flatMap((s, k) => s.observed.map((ciId, j) => resolved(`P${k}-${j}`, ciId, times[k]! + j * PAST_INCIDENT_GAP_MS))),
     ...background.map((b, k) => resolved(`B${k}`, b.ciId, times[0]! + b.after)),
   ].sort((a, b) => b.openedAt - a.openedAt);
-  const latest = incidents.slice(0, MAX_OUTAGE_INCIDENTS);
   const samples: ReportingSample[] = [];
-  for (const outage of pastOutages(latest, { truncated: incidents.length >= MAX_OUTAGE_INCIDENTS }).slice(-MAX_OUTAGES)) {
+  for (const outage of outagesToLearnFrom(incidents.slice(0, MAX_OUTAGE_INCIDENTS))) {
     const t0 = outage.firstOpenedAt;
     const changes = onRecord.filter((c) => c.change.implementedAt >= t0 - DEFAULT_CHANGES_WINDOW);
     const seen: Scenario = { roots: [], rootLayers: [], observed: outage.reported, noise: [], changes: [] };
