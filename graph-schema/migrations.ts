@@ -60,6 +60,14 @@ export const MIGRATIONS: readonly Migration[] = [
     description: 'Changes by implementation time: root cause reads the changes implemented since a time',
     statements: ['CREATE INDEX change_implemented IF NOT EXISTS FOR (n:Change) ON (n.implementedAt)'],
   },
+  {
+    id: '004-topology-changes',
+    description: 'What each topology write touched, by version and age: a projection re-reads only those CIs',
+    statements: [
+      'CREATE INDEX topology_change_version IF NOT EXISTS FOR (t:TopologyChange) ON (t.version)',
+      'CREATE INDEX topology_change_at IF NOT EXISTS FOR (t:TopologyChange) ON (t.at)',
+    ],
+  },
 ];
 
 /** Runs one Cypher statement; the caller decides how (driver session, test harness). */

@@ -10,12 +10,14 @@ import { generateCMDB } from './generator/index.js';
 import { topology } from './eval/faults.js';
 
 const projectionOf = (graph: TopologyProjection['graph'], nodes: TopologyProjection['nodes'], classCounts: Map<string, number>): TopologyProjection => ({
-  state: { key: 'test', version: 'test', classCounts },
+  state: { key: 'test', version: 'test', classCounts, typeCounts: new Map() },
   loadedAt: 0,
   validUntil: Number.POSITIVE_INFINITY,
+  wholeAt: 0,
   graph,
   nodes,
   loadMs: 0,
+  update: null,
 });
 
 describe('warmRankingCode', () => {

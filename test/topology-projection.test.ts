@@ -1,14 +1,27 @@
 /**
  * The in-memory topology projection (server/topology) against the live walk in Neo4j:
- * root cause answers the same from both, and the projection is never used once the
- * topology changed: through the CI service, the sync engine's version, a script writing
- * Cypher directly (counts), a wiped and reloaded database (epoch), or old age.
+ * root cause answers the same from both; a Faultline write (the CI service, the sync
+ * engine) brings it up to date by re-reading what the write touched, to exactly what a
+ * whole load would index; and it is never used stale: after a script writing Cypher
+ * directly (counts), a wiped and reloaded database (epoch), a write that does not say
+ * what it touched, or old age, the analysis walks Neo4j while it reloads whole.
  */
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import { retireCI, updateCI } from '../server/cis/index.js';
+import { createCI, createRelationship, removeRelationship, retireCI, updateCI } from '../server/cis/index.js';
 import type { Graph } from '../server/db/index.js';
+import type { IndexedSubgraph } from '../server/impact/index.js';
+import { runSync, type SourceItem } from '../importers/sync/index.js';
 import { rankRootCause, type RootCauseResult } from '../server/rootcause/index.js';
-import { DEFAULT_TOPOLOGY_CACHE_SETTINGS, readTopologyState, topologyCache, type TopologyCache } from '../server/topology/index.js';
+import {
+  DEFAULT_TOPOLOGY_CACHE_SETTINGS,
+  TOPOLOGY_CHANGE_KEEP_MS,
+  loadTopologyProjection,
+  readTopologyState,
+  topologyCache,
+  topologyWrite,
+  type TopologyCache,
+  type TopologyProjection,
+} from '../server/topology/index.js';
 import { generateCMDB, loadCMDB } from './generator/index.js';
 import { prng, shuffle, topology } from './eval/faults.js';
 import { closeTestGraph, testGraph, wipe } from './helpers/neo4j.js';
@@ -38,6 +51,15 @@ const answer = (r: RootCauseResult) => ({
   // Damage sums DEGRADED weights in the order the spread meets CIs: equal up to rounding.
   candidates: r.candidates.map((c) => ({ ...c, score: Number(c.score.toFixed(9)), unobservedDamage: Number(c.unobservedDamage.toFixed(6)) })),
 });
+
+/** A projection's index and names, independent of the order its rows were read in. */
+function canonical(p: TopologyProjection) {
+  const g: IndexedSubgraph = p.graph;
+  return {
+    cis: g.ids.map((id, i) => `${id} active=${g.active[i]} minUp=${g.minUp[i]} members=${g.members[i]} ${JSON.stringify(p.nodes.get(id))}`).sort(),
+    edges: g.ids.flatMap((id, i) => g.dependents[i]!.map((d) => `${g.ids[d.ci]} -${d.type}${d.member ? '(member)' : ''}-> ${id}`)).sort(),
+  };
+}
 
 /** The analysis through the live walk in Neo4j, then through a freshly loaded projection. */
 async function bothWays(ciIds: string[]) {
@@ -88,16 +110,16 @@ describe('the topology projection', () => {
     const served = await api.ok<{ rootCause: { fromProjection: boolean } }>('query($ids: [ID!]) { rootCause(input: { ciIds: $ids }) { fromProjection } }', { ids: svc });
     expect(served.rootCause.fromProjection).toBe(true);
 
-    // Through the CI service: the version is raised in the write's transaction.
+    // Through the CI service: the version is raised in the write's transaction, with what
+    // it touched, and the next analysis re-reads that before it answers.
     const added = await rel(graph, 'DEPENDS_ON', svc[2]!, db);
     const afterAdd = await rank();
-    expect(afterAdd.source).toBe('neo4j');
+    expect(afterAdd.source).toBe('projection');
     expect(afterAdd.candidates[0]!.explains.sort()).toEqual([...svc].sort());
-    expect((await fresh()).candidates[0]!.explains.sort()).toEqual([...svc].sort());
+    expect((await cache.current()).projection!.update).toMatchObject({ touched: 2 });
 
     await updateCI(graph, { id: db, attributes: { version: '16' } }, author);
-    expect((await rank()).source).toBe('neo4j');
-    await fresh();
+    expect((await rank()).source).toBe('projection');
 
     // A script writing Cypher directly, without raising the version: the counts tell.
     await graph.write("MATCH (s:CI {id: $s}), (d:CI {id: $d}) CREATE (s)-[:RUNS_ON {id: 'REL-raw', validFrom: 0}]->(d)", { s: svc[0], d: db });
@@ -116,8 +138,76 @@ describe('the topology projection', () => {
     await fresh();
     await retireCI(graph, db, author);
     const retired = await rank();
-    expect(retired.source).toBe('neo4j');
+    expect(retired.source).toBe('projection');
     expect(retired.candidates.map((c) => c.ciId)).not.toContain(db);
+
+    // A script's creation and then a Faultline write: the counts are not what the writes declared.
+    await graph.write("MATCH (s:CI {id: $s}), (d:CI {id: $d}) CREATE (s)-[:RUNS_ON {id: 'REL-raw-2', validFrom: 0}]->(d)", { s: svc[1], d: svc[2] });
+    await updateCI(graph, { id: svc[0]!, name: 'shop-2' }, author);
+    expect((await rank()).source).toBe('neo4j');
+    await fresh();
+
+    // A write that does not say what it touched (a bulk loader): reloaded whole.
+    await topologyWrite(graph, async () => undefined);
+    expect((await rank()).source).toBe('neo4j');
+  });
+
+  it('catches up with every kind of Faultline write to exactly what a whole load indexes', async () => {
+    await loadCMDB(graph, generateCMDB({ n: 400, seed: 5 }));
+    await cache.refresh();
+    const one = async (cypher: string) => (await graph.read(cypher))[0]!;
+    const runsOn = await one('MATCH (a:CI)-[r:RUNS_ON]->(b:CI) RETURN a.class AS from, b.class AS to, a.id AS a, b.id AS b LIMIT 1');
+    const member = await one('MATCH (a:CI)-[r:HAS_MEMBER]->(b:CI) RETURN a.id AS farm, b.class AS member, r.id AS id LIMIT 1');
+    const dependsOn = await one('MATCH (a:CI)-[r:DEPENDS_ON]->(b:CI) RETURN r.id AS id, b.id AS provider LIMIT 1');
+    const host = String(runsOn.b);
+
+    let caughtUp = 0;
+    const same = async (what: string) => {
+      const { projection } = await cache.current();
+      expect(projection, what).not.toBeNull();
+      expect(projection!.update, what).not.toBeNull();
+      const whole = await loadTopologyProjection(graph);
+      expect(canonical(projection!), what).toEqual(canonical(whole));
+      caughtUp++;
+    };
+
+    const app = (await createCI(graph, { class: String(runsOn.from), name: 'new-app', attributes: {} }, author)).id;
+    await same('a CI created');
+    const server = (await createCI(graph, { class: String(member.member), name: 'new-member', attributes: {} }, author)).id;
+    await createRelationship(graph, { type: 'RUNS_ON', fromId: app, toId: host }, author);
+    await same('two writes: a CI, then a relationship');
+    await createRelationship(graph, { type: 'HAS_MEMBER', fromId: String(member.farm), toId: server }, author);
+    await same("a farm's new member");
+    await updateCI(graph, { id: String(member.farm), attributes: { minUp: 2 } }, author);
+    await same("a farm's minUp");
+    await removeRelationship(graph, String(member.id), author);
+    await same('a membership closed');
+    await removeRelationship(graph, String(dependsOn.id), author);
+    await same('a dependency closed');
+    await retireCI(graph, host, author);
+    await same('a host retired, its relationships closed');
+    await updateCI(graph, { id: host, status: 'ACTIVE' }, author);
+    await same('the host back, without its relationships');
+
+    // The sync engine: CIs created with relationships, then one withdrawn and retired.
+    const items = async function* (keys: string[]): AsyncGenerator<SourceItem> {
+      for (const key of keys) {
+        const references = [{ type: 'RUNS_ON', target: { key: 'sync-vm' } }];
+        yield { kind: 'record', record: { class: 'Application', key, name: key, attributes: { appId: key }, references, origin: key } };
+      }
+      yield { kind: 'record', record: { class: 'VirtualMachine', key: 'sync-vm', name: 'sync-vm', attributes: { hostname: 'sync-vm' }, origin: 'vm' } };
+    };
+    const sync = (keys: string[]) => runSync(graph, items(keys), { source: 'test', scope: 'apps', maxRetireShare: 1 });
+    expect((await sync(['s1', 's2', 's3'])).counts).toMatchObject({ created: 4, relationshipsCreated: 3 });
+    await same('a sync creating CIs and relationships');
+    expect((await sync(['s1', 's2'])).counts).toMatchObject({ retired: 1, relationshipsClosed: 1 });
+    await same('a sync retiring a CI');
+    expect(caughtUp).toBe(10);
+
+    // Each write's record is kept an hour: older ones go with the next write.
+    await graph.write('CREATE (:TopologyChange {epoch: "old", version: 0, at: timestamp() - $age, ciIds: []})', { age: TOPOLOGY_CHANGE_KEEP_MS + 1000 });
+    await updateCI(graph, { id: app, name: 'new-app-2' }, author);
+    expect((await graph.read('MATCH (t:TopologyChange {epoch: "old"}) RETURN count(t) AS n'))[0]!.n).toBe(0);
   });
 
   it('tells a wiped and reloaded database from the one before, even with the same counts', async () => {

@@ -34,7 +34,7 @@ import {
 } from '../../graph-schema/index.js';
 import type { Graph, Row, Tx } from '../../server/db/index.js';
 import { recordHistory, type HistoryChange } from '../../server/history/index.js';
-import { topologyWrite } from '../../server/topology/index.js';
+import { topologyWrite, type TopologyChange } from '../../server/topology/index.js';
 import * as Q from './cypher.js';
 import { acquireLock, heartbeat, releaseLock } from './lock.js';
 import { reconcile, RETIRED_BY_SYNC, type CIState, type FieldChange, type Provenance } from './reconcile.js';
@@ -850,9 +850,17 @@ export class SyncRun {
 
   // ---------------------------------------------------------------- apply
 
-  private async batchWrite(work: (tx: Tx) => Promise<void>, count: number) {
-    // A batch that writes CIs or relationships raises the topology version; provenance touches (count 0) do not.
-    await (count > 0 ? topologyWrite(this.graph, work) : this.graph.writeTx(work));
+  /**
+   * A batch that writes CIs or relationships raises the topology version and says which
+   * CIs it touched and what it created (`touched`); provenance touches (count 0) do not.
+   */
+  private async batchWrite(work: (tx: Tx) => Promise<void>, count: number, touched?: (change: TopologyChange) => void) {
+    await (count > 0
+      ? topologyWrite(this.graph, async (tx, change) => {
+          touched?.(change);
+          await work(tx);
+        })
+      : this.graph.writeTx(work));
     this.written += count;
     // The lock's heartbeat: often enough that it never looks stale, not once per batch.
     const staleMs = this.options.staleLockMs ?? 10 * 60_000;
@@ -905,7 +913,10 @@ export class SyncRun {
               })),
             });
           }
-        }, batch.length);
+        }, batch.length, (change) => {
+          change.touch(batch.map((r) => r.id));
+          for (const [cls, rows] of groupBy(batch, (r) => r.cls)) change.created(`class:${cls}`, rows.length);
+        });
       }
     });
 
@@ -924,7 +935,7 @@ export class SyncRun {
         await this.batchWrite(async (tx) => {
           await tx.run(Q.UPDATE_CIS, { rows: batch.map((r) => ({ id: r.id, props: r.props })) });
           await recordHistory(tx, history, this.who());
-        }, batch.length);
+        }, batch.length, (change) => change.touch(batch.map((r) => r.id)));
       }
     });
 
@@ -953,7 +964,10 @@ export class SyncRun {
               }),
             });
           }
-        }, batch.length);
+        }, batch.length, (change) => {
+          change.touch(batch.flatMap(([, from, to]) => [from, to]));
+          for (const [type, rels] of groupBy(batch, (r) => r[0])) change.created(`type:${type}`, rels.length);
+        });
       }
     });
 
@@ -990,12 +1004,12 @@ export class SyncRun {
           })),
           this.who(),
         );
-      }, batch.length);
+      }, batch.length, (change) => change.touch(batch.flatMap(([, , from, to]) => [from, to])));
     }
     for await (const batch of this.ciWithdrawals.batches(this.batchSize)) {
       await this.batchWrite(async (tx) => {
         await tx.run(Q.UPDATE_CIS, { rows: batch.map(([id, props]) => ({ id, props })) });
-      }, batch.length);
+      }, batch.length, (change) => change.touch(batch.map(([id]) => id)));
     }
     for await (const batch of this.ciRetirements.batches(this.batchSize)) {
       await this.batchWrite(async (tx) => {
@@ -1035,7 +1049,7 @@ export class SyncRun {
           }
         }
         await recordHistory(tx, history, this.who());
-      }, batch.length);
+      }, batch.length, (change) => change.touch(batch.map(([id]) => id)));
     }
   }
 

@@ -349,7 +349,9 @@ export async function createCI(graph: Graph, raw: CreateCIInput, author: Author)
       { source: author.source, at: now },
     ]),
   );
-  return topologyWrite(graph, async (tx) => {
+  return topologyWrite(graph, async (tx, change) => {
+    change.touch([ci.id]);
+    change.created(`class:${ci.class}`);
     await checkIdentifiersFree(tx, ci.class, attributes, ci.id);
     const res = await tx.run(Q.CREATE_CI, { class: ci.class, props: nodeProperties(ci, provenance) });
     const created = decodeCI(res.records[0]!.get('ci'));
@@ -371,7 +373,8 @@ const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b)
 export async function updateCI(graph: Graph, raw: UpdateCIInput, author: Author): Promise<CI> {
   const input = parseInput(updateCIInput, raw);
   const now = Date.now();
-  return topologyWrite(graph, async (tx) => {
+  return topologyWrite(graph, async (tx, change) => {
+    change.touch([input.id]);
     await tx.run(Q.LOCK_CI, { id: input.id });
     const res = await tx.run(Q.CI_PROPERTIES, { id: input.id });
     const stored = res.records[0]?.get('props') as Row | undefined;
@@ -445,7 +448,8 @@ async function retireInTx(tx: Tx, id: string, now: number, changes: HistoryChang
 /** Retires a CI: status RETIRED, its open relationships closed; nothing is deleted. */
 export async function retireCI(graph: Graph, id: string, author: Author): Promise<CI> {
   const now = Date.now();
-  return topologyWrite(graph, async (tx) => {
+  return topologyWrite(graph, async (tx, change) => {
+    change.touch([id]);
     await tx.run(Q.LOCK_CI, { id });
     const res = await tx.run(Q.CIS_BY_IDS, { ids: [id] });
     const row = res.records[0];
@@ -473,7 +477,9 @@ export async function createRelationship(graph: Graph, raw: CreateRelationshipIn
     ]);
   }
   const now = Date.now();
-  return topologyWrite(graph, async (tx) => {
+  return topologyWrite(graph, async (tx, change) => {
+    change.touch([input.fromId, input.toId]);
+    change.created(`type:${type.name}`);
     // One relationship creation per dependent at a time: the duplicate check below holds.
     await tx.run(Q.LOCK_CI, { id: input.fromId });
     const res = await tx.run(Q.CIS_BY_IDS, { ids: [input.fromId, input.toId] });
@@ -518,11 +524,12 @@ export async function createRelationship(graph: Graph, raw: CreateRelationshipIn
 /** Closes a relationship (validTo = now); it stays as history. Closing twice is a no-op. */
 export async function removeRelationship(graph: Graph, id: string, author: Author): Promise<Relationship> {
   const now = Date.now();
-  return topologyWrite(graph, async (tx) => {
+  return topologyWrite(graph, async (tx, change) => {
     const res = await tx.run(Q.RELATIONSHIP_BY_ID, { id });
     const row = res.records[0];
     if (!row) throw new NotFoundError(`No relationship with id "${id}"`, { field: 'id' });
     const rel = decodeRelationship(row.get('rel'));
+    change.touch([rel.from, rel.to]);
     if (rel.validTo !== null) return rel;
     const closed = await tx.run(Q.CLOSE_RELATIONSHIP, { id, now });
     await recordHistory(

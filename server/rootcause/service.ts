@@ -442,7 +442,7 @@ export async function rankRootCause(graph: Graph, request: RootCauseRequest, opt
   const started = performance.now();
   const maxDepth = input.maxDepth ?? DEFAULT_MAX_DEPTH;
   // The topology's state (it also gives the class counts), and the projection if current.
-  const current = await topologyCache(graph).current(at);
+  const current = await topologyCache(graph).current(options.at);
   const { state } = current;
   const projection = options.projection === false ? null : current.projection;
   let topology: { graph: IndexedSubgraph; prepared?: RcaGraph; nodes: ReadonlyMap<string, RcaNodeInfo>; unexpanded: ReadonlySet<string>; size: number };

@@ -1,9 +1,11 @@
 /** The topology version and the in-memory projection of the propagating graph: what other domains may use. */
-export { topologyWrite } from './write.js';
+export { topologyWrite, TopologyChange, TOPOLOGY_CHANGE_KEEP_MS } from './write.js';
 export {
   topologyCache,
   readTopologyState,
   loadTopologyProjection,
+  updateTopologyProjection,
+  MAX_UPDATE_SHARE,
   TopologyCache,
   DEFAULT_TOPOLOGY_CACHE_SETTINGS,
   type TopologyState,

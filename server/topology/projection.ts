@@ -18,7 +18,7 @@
  * (impact/propagate.ts), not the impact domain's index: that pulls in GraphQL types, and
  * the CI service, which raises the version through this module, would import itself.
  */
-import { perDatabase, rows, type Graph, type Row } from '../db/index.js';
+import { int, perDatabase, rows, type Graph, type Row } from '../db/index.js';
 import { indexSubgraph, type IndexedSubgraph, type SubgraphCI, type SubgraphRelationship } from '../impact/propagate.js';
 import * as Q from './cypher.js';
 
@@ -29,18 +29,25 @@ export interface TopologyState {
   version: string;
   /** CIs per class label (retired ones included: the count store does not know status). */
   classCounts: Map<string, number>;
+  /** Relationships per propagating type (closed ones included). */
+  typeCounts: Map<string, number>;
 }
 
 export interface TopologyProjection {
   state: TopologyState;
-  /** The time the graph is indexed at (its load), and the first later time a loaded timestamp changes it. */
+  /** The time the graph is indexed at (its load or update), and the first later time a loaded timestamp changes it. */
   loadedAt: number;
   validUntil: number;
+  /** When the rows no update has re-read since were read: the age FAULTLINE_TOPOLOGY_MAX_AGE bounds. */
+  wholeAt: number;
   /** Every CI not retired at loadedAt and the propagating relationships between them, indexed. */
   graph: IndexedSubgraph;
   /** Class and name per CI id. */
   nodes: Map<string, { class: string; name: string }>;
+  /** How long the load (or the update) took. */
   loadMs: number;
+  /** Null for a whole load; for a projection brought up to date from an older one, that one's version and how many CIs were re-read. */
+  update: { from: string; touched: number } | null;
 }
 
 export interface TopologyCacheSettings {
@@ -55,12 +62,28 @@ export const DEFAULT_TOPOLOGY_CACHE_SETTINGS: TopologyCacheSettings = { enabled:
 function stateOf(rows: Row[]): TopologyState {
   const entries = rows.map((r) => [String(r.key), String(r.n)] as const);
   const classCounts = new Map<string, number>();
+  const typeCounts = new Map<string, number>();
   let version = '';
   for (const [key, n] of entries) {
     if (key === 'version') version = n;
     else if (key.startsWith('class:')) classCounts.set(key.slice('class:'.length), Number(n));
+    else if (key.startsWith('type:')) typeCounts.set(key.slice('type:'.length), Number(n));
   }
-  return { key: entries.map(([k, n]) => `${k}=${n}`).join(';'), version, classCounts };
+  return { key: entries.map(([k, n]) => `${k}=${n}`).join(';'), version, classCounts, typeCounts };
+}
+
+/** A state's version as its Sequence's epoch and value (epoch "" before any Faultline write). */
+function versionOf(state: TopologyState): { epoch: string; value: number } {
+  const slash = state.version.lastIndexOf('/');
+  return { epoch: state.version.slice(0, slash), value: Number(state.version.slice(slash + 1)) };
+}
+
+/** The counts a state holds, keyed as the writes declare their creations (`class:X`, `type:Y`). */
+function countsOf(state: TopologyState): Map<string, number> {
+  return new Map([
+    ...[...state.classCounts].map(([c, n]) => [`class:${c}`, n] as const),
+    ...[...state.typeCounts].map(([t, n]) => [`type:${t}`, n] as const),
+  ]);
 }
 
 /** The topology state now (one query, count-store reads only). */
@@ -69,6 +92,39 @@ export async function readTopologyState(graph: Graph): Promise<TopologyState> {
 }
 
 const num = (v: unknown): number | null => (typeof v === 'number' ? v : null);
+
+/** Rows of CIS and RELATIONSHIPS as the projection keeps them; `later` sees every timestamp. */
+function ciRow(record: { get(key: string): unknown }, later: (t: number | null) => void) {
+  const createdAt = num(record.get('createdAt'));
+  const retiredAt = num(record.get('retiredAt'));
+  later(createdAt);
+  later(retiredAt);
+  const name = record.get('name');
+  const id = String(record.get('id'));
+  return {
+    ci: { id, createdAt, retiredAt, minUp: num(record.get('minUp')) } satisfies SubgraphCI,
+    node: { class: String(record.get('class')), name: name === null ? id : String(name) },
+  };
+}
+
+function relationshipRow(record: { get(key: string): unknown }, later: (t: number | null) => void): SubgraphRelationship {
+  const validFrom = num(record.get('validFrom'));
+  const validTo = num(record.get('validTo'));
+  later(validFrom);
+  later(validTo);
+  return { type: String(record.get('type')), from: String(record.get('from')), to: String(record.get('to')), validFrom, validTo };
+}
+
+/** A tracker of the first time after `now` at which one of the timestamps it sees changes what is active. */
+function validity(now: number, until = Number.POSITIVE_INFINITY) {
+  const v = {
+    until,
+    later: (t: number | null) => {
+      if (t !== null && t > now && t < v.until) v.until = t;
+    },
+  };
+  return v;
+}
 
 /**
  * Reads the state, then every CI and propagating relationship, in one read transaction,
@@ -81,36 +137,110 @@ export async function loadTopologyProjection(graph: Graph): Promise<TopologyProj
   const now = Date.now();
   return graph.readTx(async (tx) => {
     const state = stateOf(rows(await tx.run(Q.STATE)));
-    let validUntil = Number.POSITIVE_INFINITY;
-    const later = (t: number | null) => {
-      if (t !== null && t > now && t < validUntil) validUntil = t;
-    };
+    const valid = validity(now);
     const cis: SubgraphCI[] = [];
     const nodes = new Map<string, { class: string; name: string }>();
     for await (const record of tx.run(Q.CIS, { now })) {
-      const id = String(record.get('id'));
-      const createdAt = num(record.get('createdAt'));
-      const retiredAt = num(record.get('retiredAt'));
-      later(createdAt);
-      later(retiredAt);
-      cis.push({ id, createdAt, retiredAt, minUp: num(record.get('minUp')) });
-      const name = record.get('name');
-      nodes.set(id, { class: String(record.get('class')), name: name === null ? id : String(name) });
+      const { ci, node } = ciRow(record, valid.later);
+      cis.push(ci);
+      nodes.set(ci.id, node);
     }
     const relationships: SubgraphRelationship[] = [];
     for await (const record of tx.run(Q.RELATIONSHIPS, { now })) {
-      const from = String(record.get('from'));
-      const to = String(record.get('to'));
+      const rel = relationshipRow(record, valid.later);
       // Both ends were read above unless a write slipped in between; the state check catches that.
-      if (!nodes.has(from) || !nodes.has(to)) continue;
-      const validFrom = num(record.get('validFrom'));
-      const validTo = num(record.get('validTo'));
-      later(validFrom);
-      later(validTo);
-      relationships.push({ type: String(record.get('type')), from, to, validFrom, validTo });
+      if (nodes.has(rel.from) && nodes.has(rel.to)) relationships.push(rel);
     }
     const indexed = indexSubgraph({ cis, relationships }, now);
-    return { state, loadedAt: now, validUntil, graph: indexed, nodes, loadMs: performance.now() - started };
+    return { state, loadedAt: now, validUntil: valid.until, wholeAt: now, graph: indexed, nodes, loadMs: performance.now() - started, update: null };
+  });
+}
+
+/**
+ * A projection catches up by re-reading the CIs the writes touched only while they are
+ * at most this share of it (or this many): looked up one by one, more cost about what a
+ * whole load's scan does.
+ */
+export const MAX_UPDATE_SHARE = 0.2;
+export const MAX_UPDATE_FLOOR = 1000;
+
+/**
+ * The rows a projection was indexed from, as they stand at any time before its
+ * validUntil: its active CIs and the relationships between them (closed ones, and those
+ * to CIs not created yet, dropped out at indexing and stay out until validUntil, when a
+ * projection reloads whole). A CI not created yet gets validUntil as its creation: before
+ * it, no later than its own.
+ */
+function rowsOf(p: TopologyProjection, without: ReadonlySet<string>): { cis: SubgraphCI[]; relationships: SubgraphRelationship[] } {
+  const g = p.graph;
+  const cis: SubgraphCI[] = [];
+  const relationships: SubgraphRelationship[] = [];
+  for (let i = 0; i < g.ids.length; i++) {
+    const id = g.ids[i]!;
+    if (without.has(id)) continue;
+    cis.push({ id, minUp: g.minUp[i]!, createdAt: g.active[i] ? null : p.validUntil });
+    for (const dep of g.dependents[i]!) {
+      const from = g.ids[dep.ci]!;
+      if (!without.has(from)) relationships.push({ type: dep.type, from, to: id });
+    }
+  }
+  return { cis, relationships };
+}
+
+/**
+ * Brings a projection up to the state now by re-reading only the CIs the writes since its
+ * load touched, with every propagating relationship on them, in one read transaction;
+ * null when it cannot be done exactly, and the caller reloads whole:
+ * - the projection is past its validUntil, or was loaded before any Faultline write;
+ * - the database was wiped (another epoch), or a write since did not say what it
+ *   touched, or its record is gone (older than TOPOLOGY_CHANGE_KEEP_MS);
+ * - the count store's counts are not the load's plus what the writes declared they
+ *   created (a writer that does not raise the version created or deleted something);
+ * - the writes touched more than MAX_UPDATE_SHARE of the CIs, and more than
+ *   MAX_UPDATE_FLOOR (a large sync: a reload reads about as much).
+ * The result is indexed from the old projection's rows with the touched CIs' rows
+ * replaced, so it is what a load now would index (`test/topology-projection.test.ts`).
+ */
+export async function updateTopologyProjection(graph: Graph, p: TopologyProjection): Promise<TopologyProjection | null> {
+  const started = performance.now();
+  const now = Date.now();
+  const from = versionOf(p.state);
+  if (now >= p.validUntil || from.epoch === '') return null;
+  return graph.readTx(async (tx) => {
+    const state = stateOf(rows(await tx.run(Q.STATE)));
+    const to = versionOf(state);
+    if (to.epoch !== from.epoch || to.value <= from.value) return null;
+    const records = rows(await tx.run(Q.CHANGES_AFTER, { version: int(from.value), epoch: from.epoch })).filter((r) => Number(r.version) <= to.value);
+    if (records.length !== to.value - from.value) return null;
+    const touched = new Set<string>();
+    const expected = countsOf(p.state);
+    for (const [k, record] of records.entries()) {
+      if (Number(record.version) !== from.value + 1 + k || !Array.isArray(record.ciIds)) return null;
+      for (const id of record.ciIds as unknown[]) touched.add(String(id));
+      const keys = record.createdKeys as string[];
+      const counts = record.createdCounts as number[];
+      keys.forEach((key, j) => expected.set(key, (expected.get(key) ?? 0) + Number(counts[j])));
+    }
+    for (const [key, n] of countsOf(state)) if ((expected.get(key) ?? 0) !== n) return null;
+    if (touched.size > Math.max(MAX_UPDATE_FLOOR, MAX_UPDATE_SHARE * p.graph.ids.length)) return null;
+
+    const ids = [...touched];
+    const valid = validity(now, p.validUntil);
+    const { cis, relationships } = rowsOf(p, touched);
+    const nodes = new Map(p.nodes);
+    for (const id of ids) nodes.delete(id);
+    for (const record of (await tx.run(Q.CIS_BY_IDS, { ids, now })).records) {
+      const { ci, node } = ciRow(record, valid.later);
+      cis.push(ci);
+      nodes.set(ci.id, node);
+    }
+    for (const record of (await tx.run(Q.RELATIONSHIPS_OF, { ids, now })).records) {
+      const rel = relationshipRow(record, valid.later);
+      if (nodes.has(rel.from) && nodes.has(rel.to)) relationships.push(rel);
+    }
+    const indexed = indexSubgraph({ cis, relationships }, now);
+    const update = { from: p.state.version, touched: ids.length };
+    return { state, loadedAt: now, validUntil: valid.until, wholeAt: p.wholeAt, graph: indexed, nodes, loadMs: performance.now() - started, update };
   });
 }
 
@@ -118,6 +248,7 @@ export async function loadTopologyProjection(graph: Graph): Promise<TopologyProj
 export class TopologyCache {
   private projection: TopologyProjection | null = null;
   private loading: Promise<TopologyProjection> | null = null;
+  private updating: Promise<TopologyProjection | null> | null = null;
   /** Why the last background load failed (null after a success). */
   lastError: unknown = null;
   /** Called with each projection once loaded, before it is used (e.g. to prepare it for root cause); a throw is kept in lastError. */
@@ -129,25 +260,63 @@ export class TopologyCache {
   ) {}
 
   /**
-   * The state now, and the projection when it is current for time `at`; otherwise null
-   * and, when the cache is enabled and the projection is stale or missing, a reload in
-   * the background.
+   * The state now, and the projection when it is current for time `at` (undefined: the
+   * present, whatever time the caller started at). A projection the topology writes since
+   * its load have made stale is first brought up to date by re-reading the CIs they
+   * touched (`updateTopologyProjection`, awaited: tens of milliseconds, then onLoad);
+   * when that cannot be done, null and, when the cache is enabled, a whole reload in the
+   * background.
    */
-  async current(at: number = Date.now()): Promise<{ state: TopologyState; projection: TopologyProjection | null }> {
+  async current(at?: number): Promise<{ state: TopologyState; projection: TopologyProjection | null }> {
     const state = await readTopologyState(this.graph);
     if (!this.settings.enabled) {
       this.projection = null;
       return { state, projection: null };
     }
+    // Used when `at` is a time it describes (not before its load: that is history).
+    const describing = (p: TopologyProjection) => (at === undefined || (at >= p.loadedAt && at < p.validUntil) ? p : null);
     const p = this.projection;
     const now = Date.now();
-    if (p && p.state.key === state.key && now < p.validUntil && now - p.loadedAt <= this.settings.maxAgeMs) {
-      // Current; used when `at` is a time it describes (not before its load: that is history).
-      return { state, projection: at >= p.loadedAt && at < p.validUntil ? p : null };
+    const young = p !== null && now - p.wholeAt <= this.settings.maxAgeMs;
+    if (p && young && p.state.key === state.key && now < p.validUntil) return { state, projection: describing(p) };
+    if (p && young && !this.loading) {
+      const updated = await this.update(p);
+      if (updated) return { state: updated.state, projection: describing(updated) };
     }
     this.projection = null;
     this.refresh().catch(() => undefined); // lastError keeps why
     return { state, projection: null };
+  }
+
+  /** Brings `p` up to date (one update at a time; callers during one share it); null when it cannot be. */
+  private update(p: TopologyProjection): Promise<TopologyProjection | null> {
+    this.updating ??= updateTopologyProjection(this.graph, p)
+      .then(
+        (q) => {
+          if (!q) return null;
+          this.ready(q);
+          if (this.projection === p) this.projection = this.settings.enabled ? q : null;
+          return q;
+        },
+        (error: unknown) => {
+          this.lastError = error;
+          return null;
+        },
+      )
+      .finally(() => {
+        this.updating = null;
+      });
+    return this.updating;
+  }
+
+  /** Hands a projection to onLoad before it is used; a throw there is kept in lastError. */
+  private ready(p: TopologyProjection): void {
+    this.lastError = null;
+    try {
+      this.onLoad?.(p);
+    } catch (error) {
+      this.lastError = error;
+    }
   }
 
   /** Loads the projection now (one load at a time; callers during a load share it). */
@@ -155,12 +324,7 @@ export class TopologyCache {
     this.loading ??= loadTopologyProjection(this.graph)
       .then(
         (p) => {
-          this.lastError = null;
-          try {
-            this.onLoad?.(p);
-          } catch (error) {
-            this.lastError = error;
-          }
+          this.ready(p);
           this.projection = this.settings.enabled ? p : null;
           return p;
         },
