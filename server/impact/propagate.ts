@@ -74,7 +74,8 @@ interface Dependent {
   member: boolean;
 }
 
-const activeAt = (at: number, from: number | null | undefined, to: number | null | undefined) =>
+/** Whether something valid from `from` to `to` (null: unbounded) is active at `at`. */
+export const activeAt = (at: number, from: number | null | undefined, to: number | null | undefined) =>
   (from === null || from === undefined || from <= at) && (to === null || to === undefined || to > at);
 
 /** Indexes a subgraph as it stood at `at`: inactive CIs and closed relationships drop out. */

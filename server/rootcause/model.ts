@@ -601,18 +601,23 @@ export function prepareRcaGraph(
   return prepared;
 }
 
-const nameRanksOf = new WeakMap<RcaGraph, Int32Array & { order: Int32Array }>();
+const nameRanksOf = new WeakMap<RcaGraph, { nodes: RcaInput['nodes']; ranks: Int32Array & { order: Int32Array } }>();
 
-/** Each node's place among all nodes ordered by name (then id), and that order: made once per graph, when evidence first names CIs. */
-function nameRanks(prepared: RcaGraph, name: (id: string) => string): Int32Array & { order: Int32Array } {
-  let ranks = nameRanksOf.get(prepared);
+/**
+ * Each node's place among all nodes ordered by name (then id), and that order: made once
+ * per graph and names (a projection brought up to date after a rename keeps its graph,
+ * not its names), when evidence first names CIs.
+ */
+function nameRanks(prepared: RcaGraph, nodes: RcaInput['nodes'], name: (id: string) => string): Int32Array & { order: Int32Array } {
+  const kept = nameRanksOf.get(prepared);
+  let ranks = kept?.nodes === nodes ? kept.ranks : undefined;
   if (!ranks) {
     const ids = prepared.graph.ids;
     const names = ids.map(name);
     const order = Int32Array.from(ids.keys()).sort((x, y) => (names[x]! < names[y]! ? -1 : names[x]! > names[y]! ? 1 : ids[x]! < ids[y]! ? -1 : 1));
     ranks = Object.assign(new Int32Array(ids.length), { order });
     order.forEach((node, r) => (ranks![node] = r));
-    nameRanksOf.set(prepared, ranks);
+    nameRanksOf.set(prepared, { nodes, ranks });
   }
   return ranks;
 }
@@ -1254,7 +1259,7 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
 
   /** The first `k` names, in order, of the silent CIs `node`'s failure breaks (from the kept lists: no walk). */
   const firstNames = (node: number, k: number): string[] => {
-    const rank = nameRanks(prepared, name);
+    const rank = nameRanks(prepared, input.nodes, name);
     const first: number[] = [];
     const bits = closureBits(prepared);
     const broken = bits.listOf(node, undefined, scratch.int32('bigList', bits.nodeOf.length));
@@ -1618,7 +1623,7 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
   // Order: posterior; ties (indistinguishable failures) go to the one observed failing
   // itself, then to the smallest failure, then by name.
   const order = singles.map((_s, k) => k);
-  const nameRank = nameRanks(prepared, name);
+  const nameRank = nameRanks(prepared, input.nodes, name);
   order.sort((x, y) => {
     const mx = marginal[x]!;
     const my = marginal[y]!;

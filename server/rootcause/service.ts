@@ -189,8 +189,13 @@ function candidatesWithin(fetched: Fetched, observed: string[], maxDepth: number
   return withinDepth(observed.filter(upstream), maxDepth, (id) => (fetched.providers.get(id) ?? []).filter(upstream));
 }
 
-/** A projection prepared for ranking, once per projection. */
-const preparedProjections = new WeakMap<TopologyProjection, RcaGraph>();
+/**
+ * A projection prepared for ranking, once per indexed graph: a projection brought up to
+ * date after writes that changed no CI's class and nothing that propagates keeps its
+ * predecessor's graph (`updateTopologyProjection`), and with it what was prepared and
+ * warmed (closures, DOWN parts; names are not part of it).
+ */
+const preparedProjections = new WeakMap<TopologyProjection['graph'], RcaGraph>();
 
 /**
  * Prepares a projection for ranking (indexes, and what each CI's failure breaks, counted
@@ -199,10 +204,10 @@ const preparedProjections = new WeakMap<TopologyProjection, RcaGraph>();
  * it, then `warmProjection`.
  */
 export function prepareProjection(projection: TopologyProjection): RcaGraph {
-  let prepared = preparedProjections.get(projection);
+  let prepared = preparedProjections.get(projection.graph);
   if (!prepared) {
     prepared = prepareRcaGraph(projection.graph, projection.nodes, { countAll: true });
-    preparedProjections.set(projection, prepared);
+    preparedProjections.set(projection.graph, prepared);
   }
   return prepared;
 }

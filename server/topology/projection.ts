@@ -19,7 +19,8 @@
  * the CI service, which raises the version through this module, would import itself.
  */
 import { int, perDatabase, rows, type Graph, type Row } from '../db/index.js';
-import { indexSubgraph, type IndexedSubgraph, type SubgraphCI, type SubgraphRelationship } from '../impact/propagate.js';
+import { REDUNDANCY_TYPE } from '../../graph-schema/index.js';
+import { activeAt, indexSubgraph, type IndexedSubgraph, type SubgraphCI, type SubgraphRelationship } from '../impact/propagate.js';
 import * as Q from './cypher.js';
 
 export interface TopologyState {
@@ -46,8 +47,12 @@ export interface TopologyProjection {
   nodes: Map<string, { class: string; name: string }>;
   /** How long the load (or the update) took. */
   loadMs: number;
-  /** Null for a whole load; for a projection brought up to date from an older one, that one's version and how many CIs were re-read. */
-  update: { from: string; touched: number } | null;
+  /**
+   * Null for a whole load; for a projection brought up to date from an older one, that
+   * one's version, how many CIs were re-read, and whether what propagates changed (false:
+   * the old index is kept, and what was prepared on it).
+   */
+  update: { from: string; touched: number; reindexed: boolean } | null;
 }
 
 export interface TopologyCacheSettings {
@@ -187,6 +192,60 @@ function rowsOf(p: TopologyProjection, without: ReadonlySet<string>): { cis: Sub
   return { cis, relationships };
 }
 
+type ReadCI = ReturnType<typeof ciRow>;
+
+/**
+ * Whether the touched CIs index now exactly as they did in `p`: each present in both with
+ * the same activity, class and minUp (or absent from both), with the same propagating
+ * edges as indexSubgraph keeps them (open at `now`, between active CIs, no self-loop, one
+ * HAS_MEMBER per pair). Then nothing that propagates changed (a rename, an attribute, a
+ * source withdrawn) and `p`'s index, with all that was prepared on it, stands.
+ */
+function sameIndex(p: TopologyProjection, touched: ReadonlySet<string>, read: ReadonlyMap<string, ReadCI>, relationships: readonly SubgraphRelationship[], now: number): boolean {
+  const g = p.graph;
+  const activeNow = (id: string): boolean => {
+    if (touched.has(id)) {
+      const row = read.get(id);
+      return row !== undefined && activeAt(now, row.ci.createdAt, row.ci.retiredAt);
+    }
+    const i = g.index.get(id);
+    return i !== undefined && g.active[i] === 1;
+  };
+  for (const id of touched) {
+    const i = g.index.get(id);
+    const row = read.get(id);
+    if (i === undefined || row === undefined) {
+      if (i !== undefined || row !== undefined) return false;
+      continue;
+    }
+    if (g.active[i] !== (activeNow(id) ? 1 : 0) || g.minUp[i] !== (typeof row.ci.minUp === 'number' ? row.ci.minUp : 1)) return false;
+    if (p.nodes.get(id)?.class !== row.node.class) return false;
+  }
+  const before: string[] = [];
+  g.dependents.forEach((deps, provider) => {
+    const to = g.ids[provider]!;
+    for (const d of deps) {
+      const from = g.ids[d.ci]!;
+      if (touched.has(from) || touched.has(to)) before.push(`${d.type}\u0000${from}\u0000${to}`);
+    }
+  });
+  const after: string[] = [];
+  const members = new Set<string>();
+  for (const rel of relationships) {
+    if (rel.from === rel.to || !activeAt(now, rel.validFrom, rel.validTo) || !activeNow(rel.from) || !activeNow(rel.to)) continue;
+    const key = `${rel.type}\u0000${rel.from}\u0000${rel.to}`;
+    if (rel.type === REDUNDANCY_TYPE) {
+      if (members.has(key)) continue;
+      members.add(key);
+    }
+    after.push(key);
+  }
+  if (before.length !== after.length) return false;
+  before.sort();
+  after.sort();
+  return before.every((key, j) => key === after[j]);
+}
+
 /**
  * Brings a projection up to the state now by re-reading only the CIs the writes since its
  * load touched, with every propagating relationship on them, in one read transaction;
@@ -199,7 +258,9 @@ function rowsOf(p: TopologyProjection, without: ReadonlySet<string>): { cis: Sub
  * - the writes touched more than MAX_UPDATE_SHARE of the CIs, and more than
  *   MAX_UPDATE_FLOOR (a large sync: a reload reads about as much).
  * The result is indexed from the old projection's rows with the touched CIs' rows
- * replaced, so it is what a load now would index (`test/topology-projection.test.ts`).
+ * replaced, so it is what a load now would index (`test/topology-projection.test.ts`);
+ * when the touched CIs index as before (`sameIndex`), it keeps the old index itself, so
+ * that what root cause prepared on it stands.
  */
 export async function updateTopologyProjection(graph: Graph, p: TopologyProjection): Promise<TopologyProjection | null> {
   const started = performance.now();
@@ -226,20 +287,28 @@ export async function updateTopologyProjection(graph: Graph, p: TopologyProjecti
 
     const ids = [...touched];
     const valid = validity(now, p.validUntil);
-    const { cis, relationships } = rowsOf(p, touched);
     const nodes = new Map(p.nodes);
     for (const id of ids) nodes.delete(id);
+    const read = new Map<string, ReadCI>();
     for (const record of (await tx.run(Q.CIS_BY_IDS, { ids, now })).records) {
-      const { ci, node } = ciRow(record, valid.later);
-      cis.push(ci);
-      nodes.set(ci.id, node);
+      const row = ciRow(record, valid.later);
+      read.set(row.ci.id, row);
+      nodes.set(row.ci.id, row.node);
     }
+    const touching: SubgraphRelationship[] = [];
     for (const record of (await tx.run(Q.RELATIONSHIPS_OF, { ids, now })).records) {
       const rel = relationshipRow(record, valid.later);
-      if (nodes.has(rel.from) && nodes.has(rel.to)) relationships.push(rel);
+      if (nodes.has(rel.from) && nodes.has(rel.to)) touching.push(rel);
     }
-    const indexed = indexSubgraph({ cis, relationships }, now);
-    const update = { from: p.state.version, touched: ids.length };
+    const unchanged = sameIndex(p, touched, read, touching, now);
+    let indexed = p.graph;
+    if (!unchanged) {
+      const { cis, relationships } = rowsOf(p, touched);
+      for (const row of read.values()) cis.push(row.ci);
+      relationships.push(...touching);
+      indexed = indexSubgraph({ cis, relationships }, now);
+    }
+    const update = { from: p.state.version, touched: ids.length, reindexed: !unchanged };
     return { state, loadedAt: now, validUntil: valid.until, wholeAt: p.wholeAt, graph: indexed, nodes, loadMs: performance.now() - started, update };
   });
 }
