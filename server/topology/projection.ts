@@ -287,13 +287,21 @@ export async function updateTopologyProjection(graph: Graph, p: TopologyProjecti
 
     const ids = [...touched];
     const valid = validity(now, p.validUntil);
-    const nodes = new Map(p.nodes);
-    for (const id of ids) nodes.delete(id);
     const read = new Map<string, ReadCI>();
     for (const record of (await tx.run(Q.CIS_BY_IDS, { ids, now })).records) {
       const row = ciRow(record, valid.later);
       read.set(row.ci.id, row);
-      nodes.set(row.ci.id, row.node);
+    }
+    // Names and classes: the same map when no touched CI's changed (root cause keeps its name order per map).
+    const renamed = ids.some((id) => {
+      const [before, after] = [p.nodes.get(id), read.get(id)?.node];
+      return before?.name !== after?.name || before?.class !== after?.class;
+    });
+    let nodes = p.nodes;
+    if (renamed) {
+      nodes = new Map(p.nodes);
+      for (const id of ids) nodes.delete(id);
+      for (const row of read.values()) nodes.set(row.ci.id, row.node);
     }
     const touching: SubgraphRelationship[] = [];
     for (const record of (await tx.run(Q.RELATIONSHIPS_OF, { ids, now })).records) {

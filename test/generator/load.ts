@@ -224,7 +224,8 @@ export async function loadCMDB(graph: Graph, data: CMDBData, options: LoadOption
     done.relationships += n;
     options.onProgress?.(done);
   });
-  // The graph changed outside the CI service: say so, as every topology writer must.
+  // The graph changed outside the CI service: say so, as every topology writer must. It
+  // does not say which CIs (too many to be worth it), so projections reload whole.
   await topologyWrite(graph, async () => undefined);
   return { cis: done.cis, relationships: done.relationships, ciMs, relationshipMs: performance.now() - relStart };
 }
