@@ -44,6 +44,7 @@ ensureWebBuilt(config.FAULTLINE_WEB_DIST, say);
 const topology = topologyCache(connection.graph);
 topology.settings = { enabled: config.FAULTLINE_TOPOLOGY_CACHE, maxAgeMs: config.FAULTLINE_TOPOLOGY_MAX_AGE * 1000 };
 topology.onLoad = (p) => {
+  if (p.update) log.debug({ from: p.update.from, to: p.state.version, touched: p.update.touched, reindexed: p.update.reindexed, ms: Math.round(p.loadMs) }, 'topology projection caught up with writes');
   prepareProjection(p);
   warmProjection(p).catch((error: unknown) => log.warn({ err: error }, 'root cause: warming the topology projection failed; rankings compute what they need'));
 };

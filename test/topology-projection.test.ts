@@ -117,6 +117,10 @@ describe('the topology projection', () => {
     expect(afterAdd.source).toBe('projection');
     expect(afterAdd.candidates[0]!.explains.sort()).toEqual([...svc].sort());
     expect((await cache.current()).projection!.update).toMatchObject({ touched: 2 });
+    // Through the API: a mutation, then the query answers from the projection caught up.
+    await api.ok('mutation($i: UpdateCIInput!) { updateCI(input: $i) { id } }', { i: { id: db, name: 'orders-db-2' } });
+    const servedAfter = await api.ok<{ rootCause: { fromProjection: boolean } }>('query($ids: [ID!]) { rootCause(input: { ciIds: $ids }) { fromProjection } }', { ids: svc });
+    expect(servedAfter.rootCause.fromProjection).toBe(true);
 
     await updateCI(graph, { id: db, attributes: { version: '16' } }, author);
     expect((await rank()).source).toBe('projection');
