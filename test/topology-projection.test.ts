@@ -243,6 +243,50 @@ describe('the topology projection', () => {
     expect((await graph.read('MATCH (t:TopologyChange {epoch: "old"}) RETURN count(t) AS n'))[0]!.n).toBe(0);
   });
 
+  it('catches up with random runs of writes, some concurrent, to what a whole load indexes', async () => {
+    await loadCMDB(graph, generateCMDB({ n: 300, seed: 9 }));
+    await cache.refresh();
+    const rand = prng(17);
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
+    const live = async () => (await graph.read("MATCH (c:CI) WHERE c.status <> 'RETIRED' RETURN c.id AS id, c.class AS class")).map((r) => ({ id: String(r.id), class: String(r.class) }));
+    // Class pairs each type joins in the generated CMDB: new relationships join the same pairs.
+    const pairs = (await graph.read('MATCH (a:CI)-[r]->(b:CI) WHERE r.validTo IS NULL RETURN DISTINCT type(r) AS type, a.class AS from, b.class AS to')).map((r) => ({
+      type: String(r.type),
+      from: String(r.from),
+      to: String(r.to),
+    }));
+    const open = async () => (await graph.read('MATCH (:CI)-[r]->(:CI) WHERE r.validTo IS NULL AND r.id IS NOT NULL RETURN r.id AS id')).map((r) => String(r.id));
+    let created = 0;
+    const write = async (): Promise<unknown> => {
+      const cis = await live();
+      const op = Math.floor(rand() * 6);
+      const ofClass = (c: string) => cis.filter((x) => x.class === c);
+      if (op === 0) {
+        const { from, to, type } = pick(pairs);
+        const a = pick(ofClass(from));
+        const b = pick(ofClass(to));
+        return createRelationship(graph, { type, fromId: a.id, toId: b.id }, author).catch(() => undefined); // a duplicate is a CONFLICT
+      }
+      if (op === 1) return removeRelationship(graph, pick(await open()), author);
+      if (op === 2) return retireCI(graph, pick(cis).id, author);
+      if (op === 3) {
+        const { from, to, type } = pick(pairs);
+        const id = (await createCI(graph, { class: from, name: `random-${created++}`, attributes: {} }, author).catch(() => null))?.id;
+        return id ? createRelationship(graph, { type, fromId: id, toId: pick(ofClass(to)).id }, author) : undefined;
+      }
+      if (op === 4) return updateCI(graph, { id: pick(ofClass('Cluster').length ? ofClass('Cluster') : cis).id, attributes: { minUp: 1 + Math.floor(rand() * 3) } }, author).catch(() => undefined);
+      return updateCI(graph, { id: pick(cis).id, name: `renamed-${created++}` }, author);
+    };
+    for (let round = 0; round < 12; round++) {
+      const burst = 1 + Math.floor(rand() * 3);
+      if (round % 3 === 2) await Promise.all(Array.from({ length: burst }, () => write()));
+      else for (let k = 0; k < burst; k++) await write();
+      const { projection } = await cache.current();
+      expect(projection?.update, `round ${round}`).not.toBeNull();
+      expect(canonical(projection!), `round ${round}`).toEqual(canonical(await loadTopologyProjection(graph)));
+    }
+  });
+
   it('tells a wiped and reloaded database from the one before, even with the same counts', async () => {
     const data = generateCMDB({ n: 300, seed: 1 });
     await loadCMDB(graph, data);
