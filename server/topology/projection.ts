@@ -9,9 +9,11 @@
  * deletions by writers that do not raise the version) and uses the projection only when
  * the state is the one it was loaded at, the evaluated time lies in the window the
  * loaded timestamps keep valid, and it is younger than `maxAgeMs` (the bound on how long
- * a property edit made straight in Neo4j by another tool can go unseen). Otherwise the
- * caller takes the live path and a reload starts in the background: an answer is never
- * computed on a projection known to be stale.
+ * a property edit made straight in Neo4j by another tool can go unseen). When Faultline
+ * writes moved the version, it first catches up by re-reading the CIs they recorded as
+ * touched (`updateTopologyProjection`). Otherwise the caller takes the live path and a
+ * reload starts in the background: an answer is never computed on a projection known to
+ * be stale.
  *
  * One projection per driver and database, per process; a cluster's API processes each
  * keep their own, all checked against the same version. It imports the pure impact rule
@@ -340,7 +342,7 @@ export class TopologyCache {
    * The state now, and the projection when it is current for time `at` (undefined: the
    * present, whatever time the caller started at). A projection the topology writes since
    * its load have made stale is first brought up to date by re-reading the CIs they
-   * touched (`updateTopologyProjection`, awaited: tens of milliseconds, then onLoad);
+   * touched (`updateTopologyProjection`, awaited: 0.1–0.3 s at 100 000 CIs, then onLoad);
    * when that cannot be done, null and, when the cache is enabled, a whole reload in the
    * background.
    */
