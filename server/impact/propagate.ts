@@ -78,6 +78,13 @@ interface Dependent {
 export const activeAt = (at: number, from: number | null | undefined, to: number | null | undefined) =>
   (from === null || from === undefined || from <= at) && (to === null || to === undefined || to > at);
 
+/** Whether a relationship takes part in propagation at `at`: of a propagating type, open, not a loop (its ends must be active too). */
+export const propagatesAt = (rel: SubgraphRelationship, at: number): boolean =>
+  PROPAGATING.has(rel.type) && rel.from !== rel.to && activeAt(at, rel.validFrom, rel.validTo);
+
+/** Two open HAS_MEMBER edges between the same pair are one member, not two: the key they share (null for other types). */
+export const membershipKey = (rel: SubgraphRelationship): string | null => (rel.type === REDUNDANCY_TYPE ? `${rel.from}\u0000${rel.to}` : null);
+
 /** Indexes a subgraph as it stood at `at`: inactive CIs and closed relationships drop out. */
 export function indexSubgraph(subgraph: Subgraph, at: number): IndexedSubgraph {
   const ids: string[] = [];
@@ -112,15 +119,14 @@ export function indexSubgraph(subgraph: Subgraph, at: number): IndexedSubgraph {
   const dependents: Dependent[][] = ids.map(() => []);
   const seenMembership = new Set<string>();
   for (const rel of subgraph.relationships) {
-    if (!PROPAGATING.has(rel.type) || rel.from === rel.to || !activeAt(at, rel.validFrom, rel.validTo)) continue;
+    if (!propagatesAt(rel, at)) continue;
     const from = add(rel.from);
     const to = add(rel.to);
     while (dependents.length < ids.length) dependents.push([]);
     if (!active[from] || !active[to]) continue;
-    const member = rel.type === REDUNDANCY_TYPE;
+    const key = membershipKey(rel);
+    const member = key !== null;
     if (member) {
-      // Two open HAS_MEMBER edges between the same pair are one member, not two.
-      const key = `${rel.from}\u0000${rel.to}`;
       if (seenMembership.has(key)) continue;
       seenMembership.add(key);
       if (!memberOverride[from]) members[from]!++;

@@ -141,6 +141,9 @@ function medianShare(used: readonly ReportingSample[]): number {
   return pooled;
 }
 
+/** A report rate kept within [1e-3, 1]. */
+const clampRate = (r: number) => Math.min(1, Math.max(1e-3, r));
+
 /** The share of all DOWN user-facing CIs reported, within [1e-3, 1]: biased up by the smallest failures, it only says which ones "at least one report" decides. */
 function pooledShare(used: readonly ReportingSample[]): number {
   let reported = 0;
@@ -149,7 +152,7 @@ function pooledShare(used: readonly ReportingSample[]): number {
     reported += s.reportedDown;
     down += s.down;
   }
-  return Math.min(1, Math.max(1e-3, reported / down));
+  return clampRate(reported / down);
 }
 
 function fitReporting(used: readonly ReportingSample[]): { rate: number; spread: number; rateError: number; degradedRatio: number } {
@@ -167,7 +170,7 @@ function fitReporting(used: readonly ReportingSample[]): { rate: number; spread:
     sxy += s.reportedDown * s.down;
     sxx += s.down * s.down;
   }
-  const rate = sxx > 0 ? Math.min(1, Math.max(1e-3, sxy / sxx)) : pooled;
+  const rate = sxx > 0 ? clampRate(sxy / sxx) : pooled;
   let squares = 0;
   for (const s of used) squares += (s.reportedDown - Math.max(1, rate * s.down)) ** 2;
   const spread = Math.sqrt(squares / Math.max(1, used.length - 1));

@@ -21,8 +21,7 @@
  * the CI service, which raises the version through this module, would import itself.
  */
 import { int, perDatabase, rows, type Graph, type Row } from '../db/index.js';
-import { REDUNDANCY_TYPE } from '../../graph-schema/index.js';
-import { activeAt, indexSubgraph, type IndexedSubgraph, type SubgraphCI, type SubgraphRelationship } from '../impact/propagate.js';
+import { activeAt, indexSubgraph, membershipKey, propagatesAt, type IndexedSubgraph, type SubgraphCI, type SubgraphRelationship } from '../impact/propagate.js';
 import * as Q from './cypher.js';
 
 export interface TopologyState {
@@ -199,8 +198,8 @@ type ReadCI = ReturnType<typeof ciRow>;
 /**
  * Whether the touched CIs index now exactly as they did in `p`: each present in both with
  * the same activity, class and minUp (or absent from both), with the same propagating
- * edges as indexSubgraph keeps them (open at `now`, between active CIs, no self-loop, one
- * HAS_MEMBER per pair). Then nothing that propagates changed (a rename, an attribute, a
+ * edges as indexSubgraph keeps them (its rules: `propagatesAt`, active ends,
+ * `membershipKey`). Then nothing that propagates changed (a rename, an attribute, a
  * source withdrawn) and `p`'s index, with all that was prepared on it, stands.
  */
 function sameIndex(p: TopologyProjection, touched: ReadonlySet<string>, read: ReadonlyMap<string, ReadCI>, relationships: readonly SubgraphRelationship[], now: number): boolean {
@@ -234,13 +233,13 @@ function sameIndex(p: TopologyProjection, touched: ReadonlySet<string>, read: Re
   const after: string[] = [];
   const members = new Set<string>();
   for (const rel of relationships) {
-    if (rel.from === rel.to || !activeAt(now, rel.validFrom, rel.validTo) || !activeNow(rel.from) || !activeNow(rel.to)) continue;
-    const key = `${rel.type}\u0000${rel.from}\u0000${rel.to}`;
-    if (rel.type === REDUNDANCY_TYPE) {
-      if (members.has(key)) continue;
-      members.add(key);
+    if (!propagatesAt(rel, now) || !activeNow(rel.from) || !activeNow(rel.to)) continue;
+    const member = membershipKey(rel);
+    if (member !== null) {
+      if (members.has(member)) continue;
+      members.add(member);
     }
-    after.push(key);
+    after.push(`${rel.type}\u0000${rel.from}\u0000${rel.to}`);
   }
   if (before.length !== after.length) return false;
   before.sort();
