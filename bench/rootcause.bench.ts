@@ -199,8 +199,8 @@ async function runScale(graph: Graph, n: number, smoke: boolean) {
   // again). The projection catches up before the analysis and is handed to onLoad as the
   // API does (server/main.ts: prepared now, warmed in the background).
   const cache = topologyCache(graph);
-  cache.onLoad = (p) => {
-    prepareProjection(p);
+  cache.onLoad = (p, previous) => {
+    prepareProjection(p, previous);
     warmProjection(p).catch(() => undefined);
   };
   const afterWrite: { api: number; update: number; reindexed: boolean; source: string }[] = [];

@@ -43,9 +43,9 @@ ensureWebBuilt(config.FAULTLINE_WEB_DIST, say);
 // Root cause keeps the propagating graph in memory, checked against the graph's state on every use.
 const topology = topologyCache(connection.graph);
 topology.settings = { enabled: config.FAULTLINE_TOPOLOGY_CACHE, maxAgeMs: config.FAULTLINE_TOPOLOGY_MAX_AGE * 1000 };
-topology.onLoad = (p) => {
+topology.onLoad = (p, previous) => {
   if (p.update) log.debug({ from: p.update.from, to: p.state.version, touched: p.update.touched, reindexed: p.update.reindexed, ms: Math.round(p.loadMs) }, 'topology projection caught up with writes');
-  prepareProjection(p);
+  prepareProjection(p, previous);
   warmProjection(p).catch((error: unknown) => log.warn({ err: error }, 'root cause: warming the topology projection failed; rankings compute what they need'));
 };
 if (topology.settings.enabled) {

@@ -11,7 +11,10 @@ import { createCI, createRelationship, removeRelationship, retireCI, updateCI } 
 import type { Graph } from '../server/db/index.js';
 import type { IndexedSubgraph } from '../server/impact/index.js';
 import { runSync, type SourceItem } from '../importers/sync/index.js';
-import { rankRootCause, type RootCauseResult } from '../server/rootcause/index.js';
+import { prepareProjection, rankRootCause, warmProjection, type RootCauseResult } from '../server/rootcause/index.js';
+import { closureBits } from '../server/rootcause/closures.js';
+import { downParts } from '../server/rootcause/down-parts.js';
+import { prepareRcaGraph, type RcaGraph } from '../server/rootcause/model.js';
 import {
   DEFAULT_TOPOLOGY_CACHE_SETTINGS,
   TOPOLOGY_CHANGE_KEEP_MS,
@@ -60,6 +63,26 @@ function canonical(p: TopologyProjection) {
     edges: g.ids.flatMap((id, i) => g.dependents[i]!.map((d) => `${g.ids[d.ci]} -${d.type}${d.member ? '(member)' : ''}-> ${id}`)).sort(),
   };
 }
+
+/**
+ * What root cause prepared on a projection, by CI id, independent of how its CIs are
+ * numbered: each one's counts, the user-facing CIs its failure breaks, and its DOWN part.
+ */
+function preparedById(prepared: RcaGraph): Map<string, string> {
+  const { ids } = prepared.graph;
+  const [bits, parts] = [closureBits(prepared), downParts(prepared)];
+  const named = (xs: ArrayLike<number>) => Array.from(xs, (x) => ids[x]!).sort();
+  return new Map(
+    ids.map((id, x) => {
+      const part = prepared.aboveFragile[x] ? null : parts.of(x);
+      const soft = part ? Array.from(part.softFarms, (f, k) => `${ids[f]}:${part.softFarmDown[k]}`).sort() : null;
+      return [id, JSON.stringify([prepared.downstreamAll[x], prepared.downstreamUserFacing[x], named(bits.listOf(x)), part && named(part.nodes), soft])];
+    }),
+  );
+}
+
+/** How many DOWN parts a prepared graph keeps (carried over from its predecessor's, or walked since). */
+const keptParts = (prepared: RcaGraph) => prepared.graph.ids.filter((_id, x) => downParts(prepared).kept(x)).length;
 
 /** The analysis through the live walk in Neo4j, then through a freshly loaded projection. */
 async function bothWays(ciIds: string[]) {
@@ -158,6 +181,7 @@ describe('the topology projection', () => {
 
   it('catches up with every kind of Faultline write to exactly what a whole load indexes', async () => {
     await loadCMDB(graph, generateCMDB({ n: 400, seed: 5 }));
+    cache.onLoad = (p, previous) => void prepareProjection(p, previous); // as the API does (server/main.ts), warmed below
     await cache.refresh();
     const one = async (cypher: string) => (await graph.read(cypher))[0]!;
     const runsOn = await one('MATCH (a:CI)-[r:RUNS_ON]->(b:CI) RETURN a.class AS from, b.class AS to, a.id AS a, b.id AS b LIMIT 1');
@@ -167,14 +191,24 @@ describe('the topology projection', () => {
 
     let caughtUp = 0;
     let last = (await cache.current()).projection!;
-    /** The projection caught up, as a whole load indexes it; reindexed or, when nothing that propagates changed, the same index kept. */
-    const same = async (what: string, reindexed = true) => {
+    await warmProjection(last);
+    /**
+     * The projection caught up, as a whole load indexes it; reindexed or, when nothing that
+     * propagates changed, the same index kept. What root cause prepared on it is what a
+     * whole load's fresh preparation gives, carried over from the warmed one before (unless
+     * a CI lost its place: `carried` false).
+     */
+    const same = async (what: string, reindexed = true, carried = true) => {
       const { projection } = await cache.current();
       expect(projection, what).not.toBeNull();
       expect(projection!.update, what).toMatchObject({ reindexed });
       expect(projection!.graph === last.graph, what).toBe(!reindexed);
       const whole = await loadTopologyProjection(graph);
       expect(canonical(projection!), what).toEqual(canonical(whole));
+      const prepared = prepareProjection(projection!);
+      expect(keptParts(prepared) > 0, `${what}: carried over`).toBe(carried);
+      expect(preparedById(prepared), what).toEqual(preparedById(prepareRcaGraph(whole.graph, whole.nodes, { countAll: true })));
+      await warmProjection(projection!);
       last = projection!;
       caughtUp++;
     };
@@ -193,7 +227,7 @@ describe('the topology projection', () => {
     await removeRelationship(graph, String(dependsOn.id), author);
     await same('a dependency closed');
     await retireCI(graph, host, author);
-    await same('a host retired, its relationships closed');
+    await same('a host retired, its relationships closed', true, false);
     await updateCI(graph, { id: host, status: 'ACTIVE' }, author);
     await same('the host back, without its relationships');
     await createRelationship(graph, { type: 'RUNS_ON', fromId: app, toId: host }, author);
@@ -232,7 +266,7 @@ describe('the topology projection', () => {
     expect((await sync(['s1', 's2', 's3'])).counts).toMatchObject({ created: 4, relationshipsCreated: 3 });
     await same('a sync creating CIs and relationships');
     expect((await sync(['s1', 's2'])).counts).toMatchObject({ retired: 1, relationshipsClosed: 1 });
-    await same('a sync retiring a CI');
+    await same('a sync retiring a CI', true, false);
     expect((await sync(['s1', 's2'])).counts).toMatchObject({ created: 0, updated: 0, retired: 0 });
     expect((await cache.current()).projection).toBe(last); // nothing written, nothing to catch up with
     expect(caughtUp).toBe(13);
@@ -245,7 +279,8 @@ describe('the topology projection', () => {
 
   it('catches up with random runs of writes, some concurrent, to what a whole load indexes', async () => {
     await loadCMDB(graph, generateCMDB({ n: 300, seed: 9 }));
-    await cache.refresh();
+    cache.onLoad = (p, previous) => void prepareProjection(p, previous);
+    await warmProjection(await cache.refresh());
     const rand = prng(17);
     const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
     const live = async () => (await graph.read("MATCH (c:CI) WHERE c.status <> 'RETIRED' RETURN c.id AS id, c.class AS class")).map((r) => ({ id: String(r.id), class: String(r.class) }));
@@ -283,7 +318,11 @@ describe('the topology projection', () => {
       else for (let k = 0; k < burst; k++) await write();
       const { projection } = await cache.current();
       expect(projection?.update, `round ${round}`).not.toBeNull();
-      expect(canonical(projection!), `round ${round}`).toEqual(canonical(await loadTopologyProjection(graph)));
+      const whole = await loadTopologyProjection(graph);
+      expect(canonical(projection!), `round ${round}`).toEqual(canonical(whole));
+      // Prepared for root cause as a whole load is, carried over or (a CI retired) afresh.
+      expect(preparedById(prepareProjection(projection!)), `round ${round}`).toEqual(preparedById(prepareRcaGraph(whole.graph, whole.nodes, { countAll: true })));
+      await warmProjection(projection!);
     }
   });
 

@@ -52,41 +52,75 @@ export class ClosureBits {
   private keptBytes = 0;
   private readonly options: ClosureBitsOptions;
 
+  /**
+   * Numbers the user-facing CIs depth first, or, given `numberedAs` (the ClosureBits of
+   * the graph this one was brought up to date from, its CIs numbered as here), as there,
+   * with user-facing CIs new to this graph after its last bit (`carryClosureBits`).
+   */
   constructor(
     private readonly prepared: RcaGraph,
     options: Partial<ClosureBitsOptions> = {},
+    numberedAs?: ClosureBits,
   ) {
     this.options = { ...DEFAULTS, ...options };
     const { graph: g, userFacing, provStart } = prepared;
     const n = g.ids.length;
     this.bitOf = new Int32Array(n).fill(-1);
-    // Depth first along dependents, from CIs without providers first (then whatever a
-    // cycle left unvisited): a CI's closure is mostly the stretch numbered right after it.
-    const seen = new Uint8Array(n);
-    const stack: number[] = [];
     let next = 0;
-    const from = (s: number) => {
-      seen[s] = 1;
-      stack.push(s);
-      while (stack.length > 0) {
-        const x = stack.pop()!;
-        if (userFacing[x]) this.bitOf[x] = next++;
-        const deps = g.dependents[x]!;
-        for (let k = deps.length - 1; k >= 0; k--) {
-          const d = deps[k]!.ci;
-          if (!seen[d]) {
-            seen[d] = 1;
-            stack.push(d);
+    if (numberedAs) {
+      const before = numberedAs.bitOf;
+      next = numberedAs.nodeOf.length;
+      for (let x = 0; x < n; x++) if (userFacing[x]) this.bitOf[x] = x < before.length && before[x]! >= 0 ? before[x]! : next++;
+    } else {
+      // Depth first along dependents, from CIs without providers first (then whatever a
+      // cycle left unvisited): a CI's closure is mostly the stretch numbered right after it.
+      const seen = new Uint8Array(n);
+      const stack: number[] = [];
+      const from = (s: number) => {
+        seen[s] = 1;
+        stack.push(s);
+        while (stack.length > 0) {
+          const x = stack.pop()!;
+          if (userFacing[x]) this.bitOf[x] = next++;
+          const deps = g.dependents[x]!;
+          for (let k = deps.length - 1; k >= 0; k--) {
+            const d = deps[k]!.ci;
+            if (!seen[d]) {
+              seen[d] = 1;
+              stack.push(d);
+            }
           }
         }
-      }
-    };
-    for (let s = 0; s < n; s++) if (!seen[s] && provStart[s + 1] === provStart[s]) from(s);
-    for (let s = 0; s < n; s++) if (!seen[s]) from(s);
-    this.nodeOf = new Int32Array(next);
+      };
+      for (let s = 0; s < n; s++) if (!seen[s] && provStart[s + 1] === provStart[s]) from(s);
+      for (let s = 0; s < n; s++) if (!seen[s]) from(s);
+    }
+    // A bit no CI holds any more (a CI's class no longer user-facing) maps to -1.
+    this.nodeOf = new Int32Array(next).fill(-1);
     this.bitOf.forEach((b, x) => {
       if (b >= 0) this.nodeOf[b] = x;
     });
+  }
+
+  /** Keeps what `before` kept for the CIs not `dirty` (numbered as here: `numberedAs`). */
+  private keepFrom(before: ClosureBits, dirty: Uint8Array): void {
+    for (const [x, set] of before.kept) {
+      if (dirty[x]) continue;
+      this.kept.set(x, set);
+      this.keptBytes += set.words.byteLength;
+    }
+    for (const [x, list] of before.keptLists) {
+      if (dirty[x]) continue;
+      this.keptLists.set(x, list);
+      this.keptBytes += list.byteLength;
+    }
+  }
+
+  /** The ClosureBits of `prepared` carried over from `previous`'s (see carryClosureBits). */
+  static carried(prepared: RcaGraph, before: ClosureBits, dirty: Uint8Array): ClosureBits {
+    const bits = new ClosureBits(prepared, before.options, before);
+    bits.keepFrom(before, dirty);
+    return bits;
   }
 
   /** Whether `node`'s failure is big enough for a bitset (its closure must have been counted). */
@@ -182,6 +216,20 @@ export function closureBits(prepared: RcaGraph): ClosureBits {
     closureBitsOf.set(prepared, bits);
   }
   return bits;
+}
+
+/**
+ * Makes `prepared`'s bitsets from `previous`'s (the graph it was brought up to date from,
+ * each CI numbered as there): numbered as they were, with the sets and lists kept for CIs
+ * not `dirty` (what a failure of those breaks is unchanged: rootcause/carry.ts). The bits
+ * of user-facing CIs created since come after the others, so a closure holding one spans
+ * more words until the next whole load. False when `previous` had none (nothing to carry).
+ */
+export function carryClosureBits(previous: RcaGraph, prepared: RcaGraph, dirty: Uint8Array): boolean {
+  const before = closureBitsOf.get(previous);
+  if (!before || closureBitsOf.has(prepared)) return false;
+  closureBitsOf.set(prepared, ClosureBits.carried(prepared, before, dirty));
+  return true;
 }
 
 /** How many CIs `set` holds. */

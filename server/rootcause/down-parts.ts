@@ -115,6 +115,31 @@ export class DownParts {
     return part;
   }
 
+  /**
+   * Keeps the parts `before` kept for the CIs not `dirty`, and, when their bits are
+   * numbered as here (`numbered`), their user-facing sets (see carryDownParts).
+   */
+  private keepFrom(before: DownParts, dirty: Uint8Array, numbered: boolean): void {
+    before.packed.forEach((p, x) => {
+      if (!p || dirty[x]) return;
+      this.packed[x] = p;
+      this.keptNodes += p[0]!;
+    });
+    if (!numbered) return;
+    for (const [x, set] of before.bits) {
+      if (dirty[x] || !this.packed[x]) continue;
+      this.bits.set(x, set);
+      this.keptNodes += set.words.length;
+    }
+  }
+
+  /** The DownParts of `prepared` carried over from `before`'s (see carryDownParts). */
+  static carried(prepared: RcaGraph, before: DownParts, dirty: Uint8Array, numbered: boolean): DownParts {
+    const parts = new DownParts(prepared, before.options);
+    parts.keepFrom(before, dirty, numbered);
+    return parts;
+  }
+
   /** Computes and keeps the parts of CIs from..to (exclusive) that may have one, while the cache has room. */
   warm(from = 0, to = this.prepared.graph.ids.length): void {
     for (let x = from; x < to && this.keptNodes < this.options.cacheNodes; x++) if (!this.prepared.aboveFragile[x]) this.of(x);
@@ -122,6 +147,18 @@ export class DownParts {
 }
 
 const downPartsOf = new WeakMap<RcaGraph, DownParts>();
+
+/**
+ * Makes `prepared`'s DOWN parts from `previous`'s (the graph it was brought up to date
+ * from, each CI numbered as there), keeping the parts of CIs not `dirty` (what their
+ * failure takes DOWN is unchanged: rootcause/carry.ts), and their user-facing sets when
+ * the closure bits were carried over too (`numbered`).
+ */
+export function carryDownParts(previous: RcaGraph, prepared: RcaGraph, dirty: Uint8Array, numbered: boolean): void {
+  const before = downPartsOf.get(previous);
+  if (!before || downPartsOf.has(prepared)) return;
+  downPartsOf.set(prepared, DownParts.carried(prepared, before, dirty, numbered));
+}
 
 /** The DOWN parts of one prepared graph (made on first use). */
 export function downParts(prepared: RcaGraph): DownParts {

@@ -27,6 +27,7 @@ import {
   type RcaNodeInfo,
   type RcaOptions,
 } from './model.js';
+import { prepareRcaGraphFrom } from './carry.js';
 import { closureBits } from './closures.js';
 import { downParts } from './down-parts.js';
 import * as Q from './cypher.js';
@@ -201,12 +202,15 @@ const preparedProjections = new WeakMap<TopologyProjection['graph'], RcaGraph>()
  * Prepares a projection for ranking (indexes, and what each CI's failure breaks, counted
  * for every CI: a few hundred ms at 100 000 CIs); done on first use if not before. The
  * API calls it when a projection loads (`TopologyCache.onLoad`), so no analysis waits for
- * it, then `warmProjection`.
+ * it, then `warmProjection`. Given the projection it was brought up to date from, what
+ * was prepared there for the CIs the writes left alone is carried over (carry.ts): the
+ * counts, closures and DOWN parts of the rest are made again.
  */
-export function prepareProjection(projection: TopologyProjection): RcaGraph {
+export function prepareProjection(projection: TopologyProjection, previous?: TopologyProjection | null): RcaGraph {
   let prepared = preparedProjections.get(projection.graph);
   if (!prepared) {
-    prepared = prepareRcaGraph(projection.graph, projection.nodes, { countAll: true });
+    const before = previous ? preparedProjections.get(previous.graph) : undefined;
+    prepared = (before && prepareRcaGraphFrom(before, projection.graph, projection.nodes)?.prepared) ?? prepareRcaGraph(projection.graph, projection.nodes, { countAll: true });
     preparedProjections.set(projection.graph, prepared);
   }
   return prepared;

@@ -172,24 +172,33 @@ export const MAX_UPDATE_FLOOR = 1000;
 
 /**
  * The rows a projection was indexed from, as they stand at any time before its
- * validUntil: its active CIs and the relationships between them (closed ones, and those
- * to CIs not created yet, dropped out at indexing and stay out until validUntil, when a
- * projection reloads whole). A CI not created yet gets validUntil as its creation: before
- * it, no later than its own.
+ * validUntil, with the touched CIs' rows replaced by those read now: its active CIs and
+ * the relationships between them (closed ones, and those to CIs not created yet, dropped
+ * out at indexing and stay out until validUntil, when a projection reloads whole), less
+ * every relationship on a touched CI (the caller adds them as read now). A CI not created
+ * yet gets validUntil as its creation: before it, no later than its own. Each CI keeps its
+ * place, so that indexing gives it the same number unless a CI before it was not read
+ * again (retired): what root cause prepared for CIs the writes could not have changed is
+ * then carried over (rootcause/carry.ts). CIs new to the projection come last.
  */
-function rowsOf(p: TopologyProjection, without: ReadonlySet<string>): { cis: SubgraphCI[]; relationships: SubgraphRelationship[] } {
+function rowsOf(p: TopologyProjection, touched: ReadonlySet<string>, read: ReadonlyMap<string, ReadCI>): { cis: SubgraphCI[]; relationships: SubgraphRelationship[] } {
   const g = p.graph;
   const cis: SubgraphCI[] = [];
   const relationships: SubgraphRelationship[] = [];
   for (let i = 0; i < g.ids.length; i++) {
     const id = g.ids[i]!;
-    if (without.has(id)) continue;
+    if (touched.has(id)) {
+      const row = read.get(id);
+      if (row) cis.push(row.ci);
+      continue;
+    }
     cis.push({ id, minUp: g.minUp[i]!, createdAt: g.active[i] ? null : p.validUntil });
     for (const dep of g.dependents[i]!) {
       const from = g.ids[dep.ci]!;
-      if (!without.has(from)) relationships.push({ type: dep.type, from, to: id });
+      if (!touched.has(from)) relationships.push({ type: dep.type, from, to: id });
     }
   }
+  for (const [id, row] of read) if (!g.index.has(id)) cis.push(row.ci);
   return { cis, relationships };
 }
 
@@ -312,8 +321,7 @@ export async function updateTopologyProjection(graph: Graph, p: TopologyProjecti
     const unchanged = sameIndex(p, touched, read, touching, now);
     let indexed = p.graph;
     if (!unchanged) {
-      const { cis, relationships } = rowsOf(p, touched);
-      for (const row of read.values()) cis.push(row.ci);
+      const { cis, relationships } = rowsOf(p, touched, read);
       relationships.push(...touching);
       indexed = indexSubgraph({ cis, relationships }, now);
     }
@@ -329,8 +337,12 @@ export class TopologyCache {
   private updating: Promise<TopologyProjection | null> | null = null;
   /** Why the last background load failed (null after a success). */
   lastError: unknown = null;
-  /** Called with each projection once loaded, before it is used (e.g. to prepare it for root cause); a throw is kept in lastError. */
-  onLoad: ((projection: TopologyProjection) => void) | null = null;
+  /**
+   * Called with each projection once loaded, before it is used (e.g. to prepare it for
+   * root cause), and the projection it was brought up to date from (null for a whole
+   * load); a throw is kept in lastError.
+   */
+  onLoad: ((projection: TopologyProjection, previous: TopologyProjection | null) => void) | null = null;
 
   constructor(
     private readonly graph: Graph,
@@ -372,7 +384,7 @@ export class TopologyCache {
       .then(
         (q) => {
           if (!q) return null;
-          this.ready(q);
+          this.ready(q, p);
           if (this.projection === p) this.projection = this.settings.enabled ? q : null;
           return q;
         },
@@ -388,10 +400,10 @@ export class TopologyCache {
   }
 
   /** Hands a projection to onLoad before it is used; a throw there is kept in lastError. */
-  private ready(p: TopologyProjection): void {
+  private ready(p: TopologyProjection, previous: TopologyProjection | null): void {
     this.lastError = null;
     try {
-      this.onLoad?.(p);
+      this.onLoad?.(p, previous);
     } catch (error) {
       this.lastError = error;
     }
@@ -402,7 +414,7 @@ export class TopologyCache {
     this.loading ??= loadTopologyProjection(this.graph)
       .then(
         (p) => {
-          this.ready(p);
+          this.ready(p, null);
           this.projection = this.settings.enabled ? p : null;
           return p;
         },
