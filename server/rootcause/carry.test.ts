@@ -4,7 +4,7 @@ import { indexSubgraph, type SubgraphCI, type SubgraphRelationship } from '../im
 import { prepareRcaGraphFrom } from './carry.js';
 import { closureBits } from './closures.js';
 import { downParts } from './down-parts.js';
-import { prepareRcaGraph, type RcaGraph } from './model.js';
+import { nameRanks, prepareRcaGraph, type RcaGraph } from './model.js';
 
 const AT = 1_000_000;
 
@@ -141,6 +141,27 @@ describe('carrying what root cause prepared over to a projection brought up to d
     rows.relationships.push({ type: 'DEPENDS_ON', from: 'newer-app', to: 'new-app' });
     const { g, nodes } = prepare(rows);
     expectSame(prepareRcaGraphFrom(second, g, nodes)!.prepared, prepareRcaGraph(g, nodes, { countAll: true }), 'two writes in turn');
+  });
+
+  it('brings the order by name up to date from the one before, as sorting every name again orders them', () => {
+    const previous = warmed(base);
+    const named = (nodes: ReadonlyMap<string, { name: string }>) => (id: string) => nodes.get(id)?.name ?? id;
+    const { nodes: before } = prepare(base);
+    nameRanks(previous, before, named(before));
+    const rows: Rows = { cis: base.cis.map((c) => ({ ...c })), relationships: [...base.relationships], classes: new Map(base.classes) };
+    writes[0]![1](rows);
+    const { g, nodes } = prepare(rows);
+    // Renames to names before, between and after the others, and a tie broken by id.
+    const renames = ['aaa', vm, 'mmm', 'zzz', base.cis[7]!.id].map((to, k) => [base.cis[k * 97]!.id, to] as const);
+    for (const [id, to] of renames) nodes.set(id, { ...nodes.get(id)!, name: to });
+    const carried = prepareRcaGraphFrom(previous, g, nodes)!.prepared;
+    const sortedAgain = prepareRcaGraph(g, nodes);
+    const ranks = nameRanks(carried, nodes, named(nodes));
+    expect(Array.from(ranks.order)).toEqual(Array.from(nameRanks(sortedAgain, nodes, named(nodes)).order));
+    expect(Array.from(ranks)).toEqual(Array.from(nameRanks(sortedAgain, nodes, named(nodes))));
+    // The same graph with another names map (a projection that kept its index after a rename).
+    const renamed = new Map(nodes).set(base.cis[5]!.id, { class: 'Application', name: '0-first' });
+    expect(Array.from(nameRanks(carried, renamed, named(renamed)).order)).toEqual(Array.from(nameRanks(prepareRcaGraph(g, renamed), renamed, named(renamed)).order));
   });
 
   it('carries nothing when a CI lost its place (retired: a projection reads it no more)', () => {

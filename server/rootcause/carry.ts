@@ -11,14 +11,15 @@
  * count and dependents. A CI none of whose downstream CIs changed any of those
  * (`changedNodes`) breaks exactly what it broke before, so what was kept for it stands; the
  * CIs upstream of a changed one (`upstreamOf`, along the providers of either graph) are
- * counted and walked afresh. It needs each CI numbered as before (the projection keeps
+ * counted and walked afresh. The order of the CIs by name is carried too, and brought up to
+ * date on first use (`nameRanks`). It needs each CI numbered as before (the projection keeps
  * each CI's place, new ones last): otherwise, and for a graph read by a walk (its budget
  * cut it), nothing is carried.
  */
 import type { IndexedSubgraph } from '../impact/index.js';
 import { carryClosureBits } from './closures.js';
 import { carryDownParts } from './down-parts.js';
-import { countDownstream, prepareRcaGraph, type RcaGraph, type RcaNodeInfo } from './model.js';
+import { carryNameOrder, countDownstream, prepareRcaGraph, type RcaGraph, type RcaNodeInfo } from './model.js';
 
 /** 1 for each CI of `next` whose own part in what a failure breaks differs from `previous` (new CIs included). */
 export function changedNodes(previous: RcaGraph, next: RcaGraph): Uint8Array {
@@ -102,5 +103,6 @@ export function prepareRcaGraphFrom(previous: RcaGraph, g: IndexedSubgraph, node
   countDownstream(prepared, Array.from({ length: n }, (_v, i) => i));
   const numbered = carryClosureBits(previous, prepared, dirty);
   carryDownParts(previous, prepared, dirty, numbered);
+  carryNameOrder(previous, prepared);
   return { prepared, recounted };
 }
