@@ -46,7 +46,8 @@ topology.settings = { enabled: config.FAULTLINE_TOPOLOGY_CACHE, maxAgeMs: config
 topology.onLoad = (p, previous) => {
   if (p.update) log.debug({ from: p.update.from, to: p.state.version, touched: p.update.touched, reindexed: p.update.reindexed, ms: Math.round(p.loadMs) }, 'topology projection caught up with writes');
   prepareProjection(p, previous);
-  warmProjection(p).catch((error: unknown) => log.warn({ err: error }, 'root cause: warming the topology projection failed; rankings compute what they need'));
+  // A renewal waits for this before the projection replaces the one in use.
+  return warmProjection(p).catch((error: unknown) => log.warn({ err: error }, 'root cause: warming the topology projection failed; rankings compute what they need'));
 };
 if (topology.settings.enabled) {
   topology.refresh().then(

@@ -6,7 +6,7 @@
  * directly (counts), a wiped and reloaded database (epoch), a write that does not say
  * what it touched, or old age, the analysis walks Neo4j while it reloads whole.
  */
-import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createCI, createRelationship, removeRelationship, retireCI, updateCI } from '../server/cis/index.js';
 import type { Graph } from '../server/db/index.js';
 import type { IndexedSubgraph } from '../server/impact/index.js';
@@ -17,6 +17,7 @@ import { downParts } from '../server/rootcause/down-parts.js';
 import { prepareRcaGraph, type RcaGraph } from '../server/rootcause/model.js';
 import {
   DEFAULT_TOPOLOGY_CACHE_SETTINGS,
+  RENEW_AT_AGE,
   TOPOLOGY_CHANGE_KEEP_MS,
   loadTopologyProjection,
   readTopologyState,
@@ -352,6 +353,48 @@ describe('the topology projection', () => {
     await cache.refresh();
     expect(String(cache.lastError)).toMatch(/preparing failed/);
     expect((await cache.current()).projection).not.toBeNull();
+  });
+
+  it('renews an aging projection ahead of time, serving the one in use until the new one is prepared', async () => {
+    const db = await ci(graph, 'Database', 'db');
+    const s = await ci(graph, 'BusinessService', 'svc');
+    await rel(graph, 'DEPENDS_ON', s, db);
+    const maxAgeMs = 60_000;
+    cache.settings = { ...cache.settings, maxAgeMs };
+    const loads: TopologyProjection[] = [];
+    let release = () => {};
+    // The renewal's onLoad work (the API warms what it prepared) finishes when the test says so.
+    cache.onLoad = (p, previous) => {
+      if (previous) return undefined; // brought up to date
+      loads.push(p);
+      return loads.length === 1 ? undefined : new Promise<void>((resolve) => (release = resolve));
+    };
+    const first = await cache.refresh();
+    const rank = () => rankRootCause(graph, { ciIds: [s] });
+    first.wholeAt = Date.now() - (RENEW_AT_AGE - 0.05) * maxAgeMs; // not old enough: no renewal
+    expect((await rank()).source).toBe('projection');
+    expect(loads).toHaveLength(1);
+    first.wholeAt = Date.now() - (RENEW_AT_AGE + 0.05) * maxAgeMs; // old enough: renewed ahead
+    expect((await cache.current()).projection).toBe(first);
+    await vi.waitFor(() => expect(loads).toHaveLength(2));
+    // Loaded, not ready: the one in use still serves, and still catches up with writes.
+    expect((await rank()).source).toBe('projection');
+    await updateCI(graph, { id: db, name: 'db-2' }, author);
+    const caughtUp = (await cache.current()).projection!;
+    expect(caughtUp.update).not.toBeNull();
+    expect(caughtUp.wholeAt).toBe(first.wholeAt);
+    release();
+    // Ready: the renewal replaces it, caught up in turn with the write made meanwhile.
+    await vi.waitFor(async () => expect((await cache.current()).projection!.wholeAt).toBe(loads[1]!.wholeAt));
+    const renewed = await rank();
+    expect(renewed.source).toBe('projection');
+    expect(renewed.names.get(db)?.name).toBe('db-2');
+    expect(loads).toHaveLength(2);
+
+    // Past maxAgeMs, a projection is not used even while its renewal is being read.
+    const current = (await cache.current()).projection!;
+    current.wholeAt = Date.now() - maxAgeMs - 1;
+    expect((await rank()).source).toBe('neo4j');
   });
 
   it('is not kept when turned off: answers come from the walk in Neo4j', async () => {

@@ -6,6 +6,7 @@ export {
   loadTopologyProjection,
   updateTopologyProjection,
   MAX_UPDATE_SHARE,
+  RENEW_AT_AGE,
   TopologyCache,
   DEFAULT_TOPOLOGY_CACHE_SETTINGS,
   type TopologyState,

@@ -330,19 +330,28 @@ export async function updateTopologyProjection(graph: Graph, p: TopologyProjecti
   });
 }
 
+/**
+ * A projection in use is reloaded ahead of time once its rows are older than this share
+ * of FAULTLINE_TOPOLOGY_MAX_AGE (TopologyCache.renew), so that analyses do not walk Neo4j,
+ * nor rank on a graph not warmed yet, when it reaches that age.
+ */
+export const RENEW_AT_AGE = 0.8;
+
 /** The projection of one database, checked against the state on every use. */
 export class TopologyCache {
   private projection: TopologyProjection | null = null;
   private loading: Promise<TopologyProjection> | null = null;
   private updating: Promise<TopologyProjection | null> | null = null;
+  private renewing: Promise<void> | null = null;
   /** Why the last background load failed (null after a success). */
   lastError: unknown = null;
   /**
    * Called with each projection once loaded, before it is used (e.g. to prepare it for
    * root cause), and the projection it was brought up to date from (null for a whole
-   * load); a throw is kept in lastError.
+   * load); a throw is kept in lastError. What it returns is awaited only before a renewal
+   * replaces a projection still in use (`current`): e.g. warming what it prepared.
    */
-  onLoad: ((projection: TopologyProjection, previous: TopologyProjection | null) => void) | null = null;
+  onLoad: ((projection: TopologyProjection, previous: TopologyProjection | null) => unknown) | null = null;
 
   constructor(
     private readonly graph: Graph,
@@ -355,7 +364,10 @@ export class TopologyCache {
    * its load have made stale is first brought up to date by re-reading the CIs they
    * touched (`updateTopologyProjection`, awaited: 0.1–0.3 s at 100 000 CIs, then onLoad);
    * when that cannot be done, null and, when the cache is enabled, a whole reload in the
-   * background.
+   * background. A projection whose rows are older than RENEW_AT_AGE of maxAgeMs is
+   * renewed ahead of time: it is still used while a whole load is read, prepared and
+   * warmed in the background (`renew`), then the load replaces it; only a projection past
+   * maxAgeMs itself is never used.
    */
   async current(at?: number): Promise<{ state: TopologyState; projection: TopologyProjection | null }> {
     const state = await readTopologyState(this.graph);
@@ -368,6 +380,7 @@ export class TopologyCache {
     const p = this.projection;
     const now = Date.now();
     const young = p !== null && now - p.wholeAt <= this.settings.maxAgeMs;
+    if (p && young && now - p.wholeAt > RENEW_AT_AGE * this.settings.maxAgeMs) this.renew();
     if (p && young && p.state.key === state.key && now < p.validUntil) return { state, projection: describing(p) };
     if (p && young && !this.loading) {
       const updated = await this.update(p);
@@ -376,6 +389,30 @@ export class TopologyCache {
     this.projection = null;
     this.refresh().catch(() => undefined); // lastError keeps why
     return { state, projection: null };
+  }
+
+  /**
+   * Loads the projection whole in the background while the one in use still serves (and
+   * catches up with writes), and replaces it once onLoad's work on the load is done (one
+   * renewal at a time). The load may then be older than the state: the next use catches
+   * it up, as any projection. A failure is kept in lastError; the projection in use serves
+   * until maxAgeMs, and the next use after the failure tries again.
+   */
+  private renew(): void {
+    if (this.renewing || this.loading) return;
+    this.renewing = (async () => {
+      try {
+        const q = await loadTopologyProjection(this.graph);
+        this.lastError = null;
+        await this.onLoad?.(q, null);
+        // Unless the projection was dropped meanwhile, or replaced by a newer whole load.
+        if (this.settings.enabled && this.projection && this.projection.wholeAt < q.wholeAt) this.projection = q;
+      } catch (error) {
+        this.lastError = error;
+      } finally {
+        this.renewing = null;
+      }
+    })();
   }
 
   /** Brings `p` up to date (one update at a time; callers during one share it); null when it cannot be. */
