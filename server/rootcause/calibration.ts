@@ -442,6 +442,19 @@ export class Calibrations {
     return learning;
   }
 
+  /**
+   * The fit of the last learning without one problem's sample: what an analysis of that
+   * problem's own outage could have learnt from the others (rootcause/hindsight.ts).
+   * Undefined when nothing was learnt yet, or too few samples are left.
+   */
+  fittedWithout(problemId: string): Calibration | undefined {
+    if (!this.fitted) return undefined;
+    const samples: ReportingSample[] = [];
+    for (const [id, kept] of this.samples) if (id !== problemId && kept.sample) samples.push(kept.sample);
+    for (const sample of this.outageSamples.values()) if (sample) samples.push(sample);
+    return fitCalibration(samples);
+  }
+
   private async problemsKey(): Promise<string> {
     return keyOf((await this.graph.read(Q.RESOLVED_PROBLEMS, { limit: int(MAX_PROBLEMS) })).map(problemRow));
   }

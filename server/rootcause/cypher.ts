@@ -101,6 +101,11 @@ export const RESOLVED_PROBLEMS_REPORTED = `${RESOLVED_PROBLEMS},
   [(i:Incident)-[:INSTANCE_OF]->(p) | [(i)-[:AFFECTS]->(c:CI) | c.id]] AS reported
 `;
 
+/** The same problems with their incidents, to rank their outages again in hindsight (hindsight.ts). */
+export const RESOLVED_PROBLEMS_INCIDENTS = `${RESOLVED_PROBLEMS},
+  [(i:Incident)-[:INSTANCE_OF]->(p) | i.id] AS incidentIds
+`;
+
 /**
  * The latest $limit incidents opened since $since, whatever their status: when each
  * opened, whether it is still open, whether a problem groups it, and what it affects.

@@ -1,6 +1,7 @@
 /**
  * The root-cause part of the contract (RootCauseInput, RootCauseCandidate,
- * RootCauseReport, Query.rootCause) and Mutation.createProblemFromRootCause.
+ * RootCauseReport, Query.rootCause) and Mutation.createProblemFromRootCause; and,
+ * beyond the contract, Query.rootCauseHindsight.
  */
 import { builder } from '../graphql/builder.js';
 import { requireRole, type Context } from '../graphql/context.js';
@@ -15,6 +16,8 @@ import {
   type RootCauseResult,
 } from './service.js';
 import { MIN_PROBLEMS, type Calibration } from './calibration.js';
+import { problemLoader } from '../problems/graphql.js';
+import { DEFAULT_HINDSIGHT_PROBLEMS, HINDSIGHT_LIST, MAX_HINDSIGHT_PROBLEMS, rootCauseHindsight, type Hindsight, type HindsightProblem } from './hindsight.js';
 
 async function loadRequiredCI(ctx: Context, id: string): Promise<CI> {
   const ci = await ciLoader(ctx).load(id);
@@ -151,6 +154,67 @@ builder.mutationField('createProblemFromRootCause', (t) =>
     resolve: (_r, { input }, ctx) => {
       requireRole(ctx, 'problem-manager');
       return createProblemFromCandidate(ctx.graph, { ciId: input.ciId, incidentIds: input.incidentIds, title: input.title ?? null }, { actor: ctx.actor.name });
+    },
+  }),
+);
+
+const HindsightOutcomeEnum = builder.enumType('RootCauseHindsightOutcome', {
+  values: {
+    RANKED: { description: 'The recorded root cause was listed, at `rank`.' },
+    BELOW_LIST: { description: `A candidate, below the first ${HINDSIGHT_LIST}.` },
+    NOT_A_CANDIDATE: {
+      description: 'Its failure, in the graph as it stood, breaks none of the incidents’ CIs: the graph does not connect them, redundancy absorbs it, or the problem names an unrelated CI.',
+    },
+    NOT_ANALYSABLE: { description: 'The incidents could not be ranked (they affect no CI that existed then); `note` says why.' },
+  } as const,
+});
+
+const HindsightProblemRef = builder.objectRef<HindsightProblem>('RootCauseHindsightProblem').implement({
+  description: 'One resolved problem, its incidents ranked again as an analysis would have ranked them when the first opened.',
+  fields: (t) => ({
+    problem: t.field({
+      type: ProblemRef,
+      nullable: false,
+      resolve: async (h, _a, ctx) => {
+        const problem = await problemLoader(ctx).load(h.problemId);
+        if (!problem) throw new Error(`problem ${h.problemId} vanished while the hindsight report was being read`);
+        return problem;
+      },
+    }),
+    rootCause: t.field({ type: CIRef, nullable: false, description: 'The root-cause CI the problem records.', resolve: (h, _a, ctx) => loadRequiredCI(ctx, h.rootCauseCiId) }),
+    firstIncidentAt: t.field({ type: 'DateTime', nullable: false, description: 'When its first incident opened: the time it is analysed at.', resolve: (h) => h.firstIncidentAt }),
+    outcome: t.field({ type: HindsightOutcomeEnum, nullable: false, resolve: (h) => h.outcome }),
+    rank: t.exposeInt('rank', { nullable: true, description: 'The recorded root cause’s place (1 = first); null unless RANKED.' }),
+    candidateCount: t.exposeInt('candidateCount', { nullable: false }),
+    top: t.field({ type: CIRef, nullable: true, description: 'The first candidate then.', resolve: (h, _a, ctx) => (h.topCiId ? loadRequiredCI(ctx, h.topCiId) : null) }),
+    learntFrom: t.exposeInt('learntFrom', {
+      nullable: true,
+      description: 'Resolved problems and past outages the reporting model was learnt from, this problem left out; null: none learnt (the rate unknown).',
+    }),
+    note: t.exposeString('note', { nullable: true }),
+  }),
+});
+
+const HindsightRef = builder.objectRef<Hindsight>('RootCauseHindsight').implement({
+  description: 'How the ranking does on this organisation’s own resolved problems (docs/rootcause.md, "In hindsight").',
+  fields: (t) => ({
+    problems: t.field({ type: [HindsightProblemRef], nullable: false, description: 'Latest resolved first.', resolve: (h) => h.problems }),
+    analysed: t.exposeInt('analysed', { nullable: false, description: 'Problems whose incidents could be ranked.' }),
+    top1: t.exposeFloat('top1', { nullable: true, description: 'Share of those whose recorded root cause came first; null when none.' }),
+    top3: t.exposeFloat('top3', { nullable: true, description: 'Share in the first 3.' }),
+    top5: t.exposeFloat('top5', { nullable: true, description: 'Share in the first 5.' }),
+  }),
+});
+
+builder.queryField('rootCauseHindsight', (t) =>
+  t.field({
+    type: HindsightRef,
+    nullable: false,
+    description: `Ranks the incidents of the latest resolved problems that name a root cause again, as of their first incident, and says where the recorded root cause came (at most ${MAX_HINDSIGHT_PROBLEMS}; each walks the topology as it stood then in Neo4j: seconds per problem at 100 000 CIs).`,
+    args: { last: t.arg.int({ defaultValue: DEFAULT_HINDSIGHT_PROBLEMS }) },
+    resolve: (_r, { last }, ctx) => {
+      requireRole(ctx, 'problem-manager');
+      return rootCauseHindsight(ctx.graph, { last: last ?? null });
     },
   }),
 );

@@ -33,7 +33,8 @@ import { downParts } from './down-parts.js';
 import * as Q from './cypher.js';
 import { Calibrations, outageRoot, type Calibration, type Outage } from './calibration.js';
 
-const HISTORY_GRACE_MS = 10 * 60_000;
+/** Recorded history and other incidents count up to this long after the first (or last) incident of an outage. */
+export const HISTORY_GRACE_MS = 10 * 60_000;
 export const DEFAULT_MAX_DEPTH = 10;
 export const DEFAULT_LIMIT = 10;
 export const DEFAULT_CHANGES_WINDOW = 7 * 24 * 3_600_000;

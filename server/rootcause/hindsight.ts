@@ -1,0 +1,129 @@
+/**
+ * Root cause in hindsight: where the ranking puts the recorded root cause of the latest
+ * resolved problems, had it been asked when their first incident opened. The fault
+ * injection of `npm run eval:rca` proves the method on generated topologies; this shows
+ * how it does on the organisation's own outages, its own graph and its own service desk.
+ *
+ * Each problem's incidents are ranked as an analysis then would have ranked them: the
+ * topology as it stood at the first incident (walked in Neo4j: retired CIs and closed
+ * relationships as they were), changes and recorded history up to then (the service's
+ * windows), other incidents on the candidates only up to the problem's last incident,
+ * and a reporting model learnt from every other resolved problem and past outage, never
+ * from the problem itself (`Calibrations.fittedWithout`). Ranks are strict: a recorded
+ * root that no observation can tell from a look-alike (a VM running one application and
+ * that application) counts at its own place.
+ */
+import { z } from 'zod';
+import type { Graph } from '../db/index.js';
+import { int } from '../db/index.js';
+import { NotFoundError, parseInput } from '../errors.js';
+import { computeImpactDetails } from '../impact/index.js';
+import { calibrations, DEFAULT_MAX_DEPTH, HISTORY_GRACE_MS, rankRootCause } from './service.js';
+import * as Q from './cypher.js';
+
+export const DEFAULT_HINDSIGHT_PROBLEMS = 10;
+export const MAX_HINDSIGHT_PROBLEMS = 50;
+/** Candidates listed per analysis: a recorded root further down is BELOW_LIST. */
+export const HINDSIGHT_LIST = 100;
+
+export const hindsightInput = z.object({
+  last: z.number().int().min(1, 'must be 1 or more').max(MAX_HINDSIGHT_PROBLEMS, `must be ${MAX_HINDSIGHT_PROBLEMS} or less`).nullish(),
+});
+
+export type HindsightOutcome = 'RANKED' | 'BELOW_LIST' | 'NOT_A_CANDIDATE' | 'NOT_ANALYSABLE';
+
+export interface HindsightProblem {
+  problemId: string;
+  rootCauseCiId: string;
+  incidentIds: string[];
+  /** When the first of its incidents opened: the time the analysis is made at. */
+  firstIncidentAt: number;
+  /**
+   * RANKED: listed, at `rank`; BELOW_LIST: a candidate below the first HINDSIGHT_LIST;
+   * NOT_A_CANDIDATE: its failure, in the graph as it stood, breaks none of the incidents'
+   * CIs (the graph does not connect them, redundancy absorbs it, or the problem names an
+   * unrelated CI); NOT_ANALYSABLE:
+   * the incidents affect no CI that existed then (`note` says why).
+   */
+  outcome: HindsightOutcome;
+  /** 1-based place of the recorded root cause; null unless RANKED. */
+  rank: number | null;
+  candidateCount: number;
+  /** The first candidate then; null when none. */
+  topCiId: string | null;
+  /** How many resolved problems and past outages the reporting model was learnt from (null: none learnt, the rate unknown). */
+  learntFrom: number | null;
+  note: string | null;
+}
+
+export interface Hindsight {
+  problems: HindsightProblem[];
+  /** Problems whose incidents could be ranked (all but NOT_ANALYSABLE). */
+  analysed: number;
+  /** Shares of the analysed problems whose recorded root cause came first, in the first 3, in the first 5 (null when none was analysed). */
+  top1: number | null;
+  top3: number | null;
+  top5: number | null;
+}
+
+/**
+ * Whether `ciId`'s failure at `at` breaks one of the observed CIs within the candidates'
+ * reach (DEFAULT_MAX_DEPTH hops), or is one: whether it was a candidate at all (false
+ * when it did not exist then).
+ */
+async function explainsAny(graph: Graph, ciId: string, observed: readonly string[], at: number): Promise<boolean> {
+  if (observed.includes(ciId)) return true;
+  try {
+    const { result } = await computeImpactDetails(graph, { ciIds: [ciId], at, maxDepth: DEFAULT_MAX_DEPTH });
+    const seen = new Set(observed);
+    return result.impacted.some((entry) => seen.has(entry.ciId));
+  } catch (error) {
+    if (error instanceof NotFoundError) return false;
+    throw error;
+  }
+}
+
+/** The latest `last` resolved problems that name a root cause and group incidents, each ranked again as of its first incident. */
+export async function rootCauseHindsight(graph: Graph, raw: z.input<typeof hindsightInput> = {}): Promise<Hindsight> {
+  const input = parseInput(hindsightInput, raw);
+  const rows = await graph.read(Q.RESOLVED_PROBLEMS_INCIDENTS, { limit: int(input.last ?? DEFAULT_HINDSIGHT_PROBLEMS) });
+  const learnt = calibrations(graph);
+  await learnt.refresh();
+  const problems: HindsightProblem[] = [];
+  for (const row of rows) {
+    const opened = (row.opened as unknown[]).map(Number);
+    const entry: HindsightProblem = {
+      problemId: String(row.id),
+      rootCauseCiId: String(row.rootId),
+      incidentIds: (row.incidentIds as unknown[]).map(String).sort(),
+      firstIncidentAt: Math.min(...opened),
+      outcome: 'NOT_ANALYSABLE',
+      rank: null,
+      candidateCount: 0,
+      topCiId: null,
+      learntFrom: null,
+      note: null,
+    };
+    const calibration = learnt.fittedWithout(entry.problemId) ?? null;
+    entry.learntFrom = calibration ? calibration.problems + calibration.outages : null;
+    try {
+      const result = await rankRootCause(
+        graph,
+        { incidentIds: entry.incidentIds, limit: HINDSIGHT_LIST },
+        { at: entry.firstIncidentAt, evidenceUntil: Math.max(...opened) + HISTORY_GRACE_MS, calibration },
+      );
+      const place = result.candidates.findIndex((c) => c.ciId === entry.rootCauseCiId);
+      entry.candidateCount = result.candidateCount;
+      entry.topCiId = result.candidates[0]?.ciId ?? null;
+      entry.rank = place >= 0 ? place + 1 : null;
+      entry.outcome = place >= 0 ? 'RANKED' : (await explainsAny(graph, entry.rootCauseCiId, result.observations, entry.firstIncidentAt)) ? 'BELOW_LIST' : 'NOT_A_CANDIDATE';
+    } catch (error) {
+      // One problem that cannot be ranked (its incidents' CIs did not exist then) does not stop the others.
+      entry.note = error instanceof Error ? error.message : String(error);
+    }
+    problems.push(entry);
+  }
+  const analysed = problems.filter((p) => p.outcome !== 'NOT_ANALYSABLE');
+  const share = (k: number) => (analysed.length === 0 ? null : analysed.filter((p) => p.rank !== null && p.rank <= k).length / analysed.length);
+  return { problems, analysed: analysed.length, top1: share(1), top3: share(3), top5: share(5) };
+}
