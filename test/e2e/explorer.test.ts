@@ -248,6 +248,21 @@ describe('web explorer', () => {
     expect(problem.data!.problem.rootCause?.id).toBe(ids['db:payroll']);
     expect(problem.data!.problem.incidents.map((i) => i.id).sort()).toEqual([a, b].sort());
     expect(opened).toContain(problem.data!.problem.title);
+
+    // Once resolved, the problem is among those ranked again in hindsight: its recorded root cause is listed.
+    if (!roots.has('rootCauseHindsight')) return;
+    for (const to of ['UNDER_INVESTIGATION', 'RESOLVED']) {
+      const moved = await api('mutation($id: ID!, $to: ProblemStatus!) { transitionProblem(id: $id, to: $to) { id } }', { id: problemId, to });
+      expect(moved.errors).toBeUndefined();
+    }
+    await page.getByTestId('rootcause-hindsight').locator('summary').click();
+    await page.getByTestId('rootcause-hindsight-run').click();
+    await idle(page);
+    await page.getByTestId('rootcause-hindsight-summary').waitFor();
+    expect(await page.getByTestId('rootcause-hindsight-summary').textContent()).toMatch(/^Of \d+ resolved problems?, the recorded root cause came first in \d+ %/);
+    const line = (await page.getByTestId('rootcause-hindsight-problems').getByText(problemId!, { exact: true }).locator('..').textContent()) ?? '';
+    expect(line).toMatch(/payroll-db ranked \d+/);
+    await shot(page, '07b-root-cause-hindsight');
   });
 
   it('shows open incidents, changes and their collisions in the details, and a change as blast-radius source', async () => {

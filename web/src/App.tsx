@@ -37,6 +37,7 @@ import {
   getCI,
   loadCapabilities,
   loadChangeTargets,
+  loadHindsight,
   loadImpact,
   loadIncident,
   loadMeta,
@@ -46,6 +47,7 @@ import {
   openProblemFromCandidate,
   recentOpenIncidents,
   type Capabilities,
+  type Hindsight,
   type IncidentRef,
   type Meta,
   type RootCauseBasis,
@@ -98,6 +100,7 @@ export function App() {
   const [rcBasis, setRcBasis] = useState<RootCauseBasis | null>(null);
   const [rcIncidents, setRcIncidents] = useState<string[]>([]);
   const [opened, setOpened] = useState<{ ciId: string; id: string; title: string } | null>(null);
+  const [hindsight, setHindsight] = useState<Hindsight | null>(null);
   const [chosen, setChosen] = useState<string | null>(null);
   const [rcHighlight, setRcHighlight] = useState<Highlight | null>(null);
   const [busy, setBusy] = useState<string | null>(null);
@@ -623,6 +626,8 @@ export function App() {
                   setOpened({ ciId: candidate.ci.id, ...p });
                 })
               }
+              hindsight={hindsight}
+              onHindsight={caps.hindsight ? () => void act('Ranking the latest resolved problems again…', async () => setHindsight(await loadHindsight(request))) : undefined}
             />
           )}
           {caps && meta && selection && (graph.nodes[selection] || graph.groups[selection]) ? (

@@ -2,7 +2,7 @@
 import { useState } from 'react';
 import type { CINode } from './model/graph.js';
 import type { RootCauseCandidate } from './model/overlay.js';
-import type { IncidentRef, RootCauseBasis } from './queries.js';
+import type { Hindsight, HindsightProblem, IncidentRef, RootCauseBasis } from './queries.js';
 import { Unavailable } from './ImpactPanel.js';
 
 interface Props {
@@ -27,6 +27,25 @@ interface Props {
   canOpenProblem: boolean;
   opened: { ciId: string; id: string; title: string } | null;
   onOpenProblem: (candidate: RootCauseCandidate) => void;
+  /** The last hindsight report; null before one was asked for. */
+  hindsight: Hindsight | null;
+  /** Asks for one; undefined when the server does not serve Query.rootCauseHindsight. */
+  onHindsight?: () => void;
+}
+
+/** Where a resolved problem's recorded root cause came, in words. */
+function hindsightLine(p: HindsightProblem): string {
+  const root = p.rootCause.name;
+  if (p.outcome === 'RANKED') return `${root} ranked ${p.rank}${p.rank !== 1 && p.top ? ` (first: ${p.top.name})` : ''}`;
+  if (p.outcome === 'BELOW_LIST') return `${root} ranked below the first 100`;
+  if (p.outcome === 'NOT_A_CANDIDATE') return `${root}: its failure breaks none of the incidents’ CIs in the graph as it stood`;
+  return `not analysable: ${p.note ?? 'unknown reason'}`;
+}
+
+function hindsightSummary(h: Hindsight): string {
+  if (h.analysed === 0) return 'No resolved problem naming a root cause and grouping incidents is on record yet.';
+  const pct = (x: number | null) => `${Math.round((x ?? 0) * 100)} %`;
+  return `Of ${h.analysed} resolved problem${h.analysed === 1 ? '' : 's'}, the recorded root cause came first in ${pct(h.top1)}, in the first 3 in ${pct(h.top3)}, in the first 5 in ${pct(h.top5)}.`;
 }
 
 /** The ranking's basis in words: how many candidates, what it learnt, whether the walk was cut. */
@@ -154,6 +173,27 @@ export function RootCausePanel(props: Props) {
             </li>
           ))}
         </ol>
+      )}
+      {props.onHindsight && (
+        <details className="hindsight" data-testid="rootcause-hindsight">
+          <summary>In hindsight: how has it done here?</summary>
+          <p className="muted">The incidents of the latest resolved problems, ranked again as an analysis would have ranked them when the first opened: where did the recorded root cause come?</p>
+          <button type="button" data-testid="rootcause-hindsight-run" disabled={props.busy} onClick={props.onHindsight}>
+            Rank the last 10 resolved problems again
+          </button>
+          {props.hindsight && (
+            <>
+              <p data-testid="rootcause-hindsight-summary">{hindsightSummary(props.hindsight)}</p>
+              <ul className="plain" data-testid="rootcause-hindsight-problems">
+                {props.hindsight.problems.map((p) => (
+                  <li key={p.problem.id}>
+                    <code>{p.problem.id}</code> {p.problem.title}: {hindsightLine(p)}
+                  </li>
+                ))}
+              </ul>
+            </>
+          )}
+        </details>
       )}
     </section>
   );

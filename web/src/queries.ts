@@ -20,6 +20,8 @@ export interface Capabilities {
   problemFromRootCause: boolean;
   /** Mutation.createProblem (the contract's). */
   problems: boolean;
+  /** Query.rootCauseHindsight (not in the contract): how the ranking did on the latest resolved problems. */
+  hindsight: boolean;
 }
 
 const CAPABILITIES = `
@@ -48,6 +50,7 @@ export async function loadCapabilities(request: Request): Promise<Capabilities> 
     rootCauseBasis: ['candidateCount', 'complete', 'calibration'].every((f) => report.has(f)),
     problemFromRootCause: mutation.has('createProblemFromRootCause'),
     problems: mutation.has('createProblem'),
+    hindsight: root.has('rootCauseHindsight'),
   };
 }
 
@@ -206,6 +209,34 @@ export interface RootCauseBasis {
 export interface RootCauseResult {
   candidates: RootCauseCandidate[];
   basis: RootCauseBasis | null;
+}
+
+export interface HindsightProblem {
+  problem: { id: string; title: string };
+  rootCause: { id: string; name: string };
+  outcome: 'RANKED' | 'BELOW_LIST' | 'NOT_A_CANDIDATE' | 'NOT_ANALYSABLE';
+  rank: number | null;
+  top: { id: string; name: string } | null;
+  note: string | null;
+}
+
+export interface Hindsight {
+  analysed: number;
+  top1: number | null;
+  top3: number | null;
+  top5: number | null;
+  problems: HindsightProblem[];
+}
+
+/** The latest `last` resolved problems ranked again as of their first incident (Query.rootCauseHindsight, problem managers). */
+export async function loadHindsight(request: Request, last = 10): Promise<Hindsight> {
+  const data = await request<{ rootCauseHindsight: Hindsight }>(
+    `query Hindsight($last: Int) {
+  rootCauseHindsight(last: $last) { analysed top1 top3 top5 problems { problem { id title } rootCause { id name } outcome rank top { id name } note } }
+}`,
+    { last },
+  );
+  return data.rootCauseHindsight;
 }
 
 export async function loadRootCause(request: Request, incidentIds: string[], ciIds: string[], withBasis = false): Promise<RootCauseResult> {
