@@ -436,11 +436,13 @@ export class TopologyCache {
     return this.updating;
   }
 
-  /** Hands a projection to onLoad before it is used; a throw there is kept in lastError. */
+  /** Hands a projection to onLoad before it is used, without waiting for what it returns; a throw there, or a rejection, is kept in lastError. */
   private ready(p: TopologyProjection, previous: TopologyProjection | null): void {
     this.lastError = null;
     try {
-      this.onLoad?.(p, previous);
+      Promise.resolve(this.onLoad?.(p, previous)).catch((error: unknown) => {
+        this.lastError = error;
+      });
     } catch (error) {
       this.lastError = error;
     }
