@@ -13,7 +13,7 @@ import { retireCI } from '../server/cis/index.js';
 import { calibrations } from '../server/rootcause/index.js';
 import { rootCauseHindsight } from '../server/rootcause/hindsight.js';
 import { generateCMDB } from './generator/index.js';
-import { drawScenario, prng, PROTOCOL, topology, upstream, type Scenario } from './eval/faults.js';
+import { drawScenario, prng, PROTOCOL, signature, topology, upstream, type Scenario } from './eval/faults.js';
 import { recordPastOutages, serviceRanker } from './eval/service-ranker.js';
 import { closeTestGraph, testGraph } from './helpers/neo4j.js';
 import { testApi } from './helpers/api.js';
@@ -47,6 +47,10 @@ describe('root cause in hindsight', () => {
       // Never learnt from itself: one problem fewer than the whole fit (or none, too few left).
       if (p.learntFrom !== null) expect(p.learntFrom).toBeLessThan(all.problems + all.outages);
       expect(p.outcome === 'RANKED').toBe(p.rank !== null);
+      // Up to equivalence: never worse; a look-alike ranked above breaks exactly what the root breaks.
+      expect(p.rankUpToEquivalence === null).toBe(p.rank === null);
+      if (p.rank !== null) expect(p.rankUpToEquivalence!).toBeLessThanOrEqual(p.rank);
+      if (p.lookAlikeCiId) expect(signature(t, [p.lookAlikeCiId])).toBe(signature(t, [p.rootCauseCiId]));
       expect(p.firstIncidentAt).toBeLessThan(Date.now() - 24 * 3_600_000);
     }
     expect(h.problems.filter((p) => p.learntFrom !== null).length).toBeGreaterThan(6);
@@ -55,6 +59,8 @@ describe('root cause in hindsight', () => {
     expect(h.top1).toBe(h.problems.filter((p) => p.rank === 1).length / 12);
     expect(h.top5).toBe(h.problems.filter((p) => p.rank !== null && p.rank <= 5).length / 12);
     expect(h.top5!).toBeGreaterThanOrEqual(0.5);
+    expect(h.top1UpToEquivalence).toBe(h.problems.filter((p) => p.rankUpToEquivalence === 1).length / 12);
+    expect(h.top1UpToEquivalence!).toBeGreaterThanOrEqual(h.top1!);
 
     // The topology as it stood: a root retired since is ranked where it was.
     const ranked = h.problems.find((p) => p.outcome === 'RANKED')!;
@@ -80,7 +86,7 @@ describe('root cause in hindsight', () => {
     expect(latest.problems).toHaveLength(1);
     expect(latest.problems[0]).toMatchObject({ problemId: problem.id, outcome: 'NOT_A_CANDIDATE', rank: null });
     expect(latest.problems[0]!.candidateCount).toBeGreaterThan(0);
-    expect(latest).toMatchObject({ analysed: 1, top1: 0, top3: 0, top5: 0 });
+    expect(latest).toMatchObject({ analysed: 1, top1: 0, top3: 0, top5: 0, top5UpToEquivalence: 0 });
 
     // Through the API, for problem managers.
     const api = await testApi(graph);
@@ -93,5 +99,22 @@ describe('root cause in hindsight', () => {
     const tooMany = await api.request('{ rootCauseHindsight(last: 51) { analysed } }');
     expect(tooMany.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
     expect(tooMany.errors?.[0]?.message).toMatch(/last/);
+
+    // A VM running one application, recorded as the root of that application's incident:
+    // the ranking lists the application first (the observed CI itself), and no
+    // observation can tell the two apart, so up to equivalence the root came first.
+    const vmIndex = t.graph.ids.findIndex((id, i) => t.classes.get(id) === 'VirtualMachine' && t.graph.dependents[i]!.length === 1 && t.classes.get(t.graph.ids[t.graph.dependents[i]![0]!.ci]!) === 'Application');
+    expect(vmIndex).toBeGreaterThanOrEqual(0);
+    const vm = t.graph.ids[vmIndex]!;
+    const app = t.graph.ids[t.graph.dependents[vmIndex]![0]!.ci]!;
+    const incident = await createIncident(graph, { title: 'app down', priority: 'P3', affectedCiIds: [app], openedAt: Date.now() - 2 * 3_600_000 }, who);
+    await transitionIncident(graph, incident.id, 'IN_PROGRESS', who);
+    await transitionIncident(graph, incident.id, 'RESOLVED', who);
+    const onVm = await createProblem(graph, { title: 'VM crashed', incidentIds: [incident.id], rootCauseCiId: vm }, who);
+    await transitionProblem(graph, onVm.id, 'UNDER_INVESTIGATION', who);
+    await transitionProblem(graph, onVm.id, 'RESOLVED', who);
+    const alike = (await rootCauseHindsight(graph, { last: 1 })).problems[0]!;
+    expect(alike).toMatchObject({ problemId: onVm.id, outcome: 'RANKED', rankUpToEquivalence: 1, lookAlikeCiId: app, topCiId: app });
+    expect(alike.rank).toBeGreaterThan(1);
   });
 });

@@ -17,7 +17,7 @@ import {
 } from './service.js';
 import { MIN_PROBLEMS, type Calibration } from './calibration.js';
 import { problemLoader } from '../problems/graphql.js';
-import { DEFAULT_HINDSIGHT_PROBLEMS, HINDSIGHT_LIST, MAX_HINDSIGHT_PROBLEMS, rootCauseHindsight, type Hindsight, type HindsightProblem } from './hindsight.js';
+import { DEFAULT_HINDSIGHT_PROBLEMS, EQUIVALENCE_WITHIN, HINDSIGHT_LIST, MAX_HINDSIGHT_PROBLEMS, rootCauseHindsight, type Hindsight, type HindsightProblem } from './hindsight.js';
 
 async function loadRequiredCI(ctx: Context, id: string): Promise<CI> {
   const ci = await ciLoader(ctx).load(id);
@@ -185,6 +185,16 @@ const HindsightProblemRef = builder.objectRef<HindsightProblem>('RootCauseHindsi
     firstIncidentAt: t.field({ type: 'DateTime', nullable: false, description: 'When its first incident opened: the time it is analysed at.', resolve: (h) => h.firstIncidentAt }),
     outcome: t.field({ type: HindsightOutcomeEnum, nullable: false, resolve: (h) => h.outcome }),
     rank: t.exposeInt('rank', { nullable: true, description: 'The recorded root cause’s place (1 = first); null unless RANKED.' }),
+    rankUpToEquivalence: t.exposeInt('rankUpToEquivalence', {
+      nullable: true,
+      description: `Up to equivalence: the place of the first candidate that breaks exactly the same user-facing CIs, in the same states, as the recorded root (itself included), when within the first ${EQUIVALENCE_WITHIN}; otherwise \`rank\`.`,
+    }),
+    lookAlike: t.field({
+      type: CIRef,
+      nullable: true,
+      description: 'That candidate when it is not the recorded root: no observation could tell the two apart.',
+      resolve: (h, _a, ctx) => (h.lookAlikeCiId ? loadRequiredCI(ctx, h.lookAlikeCiId) : null),
+    }),
     candidateCount: t.exposeInt('candidateCount', { nullable: false }),
     top: t.field({ type: CIRef, nullable: true, description: 'The first candidate then.', resolve: (h, _a, ctx) => (h.topCiId ? loadRequiredCI(ctx, h.topCiId) : null) }),
     learntFrom: t.exposeInt('learntFrom', {
@@ -203,6 +213,9 @@ const HindsightRef = builder.objectRef<Hindsight>('RootCauseHindsight').implemen
     top1: t.exposeFloat('top1', { nullable: true, description: 'Share of those whose recorded root cause came first; null when none.' }),
     top3: t.exposeFloat('top3', { nullable: true, description: 'Share in the first 3.' }),
     top5: t.exposeFloat('top5', { nullable: true, description: 'Share in the first 5.' }),
+    top1UpToEquivalence: t.exposeFloat('top1UpToEquivalence', { nullable: true, description: 'Share whose recorded root cause, or a look-alike of it, came first.' }),
+    top3UpToEquivalence: t.exposeFloat('top3UpToEquivalence', { nullable: true, description: 'The same, in the first 3.' }),
+    top5UpToEquivalence: t.exposeFloat('top5UpToEquivalence', { nullable: true, description: 'The same, in the first 5.' }),
   }),
 });
 

@@ -9,11 +9,14 @@
  * relationships as they were), changes and recorded history up to then (the service's
  * windows), other incidents on the candidates only up to the problem's last incident,
  * and a reporting model learnt from every other resolved problem and past outage, never
- * from the problem itself (`Calibrations.fittedWithout`). Ranks are strict: a recorded
- * root that no observation can tell from a look-alike (a VM running one application and
- * that application) counts at its own place.
+ * from the problem itself (`Calibrations.fittedWithout`). Ranks are given strictly and,
+ * as the evaluation does, up to equivalence (DESIGN.md): a candidate in the first
+ * EQUIVALENCE_WITHIN whose failure breaks exactly the same user-facing CIs, in the same
+ * states, as the recorded root's (a VM running one application, and that application)
+ * cannot be told from it by any observation.
  */
 import { z } from 'zod';
+import { USER_FACING_CLASSES } from '../../graph-schema/index.js';
 import type { Graph } from '../db/index.js';
 import { int } from '../db/index.js';
 import { NotFoundError, parseInput } from '../errors.js';
@@ -25,6 +28,10 @@ export const DEFAULT_HINDSIGHT_PROBLEMS = 10;
 export const MAX_HINDSIGHT_PROBLEMS = 50;
 /** Candidates listed per analysis: a recorded root further down is BELOW_LIST. */
 export const HINDSIGHT_LIST = 100;
+/** Look-alikes of the recorded root are looked for among this many first candidates (each one an impact propagation). */
+export const EQUIVALENCE_WITHIN = 5;
+/** Impact propagations reach this deep for the equivalence (as deep as they go). */
+const ALL_DEPTHS = 1_000_000;
 
 export const hindsightInput = z.object({
   last: z.number().int().min(1, 'must be 1 or more').max(MAX_HINDSIGHT_PROBLEMS, `must be ${MAX_HINDSIGHT_PROBLEMS} or less`).nullish(),
@@ -48,6 +55,14 @@ export interface HindsightProblem {
   outcome: HindsightOutcome;
   /** 1-based place of the recorded root cause; null unless RANKED. */
   rank: number | null;
+  /**
+   * Up to equivalence: the place of the first candidate that breaks exactly what the
+   * recorded root breaks (itself included) when that is within the first
+   * EQUIVALENCE_WITHIN; otherwise `rank`, or null when not RANKED.
+   */
+  rankUpToEquivalence: number | null;
+  /** That candidate when it is not the recorded root itself (a look-alike ranked above it); null otherwise. */
+  lookAlikeCiId: string | null;
   candidateCount: number;
   /** The first candidate then; null when none. */
   topCiId: string | null;
@@ -64,6 +79,30 @@ export interface Hindsight {
   top1: number | null;
   top3: number | null;
   top5: number | null;
+  /** The same shares up to equivalence (`rankUpToEquivalence`). */
+  top1UpToEquivalence: number | null;
+  top3UpToEquivalence: number | null;
+  top5UpToEquivalence: number | null;
+}
+
+const USER_FACING = new Set<string>(USER_FACING_CLASSES);
+
+/**
+ * The user-facing CIs `ciId`'s failure at `at` breaks, with their states (itself DOWN
+ * when it is one): the equivalence signature of the evaluation (test/eval/faults.ts,
+ * `signature`). Null when the CI did not exist then.
+ */
+async function signatureOf(graph: Graph, ciId: string, at: number): Promise<string | null> {
+  try {
+    const { result, cis } = await computeImpactDetails(graph, { ciIds: [ciId], at, maxDepth: ALL_DEPTHS });
+    const states = new Map<string, string>();
+    if (USER_FACING.has(cis.get(ciId)?.class ?? '')) states.set(ciId, 'DOWN');
+    for (const entry of result.impacted) if (USER_FACING.has(cis.get(entry.ciId)?.class ?? '')) states.set(entry.ciId, entry.state);
+    return [...states].map(([id, state]) => `${id}:${state}`).sort().join(',');
+  } catch (error) {
+    if (error instanceof NotFoundError) return null;
+    throw error;
+  }
 }
 
 /**
@@ -99,6 +138,8 @@ export async function rootCauseHindsight(graph: Graph, raw: z.input<typeof hinds
       firstIncidentAt: Math.min(...opened),
       outcome: 'NOT_ANALYSABLE',
       rank: null,
+      rankUpToEquivalence: null,
+      lookAlikeCiId: null,
       candidateCount: 0,
       topCiId: null,
       learntFrom: null,
@@ -116,6 +157,17 @@ export async function rootCauseHindsight(graph: Graph, raw: z.input<typeof hinds
       entry.candidateCount = result.candidateCount;
       entry.topCiId = result.candidates[0]?.ciId ?? null;
       entry.rank = place >= 0 ? place + 1 : null;
+      entry.rankUpToEquivalence = entry.rank;
+      if (place > 0) {
+        // A look-alike listed above it, within the first EQUIVALENCE_WITHIN, takes its place up to equivalence.
+        const root = await signatureOf(graph, entry.rootCauseCiId, entry.firstIncidentAt);
+        for (let k = 0; k < Math.min(place, EQUIVALENCE_WITHIN); k++) {
+          if (root === null || (await signatureOf(graph, result.candidates[k]!.ciId, entry.firstIncidentAt)) !== root) continue;
+          entry.rankUpToEquivalence = k + 1;
+          entry.lookAlikeCiId = result.candidates[k]!.ciId;
+          break;
+        }
+      }
       entry.outcome = place >= 0 ? 'RANKED' : (await explainsAny(graph, entry.rootCauseCiId, result.observations, entry.firstIncidentAt)) ? 'BELOW_LIST' : 'NOT_A_CANDIDATE';
     } catch (error) {
       // One problem that cannot be ranked (its incidents' CIs did not exist then) does not stop the others.
@@ -124,6 +176,18 @@ export async function rootCauseHindsight(graph: Graph, raw: z.input<typeof hinds
     problems.push(entry);
   }
   const analysed = problems.filter((p) => p.outcome !== 'NOT_ANALYSABLE');
-  const share = (k: number) => (analysed.length === 0 ? null : analysed.filter((p) => p.rank !== null && p.rank <= k).length / analysed.length);
-  return { problems, analysed: analysed.length, top1: share(1), top3: share(3), top5: share(5) };
+  const share = (k: number, rank: (p: HindsightProblem) => number | null) =>
+    analysed.length === 0 ? null : analysed.filter((p) => (rank(p) ?? Number.POSITIVE_INFINITY) <= k).length / analysed.length;
+  const strict = (p: HindsightProblem) => p.rank;
+  const equivalent = (p: HindsightProblem) => p.rankUpToEquivalence;
+  return {
+    problems,
+    analysed: analysed.length,
+    top1: share(1, strict),
+    top3: share(3, strict),
+    top5: share(5, strict),
+    top1UpToEquivalence: share(1, equivalent),
+    top3UpToEquivalence: share(3, equivalent),
+    top5UpToEquivalence: share(5, equivalent),
+  };
 }
