@@ -17,6 +17,7 @@ import { drawScenario, prng, PROTOCOL, signature, topology, upstream, type Scena
 import { recordPastOutages, serviceRanker } from './eval/service-ranker.js';
 import { closeTestGraph, testGraph } from './helpers/neo4j.js';
 import { testApi } from './helpers/api.js';
+import { ci } from './helpers/itsm.js';
 
 afterAll(closeTestGraph);
 
@@ -27,6 +28,8 @@ describe('root cause in hindsight', () => {
     const graph = await testGraph();
     const t = topology(generateCMDB({ n: 1_200, seed: 4 }), Date.now());
     await serviceRanker(graph).prepare(t);
+    // Nothing resolved on record yet: nothing to say.
+    expect(await rootCauseHindsight(graph)).toEqual({ problems: [], analysed: 0, top1: null, top3: null, top5: null, top1UpToEquivalence: null, top3UpToEquivalence: null, top5UpToEquivalence: null });
     const rand = prng(23);
     const past: Scenario[] = [];
     while (past.length < 12) {
@@ -116,5 +119,18 @@ describe('root cause in hindsight', () => {
     const alike = (await rootCauseHindsight(graph, { last: 1 })).problems[0]!;
     expect(alike).toMatchObject({ problemId: onVm.id, outcome: 'RANKED', rankUpToEquivalence: 1, lookAlikeCiId: app, topCiId: app });
     expect(alike.rank).toBeGreaterThan(1);
+
+    // An outage older than the CIs it affected (a CMDB populated afterwards): nothing to rank it on.
+    const late = await ci(graph, 'Application', 'recorded-after-the-outage');
+    const before = await createIncident(graph, { title: 'old outage', priority: 'P3', affectedCiIds: [late], openedAt: Date.now() - 5 * 24 * 3_600_000 }, who);
+    await transitionIncident(graph, before.id, 'IN_PROGRESS', who);
+    await transitionIncident(graph, before.id, 'RESOLVED', who);
+    const old = await createProblem(graph, { title: 'before our time', incidentIds: [before.id], rootCauseCiId: late }, who);
+    await transitionProblem(graph, old.id, 'UNDER_INVESTIGATION', who);
+    await transitionProblem(graph, old.id, 'RESOLVED', who);
+    const notThen = await rootCauseHindsight(graph, { last: 1 });
+    expect(notThen.problems[0]).toMatchObject({ problemId: old.id, outcome: 'NOT_ANALYSABLE', rank: null });
+    expect(notThen.problems[0]!.note).toMatch(/was in the graph when the first incident opened/);
+    expect(notThen).toMatchObject({ analysed: 0, top1: null });
   });
 });

@@ -165,7 +165,7 @@ const HindsightOutcomeEnum = builder.enumType('RootCauseHindsightOutcome', {
     NOT_A_CANDIDATE: {
       description: 'Its failure, in the graph as it stood, breaks none of the incidents’ CIs: the graph does not connect them, redundancy absorbs it, or the problem names an unrelated CI.',
     },
-    NOT_ANALYSABLE: { description: 'The incidents could not be ranked (they affect no CI that existed then); `note` says why.' },
+    NOT_ANALYSABLE: { description: 'None of the incidents’ CIs was in the graph when the first opened (recorded since), or they could not be ranked; `note` says which.' },
   } as const,
 });
 

@@ -22,6 +22,7 @@ import { int } from '../db/index.js';
 import { NotFoundError, parseInput } from '../errors.js';
 import { computeImpactDetails } from '../impact/index.js';
 import { calibrations, DEFAULT_MAX_DEPTH, HISTORY_GRACE_MS, rankRootCause } from './service.js';
+import type { Calibration } from './calibration.js';
 import * as Q from './cypher.js';
 
 export const DEFAULT_HINDSIGHT_PROBLEMS = 10;
@@ -50,7 +51,8 @@ export interface HindsightProblem {
    * NOT_A_CANDIDATE: its failure, in the graph as it stood, breaks none of the incidents'
    * CIs (the graph does not connect them, redundancy absorbs it, or the problem names an
    * unrelated CI); NOT_ANALYSABLE:
-   * the incidents affect no CI that existed then (`note` says why).
+   * the incidents affect no CI that was in the graph then (a CMDB populated after the
+   * outage), or could not be ranked (`note` says why).
    */
   outcome: HindsightOutcome;
   /** 1-based place of the recorded root cause; null unless RANKED. */
@@ -122,6 +124,36 @@ async function explainsAny(graph: Graph, ciId: string, observed: readonly string
   }
 }
 
+/** Ranks `entry`'s incidents again as of its first, and fills in where its recorded root came. */
+async function rankAgain(graph: Graph, entry: HindsightProblem, lastOpenedAt: number, calibration: Calibration | null): Promise<void> {
+  const result = await rankRootCause(
+    graph,
+    { incidentIds: entry.incidentIds, limit: HINDSIGHT_LIST },
+    { at: entry.firstIncidentAt, evidenceUntil: lastOpenedAt + HISTORY_GRACE_MS, calibration },
+  );
+  if (result.candidateCount === 0) {
+    // Each observed CI active then is a candidate itself: none was in the graph yet.
+    entry.note = 'none of its incidents’ CIs was in the graph when the first incident opened (recorded since)';
+    return;
+  }
+  const place = result.candidates.findIndex((c) => c.ciId === entry.rootCauseCiId);
+  entry.candidateCount = result.candidateCount;
+  entry.topCiId = result.candidates[0]?.ciId ?? null;
+  entry.rank = place >= 0 ? place + 1 : null;
+  entry.rankUpToEquivalence = entry.rank;
+  if (place > 0) {
+    // A look-alike listed above it, within the first EQUIVALENCE_WITHIN, takes its place up to equivalence.
+    const root = await signatureOf(graph, entry.rootCauseCiId, entry.firstIncidentAt);
+    for (let k = 0; root !== null && k < Math.min(place, EQUIVALENCE_WITHIN); k++) {
+      if ((await signatureOf(graph, result.candidates[k]!.ciId, entry.firstIncidentAt)) !== root) continue;
+      entry.rankUpToEquivalence = k + 1;
+      entry.lookAlikeCiId = result.candidates[k]!.ciId;
+      break;
+    }
+  }
+  entry.outcome = place >= 0 ? 'RANKED' : (await explainsAny(graph, entry.rootCauseCiId, result.observations, entry.firstIncidentAt)) ? 'BELOW_LIST' : 'NOT_A_CANDIDATE';
+}
+
 /** The latest `last` resolved problems that name a root cause and group incidents, each ranked again as of its first incident. */
 export async function rootCauseHindsight(graph: Graph, raw: z.input<typeof hindsightInput> = {}): Promise<Hindsight> {
   const input = parseInput(hindsightInput, raw);
@@ -148,29 +180,9 @@ export async function rootCauseHindsight(graph: Graph, raw: z.input<typeof hinds
     const calibration = learnt.fittedWithout(entry.problemId) ?? null;
     entry.learntFrom = calibration ? calibration.problems + calibration.outages : null;
     try {
-      const result = await rankRootCause(
-        graph,
-        { incidentIds: entry.incidentIds, limit: HINDSIGHT_LIST },
-        { at: entry.firstIncidentAt, evidenceUntil: Math.max(...opened) + HISTORY_GRACE_MS, calibration },
-      );
-      const place = result.candidates.findIndex((c) => c.ciId === entry.rootCauseCiId);
-      entry.candidateCount = result.candidateCount;
-      entry.topCiId = result.candidates[0]?.ciId ?? null;
-      entry.rank = place >= 0 ? place + 1 : null;
-      entry.rankUpToEquivalence = entry.rank;
-      if (place > 0) {
-        // A look-alike listed above it, within the first EQUIVALENCE_WITHIN, takes its place up to equivalence.
-        const root = await signatureOf(graph, entry.rootCauseCiId, entry.firstIncidentAt);
-        for (let k = 0; k < Math.min(place, EQUIVALENCE_WITHIN); k++) {
-          if (root === null || (await signatureOf(graph, result.candidates[k]!.ciId, entry.firstIncidentAt)) !== root) continue;
-          entry.rankUpToEquivalence = k + 1;
-          entry.lookAlikeCiId = result.candidates[k]!.ciId;
-          break;
-        }
-      }
-      entry.outcome = place >= 0 ? 'RANKED' : (await explainsAny(graph, entry.rootCauseCiId, result.observations, entry.firstIncidentAt)) ? 'BELOW_LIST' : 'NOT_A_CANDIDATE';
+      await rankAgain(graph, entry, Math.max(...opened), calibration);
     } catch (error) {
-      // One problem that cannot be ranked (its incidents' CIs did not exist then) does not stop the others.
+      // One problem that cannot be ranked (its incidents affect no CI) does not stop the others.
       entry.note = error instanceof Error ? error.message : String(error);
     }
     problems.push(entry);

@@ -36,7 +36,11 @@ interface Props {
 /** Where a resolved problem's recorded root cause came, in words. */
 function hindsightLine(p: HindsightProblem): string {
   const root = p.rootCause.name;
-  if (p.outcome === 'RANKED') return `${root} ranked ${p.rank}${p.rank !== 1 && p.top ? ` (first: ${p.top.name})` : ''}`;
+  if (p.outcome === 'RANKED') {
+    const first = p.rank !== 1 && p.top ? ` (first: ${p.top.name})` : '';
+    const alike = p.lookAlike ? `; ${p.lookAlike.name}, ranked ${p.rankUpToEquivalence}, breaks exactly the same: no incident could tell them apart` : '';
+    return `${root} ranked ${p.rank}${first}${alike}`;
+  }
   if (p.outcome === 'BELOW_LIST') return `${root} ranked below the first 100`;
   if (p.outcome === 'NOT_A_CANDIDATE') return `${root}: its failure breaks none of the incidents’ CIs in the graph as it stood`;
   return `not analysable: ${p.note ?? 'unknown reason'}`;
@@ -45,7 +49,11 @@ function hindsightLine(p: HindsightProblem): string {
 function hindsightSummary(h: Hindsight): string {
   if (h.analysed === 0) return 'No resolved problem naming a root cause and grouping incidents is on record yet.';
   const pct = (x: number | null) => `${Math.round((x ?? 0) * 100)} %`;
-  return `Of ${h.analysed} resolved problem${h.analysed === 1 ? '' : 's'}, the recorded root cause came first in ${pct(h.top1)}, in the first 3 in ${pct(h.top3)}, in the first 5 in ${pct(h.top5)}.`;
+  const strict = `Of ${h.analysed} resolved problem${h.analysed === 1 ? '' : 's'}, the recorded root cause came first in ${pct(h.top1)}, in the first 3 in ${pct(h.top3)}, in the first 5 in ${pct(h.top5)}.`;
+  const alike = h.top1UpToEquivalence !== h.top1 || h.top3UpToEquivalence !== h.top3 || h.top5UpToEquivalence !== h.top5;
+  return alike
+    ? `${strict} Counting candidates no incident could tell from it: ${pct(h.top1UpToEquivalence)}, ${pct(h.top3UpToEquivalence)} and ${pct(h.top5UpToEquivalence)}.`
+    : strict;
 }
 
 /** The ranking's basis in words: how many candidates, what it learnt, whether the walk was cut. */

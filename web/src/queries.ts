@@ -216,6 +216,9 @@ export interface HindsightProblem {
   rootCause: { id: string; name: string };
   outcome: 'RANKED' | 'BELOW_LIST' | 'NOT_A_CANDIDATE' | 'NOT_ANALYSABLE';
   rank: number | null;
+  rankUpToEquivalence: number | null;
+  /** A candidate ranked above the recorded root that no observation tells from it. */
+  lookAlike: { id: string; name: string } | null;
   top: { id: string; name: string } | null;
   note: string | null;
 }
@@ -225,6 +228,9 @@ export interface Hindsight {
   top1: number | null;
   top3: number | null;
   top5: number | null;
+  top1UpToEquivalence: number | null;
+  top3UpToEquivalence: number | null;
+  top5UpToEquivalence: number | null;
   problems: HindsightProblem[];
 }
 
@@ -232,7 +238,10 @@ export interface Hindsight {
 export async function loadHindsight(request: Request, last = 10): Promise<Hindsight> {
   const data = await request<{ rootCauseHindsight: Hindsight }>(
     `query Hindsight($last: Int) {
-  rootCauseHindsight(last: $last) { analysed top1 top3 top5 problems { problem { id title } rootCause { id name } outcome rank top { id name } note } }
+  rootCauseHindsight(last: $last) {
+    analysed top1 top3 top5 top1UpToEquivalence top3UpToEquivalence top5UpToEquivalence
+    problems { problem { id title } rootCause { id name } outcome rank rankUpToEquivalence lookAlike { id name } top { id name } note }
+  }
 }`,
     { last },
   );
