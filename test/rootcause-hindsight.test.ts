@@ -17,7 +17,7 @@ import { drawScenario, prng, PROTOCOL, signature, topology, upstream, type Scena
 import { recordPastOutages, serviceRanker } from './eval/service-ranker.js';
 import { closeTestGraph, testGraph } from './helpers/neo4j.js';
 import { testApi } from './helpers/api.js';
-import { ci } from './helpers/itsm.js';
+import { ci, rel } from './helpers/itsm.js';
 
 afterAll(closeTestGraph);
 
@@ -55,6 +55,7 @@ describe('root cause in hindsight', () => {
       if (p.rank !== null) expect(p.rankUpToEquivalence!).toBeLessThanOrEqual(p.rank);
       if (p.lookAlikeCiId) expect(signature(t, [p.lookAlikeCiId])).toBe(signature(t, [p.rootCauseCiId]));
       expect(p.firstIncidentAt).toBeLessThan(Date.now() - 24 * 3_600_000);
+      expect(p.graphAt).toBe(p.firstIncidentAt); // the generated CIs were there then
     }
     expect(h.problems.filter((p) => p.learntFrom !== null).length).toBeGreaterThan(6);
     // The shares are those of the ranks; the ranking is far from chance (a floor well
@@ -120,17 +121,27 @@ describe('root cause in hindsight', () => {
     expect(alike).toMatchObject({ problemId: onVm.id, outcome: 'RANKED', rankUpToEquivalence: 1, lookAlikeCiId: app, topCiId: app });
     expect(alike.rank).toBeGreaterThan(1);
 
-    // An outage older than the CIs it affected (a CMDB populated afterwards): nothing to rank it on.
+    // An outage older than the CIs it affected (a CMDB populated afterwards): ranked on
+    // the graph as it is now, and said so; once those CIs are retired too, on nothing.
     const late = await ci(graph, 'Application', 'recorded-after-the-outage');
+    const server = await ci(graph, 'Server', 'its-server');
+    await rel(graph, 'RUNS_ON', late, server);
     const before = await createIncident(graph, { title: 'old outage', priority: 'P3', affectedCiIds: [late], openedAt: Date.now() - 5 * 24 * 3_600_000 }, who);
     await transitionIncident(graph, before.id, 'IN_PROGRESS', who);
     await transitionIncident(graph, before.id, 'RESOLVED', who);
-    const old = await createProblem(graph, { title: 'before our time', incidentIds: [before.id], rootCauseCiId: late }, who);
+    const old = await createProblem(graph, { title: 'before our time', incidentIds: [before.id], rootCauseCiId: server }, who);
     await transitionProblem(graph, old.id, 'UNDER_INVESTIGATION', who);
     await transitionProblem(graph, old.id, 'RESOLVED', who);
-    const notThen = await rootCauseHindsight(graph, { last: 1 });
-    expect(notThen.problems[0]).toMatchObject({ problemId: old.id, outcome: 'NOT_ANALYSABLE', rank: null });
-    expect(notThen.problems[0]!.note).toMatch(/was in the graph when the first incident opened/);
-    expect(notThen).toMatchObject({ analysed: 0, top1: null });
+    const started = Date.now();
+    const onNow = (await rootCauseHindsight(graph, { last: 1 })).problems[0]!;
+    expect(onNow).toMatchObject({ problemId: old.id, outcome: 'RANKED', candidateCount: 2 });
+    expect(onNow.graphAt).toBeGreaterThanOrEqual(started);
+    expect(onNow.graphAt).toBeGreaterThan(onNow.firstIncidentAt);
+    expect(onNow.note).toMatch(/as it is now/);
+    await retireCI(graph, late, who);
+    const nowhere = await rootCauseHindsight(graph, { last: 1 });
+    expect(nowhere.problems[0]).toMatchObject({ problemId: old.id, outcome: 'NOT_ANALYSABLE', rank: null });
+    expect(nowhere.problems[0]!.note).toMatch(/nor is now/);
+    expect(nowhere).toMatchObject({ analysed: 0, top1: null });
   });
 });

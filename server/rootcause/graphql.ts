@@ -165,7 +165,7 @@ const HindsightOutcomeEnum = builder.enumType('RootCauseHindsightOutcome', {
     NOT_A_CANDIDATE: {
       description: 'Its failure, in the graph as it stood, breaks none of the incidents’ CIs: the graph does not connect them, redundancy absorbs it, or the problem names an unrelated CI.',
     },
-    NOT_ANALYSABLE: { description: 'None of the incidents’ CIs was in the graph when the first opened (recorded since), or they could not be ranked; `note` says which.' },
+    NOT_ANALYSABLE: { description: 'None of the incidents’ CIs is in the graph, as it stood then or now, or they could not be ranked; `note` says which.' },
   } as const,
 });
 
@@ -183,6 +183,12 @@ const HindsightProblemRef = builder.objectRef<HindsightProblem>('RootCauseHindsi
     }),
     rootCause: t.field({ type: CIRef, nullable: false, description: 'The root-cause CI the problem records.', resolve: (h, _a, ctx) => loadRequiredCI(ctx, h.rootCauseCiId) }),
     firstIncidentAt: t.field({ type: 'DateTime', nullable: false, description: 'When its first incident opened: the time it is analysed at.', resolve: (h) => h.firstIncidentAt }),
+    graphAt: t.field({
+      type: 'DateTime',
+      nullable: false,
+      description: 'The time whose graph it was ranked on: firstIncidentAt, or now when none of its incidents’ CIs was in the graph then (a CMDB populated after the outage; `note` says so).',
+      resolve: (h) => h.graphAt,
+    }),
     outcome: t.field({ type: HindsightOutcomeEnum, nullable: false, resolve: (h) => h.outcome }),
     rank: t.exposeInt('rank', { nullable: true, description: 'The recorded root cause’s place (1 = first); null unless RANKED.' }),
     rankUpToEquivalence: t.exposeInt('rankUpToEquivalence', {

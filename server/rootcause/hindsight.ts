@@ -6,7 +6,8 @@
  *
  * Each problem's incidents are ranked as an analysis then would have ranked them: the
  * topology as it stood at the first incident (walked in Neo4j: retired CIs and closed
- * relationships as they were), changes and recorded history up to then (the service's
+ * relationships as they were; the graph as it is now when none of the incidents' CIs was
+ * in it yet, as with outages older than the CMDB), changes and recorded history up to then (the service's
  * windows), other incidents on the candidates only up to the problem's last incident,
  * and a reporting model learnt from every other resolved problem and past outage, never
  * from the problem itself (`Calibrations.fittedWithout`). Ranks are given strictly and,
@@ -47,12 +48,18 @@ export interface HindsightProblem {
   /** When the first of its incidents opened: the time the analysis is made at. */
   firstIncidentAt: number;
   /**
+   * The time whose graph it was ranked on: firstIncidentAt, or, when none of the
+   * incidents' CIs was in the graph then (a CMDB populated after the outage), the time of
+   * this report (the graph as it is now; `note` says so).
+   */
+  graphAt: number;
+  /**
    * RANKED: listed, at `rank`; BELOW_LIST: a candidate below the first HINDSIGHT_LIST;
    * NOT_A_CANDIDATE: its failure, in the graph as it stood, breaks none of the incidents'
    * CIs (the graph does not connect them, redundancy absorbs it, or the problem names an
    * unrelated CI); NOT_ANALYSABLE:
-   * the incidents affect no CI that was in the graph then (a CMDB populated after the
-   * outage), or could not be ranked (`note` says why).
+   * the incidents affect no CI that is in the graph, then or now, or could not be ranked
+   * (`note` says why).
    */
   outcome: HindsightOutcome;
   /** 1-based place of the recorded root cause; null unless RANKED. */
@@ -126,15 +133,21 @@ async function explainsAny(graph: Graph, ciId: string, observed: readonly string
 
 /** Ranks `entry`'s incidents again as of its first, and fills in where its recorded root came. */
 async function rankAgain(graph: Graph, entry: HindsightProblem, lastOpenedAt: number, calibration: Calibration | null): Promise<void> {
-  const result = await rankRootCause(
-    graph,
-    { incidentIds: entry.incidentIds, limit: HINDSIGHT_LIST },
-    { at: entry.firstIncidentAt, evidenceUntil: lastOpenedAt + HISTORY_GRACE_MS, calibration },
-  );
+  const rank = (at: number | undefined) =>
+    rankRootCause(graph, { incidentIds: entry.incidentIds, limit: HINDSIGHT_LIST }, { at, evidenceUntil: lastOpenedAt + HISTORY_GRACE_MS, calibration });
+  let result = await rank(entry.firstIncidentAt);
+  let at = entry.firstIncidentAt;
   if (result.candidateCount === 0) {
-    // Each observed CI active then is a candidate itself: none was in the graph yet.
-    entry.note = 'none of its incidents’ CIs was in the graph when the first incident opened (recorded since)';
-    return;
+    // Each observed CI active then is a candidate itself: none was in the graph yet (a
+    // CMDB populated after the outage). The graph as it is now is the nearest there is.
+    at = Date.now();
+    result = await rank(undefined);
+    if (result.candidateCount === 0) {
+      entry.note = 'none of its incidents’ CIs was in the graph when the first incident opened, nor is now';
+      return;
+    }
+    entry.graphAt = at;
+    entry.note = 'ranked on the graph as it is now: its incidents’ CIs were recorded after the outage';
   }
   const place = result.candidates.findIndex((c) => c.ciId === entry.rootCauseCiId);
   entry.candidateCount = result.candidateCount;
@@ -143,15 +156,15 @@ async function rankAgain(graph: Graph, entry: HindsightProblem, lastOpenedAt: nu
   entry.rankUpToEquivalence = entry.rank;
   if (place > 0) {
     // A look-alike listed above it, within the first EQUIVALENCE_WITHIN, takes its place up to equivalence.
-    const root = await signatureOf(graph, entry.rootCauseCiId, entry.firstIncidentAt);
+    const root = await signatureOf(graph, entry.rootCauseCiId, at);
     for (let k = 0; root !== null && k < Math.min(place, EQUIVALENCE_WITHIN); k++) {
-      if ((await signatureOf(graph, result.candidates[k]!.ciId, entry.firstIncidentAt)) !== root) continue;
+      if ((await signatureOf(graph, result.candidates[k]!.ciId, at)) !== root) continue;
       entry.rankUpToEquivalence = k + 1;
       entry.lookAlikeCiId = result.candidates[k]!.ciId;
       break;
     }
   }
-  entry.outcome = place >= 0 ? 'RANKED' : (await explainsAny(graph, entry.rootCauseCiId, result.observations, entry.firstIncidentAt)) ? 'BELOW_LIST' : 'NOT_A_CANDIDATE';
+  entry.outcome = place >= 0 ? 'RANKED' : (await explainsAny(graph, entry.rootCauseCiId, result.observations, at)) ? 'BELOW_LIST' : 'NOT_A_CANDIDATE';
 }
 
 /** The latest `last` resolved problems that name a root cause and group incidents, each ranked again as of its first incident. */
@@ -168,6 +181,7 @@ export async function rootCauseHindsight(graph: Graph, raw: z.input<typeof hinds
       rootCauseCiId: String(row.rootId),
       incidentIds: (row.incidentIds as unknown[]).map(String).sort(),
       firstIncidentAt: Math.min(...opened),
+      graphAt: Math.min(...opened),
       outcome: 'NOT_ANALYSABLE',
       rank: null,
       rankUpToEquivalence: null,

@@ -39,7 +39,7 @@ function hindsightLine(p: HindsightProblem): string {
   if (p.outcome === 'RANKED') {
     const first = p.rank !== 1 && p.top ? ` (first: ${p.top.name})` : '';
     const alike = p.lookAlike ? `; ${p.lookAlike.name}, ranked ${p.rankUpToEquivalence}, breaks exactly the same: no incident could tell them apart` : '';
-    return `${root} ranked ${p.rank}${first}${alike}`;
+    return `${root} ranked ${p.rank}${first}${alike}${p.note ? ` (${p.note})` : ''}`;
   }
   if (p.outcome === 'BELOW_LIST') return `${root} ranked below the first 100`;
   if (p.outcome === 'NOT_A_CANDIDATE') return `${root}: its failure breaks none of the incidents’ CIs in the graph as it stood`;
