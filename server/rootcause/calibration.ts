@@ -362,29 +362,40 @@ function problemRow(r: Row): ProblemRow {
 const keyOf = (rows: readonly ProblemRow[]) => rows.map((r) => `${r.id}@${r.version}`).join(',');
 
 /**
- * One problem's sample: its root's failure propagated with the impact rules as the
- * topology stood then. Null when that cannot be counted: the root did not exist then.
+ * The user-facing CIs `rootId`'s failure at `at` breaks, each with its state, the root
+ * itself DOWN when it is one (it is among the impacted only when something loops back to
+ * it), propagated with the impact rules as the topology stood then, however deep. Null
+ * when the root did not exist then. What a past outage teaches (`sampleOf`), and what
+ * tells two failures apart (rootcause/hindsight.ts).
  */
-async function sampleOf(graph: Graph, p: Pick<ProblemRow, 'rootId' | 'firstOpenedAt' | 'reported'>): Promise<ReportingSample | null> {
+export async function userFacingBroken(graph: Graph, rootId: string, at: number): Promise<Map<string, string> | null> {
   let details;
   try {
-    details = await computeImpactDetails(graph, { ciIds: [p.rootId], at: p.firstOpenedAt, maxDepth: ALL_DEPTHS });
+    details = await computeImpactDetails(graph, { ciIds: [rootId], at, maxDepth: ALL_DEPTHS });
   } catch (error) {
     if (error instanceof NotFoundError) return null;
     throw error;
   }
   const { result, cis } = details;
+  const broken = new Map<string, string>();
+  const add = (ciId: string, state: string) => {
+    if (!broken.has(ciId) && USER_FACING.has(cis.get(ciId)?.class ?? '')) broken.set(ciId, state);
+  };
+  add(rootId, 'DOWN');
+  for (const entry of result.impacted) add(entry.ciId, entry.state);
+  return broken;
+}
+
+/**
+ * One problem's sample: its root's failure propagated with the impact rules as the
+ * topology stood then. Null when that cannot be counted: the root did not exist then.
+ */
+async function sampleOf(graph: Graph, p: Pick<ProblemRow, 'rootId' | 'firstOpenedAt' | 'reported'>): Promise<ReportingSample | null> {
+  const broken = await userFacingBroken(graph, p.rootId, p.firstOpenedAt);
+  if (!broken) return null;
   const reported = new Set(p.reported);
   const sample: ReportingSample = { down: 0, degraded: 0, reportedDown: 0, reportedDegraded: 0 };
-  const seen = new Set<string>();
-  const count = (ciId: string, state: string) => {
-    if (seen.has(ciId) || !USER_FACING.has(cis.get(ciId)?.class ?? '')) return;
-    seen.add(ciId);
-    countBroken(sample, state === 'DOWN', reported.has(ciId));
-  };
-  // The root itself is down; it is among the impacted only when something loops back to it.
-  count(p.rootId, 'DOWN');
-  for (const entry of result.impacted) count(entry.ciId, entry.state);
+  for (const [ciId, state] of broken) countBroken(sample, state === 'DOWN', reported.has(ciId));
   return sample;
 }
 

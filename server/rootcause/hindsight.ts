@@ -4,26 +4,27 @@
  * injection of `npm run eval:rca` proves the method on generated topologies; this shows
  * how it does on the organisation's own outages, its own graph and its own service desk.
  *
- * Each problem's incidents are ranked as an analysis then would have ranked them: the
- * topology as it stood at the first incident (walked in Neo4j: retired CIs and closed
- * relationships as they were; the graph as it is now when none of the incidents' CIs was
- * in it yet, as with outages older than the CMDB), changes and recorded history up to then (the service's
- * windows), other incidents on the candidates only up to the problem's last incident,
- * and a reporting model learnt from every other resolved problem and past outage, never
- * from the problem itself (`Calibrations.fittedWithout`). Ranks are given strictly and,
- * as the evaluation does, up to equivalence (DESIGN.md): a candidate in the first
- * EQUIVALENCE_WITHIN whose failure breaks exactly the same user-facing CIs, in the same
- * states, as the recorded root's (a VM running one application, and that application)
- * cannot be told from it by any observation.
+ * Each problem's incidents are ranked as an analysis then would have ranked them:
+ * - on the topology as it stood at the first incident (walked in Neo4j: retired CIs and
+ *   closed relationships as they were), or on the graph as it is now when none of the
+ *   incidents' CIs was in it yet (outages older than the CMDB);
+ * - with changes and recorded history in the service's windows around then, and other
+ *   incidents on the candidates only up to the problem's last incident;
+ * - with a reporting model learnt from every other resolved problem and past outage,
+ *   never from the problem itself (`Calibrations.fittedWithout`).
+ *
+ * Ranks are given strictly and, as the evaluation does, up to equivalence (DESIGN.md): a
+ * candidate in the first EQUIVALENCE_WITHIN whose failure breaks exactly the same
+ * user-facing CIs, in the same states, as the recorded root's (a VM running one
+ * application, and that application) cannot be told from it by any observation.
  */
 import { z } from 'zod';
-import { USER_FACING_CLASSES } from '../../graph-schema/index.js';
 import type { Graph } from '../db/index.js';
 import { int } from '../db/index.js';
 import { NotFoundError, parseInput } from '../errors.js';
 import { computeImpactDetails } from '../impact/index.js';
 import { calibrations, DEFAULT_MAX_DEPTH, HISTORY_GRACE_MS, rankRootCause } from './service.js';
-import type { Calibration } from './calibration.js';
+import { userFacingBroken, type Calibration } from './calibration.js';
 import * as Q from './cypher.js';
 
 export const DEFAULT_HINDSIGHT_PROBLEMS = 10;
@@ -32,8 +33,6 @@ export const MAX_HINDSIGHT_PROBLEMS = 50;
 export const HINDSIGHT_LIST = 100;
 /** Look-alikes of the recorded root are looked for among this many first candidates (each one an impact propagation). */
 export const EQUIVALENCE_WITHIN = 5;
-/** Impact propagations reach this deep for the equivalence (as deep as they go). */
-const ALL_DEPTHS = 1_000_000;
 
 export const hindsightInput = z.object({
   last: z.number().int().min(1, 'must be 1 or more').max(MAX_HINDSIGHT_PROBLEMS, `must be ${MAX_HINDSIGHT_PROBLEMS} or less`).nullish(),
@@ -57,9 +56,8 @@ export interface HindsightProblem {
    * RANKED: listed, at `rank`; BELOW_LIST: a candidate below the first HINDSIGHT_LIST;
    * NOT_A_CANDIDATE: its failure, in the graph as it stood, breaks none of the incidents'
    * CIs (the graph does not connect them, redundancy absorbs it, or the problem names an
-   * unrelated CI); NOT_ANALYSABLE:
-   * the incidents affect no CI that is in the graph, then or now, or could not be ranked
-   * (`note` says why).
+   * unrelated CI); NOT_ANALYSABLE: the incidents affect no CI that is in the graph, then
+   * or now, or could not be ranked (`note` says why).
    */
   outcome: HindsightOutcome;
   /** 1-based place of the recorded root cause; null unless RANKED. */
@@ -94,24 +92,14 @@ export interface Hindsight {
   top5UpToEquivalence: number | null;
 }
 
-const USER_FACING = new Set<string>(USER_FACING_CLASSES);
-
 /**
  * The user-facing CIs `ciId`'s failure at `at` breaks, with their states (itself DOWN
  * when it is one): the equivalence signature of the evaluation (test/eval/faults.ts,
  * `signature`). Null when the CI did not exist then.
  */
 async function signatureOf(graph: Graph, ciId: string, at: number): Promise<string | null> {
-  try {
-    const { result, cis } = await computeImpactDetails(graph, { ciIds: [ciId], at, maxDepth: ALL_DEPTHS });
-    const states = new Map<string, string>();
-    if (USER_FACING.has(cis.get(ciId)?.class ?? '')) states.set(ciId, 'DOWN');
-    for (const entry of result.impacted) if (USER_FACING.has(cis.get(entry.ciId)?.class ?? '')) states.set(entry.ciId, entry.state);
-    return [...states].map(([id, state]) => `${id}:${state}`).sort().join(',');
-  } catch (error) {
-    if (error instanceof NotFoundError) return null;
-    throw error;
-  }
+  const broken = await userFacingBroken(graph, ciId, at);
+  return broken && [...broken].map(([id, state]) => `${id}:${state}`).sort().join(',');
 }
 
 /**
