@@ -200,11 +200,11 @@ async function runScale(graph: Graph, n: number, smoke: boolean) {
   // carried over). The projection catches up before the analysis and is handed to onLoad
   // as the API does (server/main.ts: prepared now, warmed in the background).
   const cache = topologyCache(graph);
-  const prepared: number[] = [];
+  const prepareMs: number[] = []; // how long each onLoad took to prepare its projection
   cache.onLoad = (p, previous) => {
     const started = performance.now();
     prepareProjection(p, previous);
-    prepared.push(performance.now() - started);
+    prepareMs.push(performance.now() - started);
     warmProjection(p).catch(() => undefined);
   };
   const afterWrite: { api: number; update: number; prepare: number; reindexed: boolean; source: string }[] = [];
@@ -220,12 +220,12 @@ async function runScale(graph: Graph, n: number, smoke: boolean) {
       const app = await createCI(graph, { class: 'Application', name: `bench-app-${k}`, attributes: { appId: `bench-app-${k}` } }, author);
       await createRelationship(graph, { type: 'RUNS_ON', fromId: app.id, toId: String(vm!.id) }, author);
     }
-    prepared.length = 0;
+    prepareMs.length = 0;
     const start = performance.now();
     const result = await rankRootCause(graph, { incidentIds });
     const api = performance.now() - start;
     const { projection: caughtUp } = await cache.current();
-    afterWrite.push({ api, update: caughtUp?.update ? caughtUp.loadMs : Number.NaN, prepare: prepared[0] ?? 0, reindexed: caughtUp?.update?.reindexed ?? true, source: result.source });
+    afterWrite.push({ api, update: caughtUp?.update ? caughtUp.loadMs : Number.NaN, prepare: prepareMs[0] ?? 0, reindexed: caughtUp?.update?.reindexed ?? true, source: result.source });
   }
   cache.onLoad = null;
   await new Promise((resolve) => setTimeout(resolve, 2000)); // the last warm-up's slices
