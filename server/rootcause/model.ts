@@ -605,7 +605,8 @@ export function prepareRcaGraph(
 export type NameRanks = Int32Array & { order: Int32Array };
 
 interface NameOrder {
-  nodes: RcaInput['nodes'];
+  /** The names map it was made with; null: handed over from the graph before (`carryNameOrder`), not made with any yet. */
+  nodes: RcaInput['nodes'] | null;
   /** Each node's name when the order was made. */
   names: readonly string[];
   ranks: NameRanks;
@@ -629,12 +630,16 @@ export function nameRanks(prepared: RcaGraph, nodes: RcaInput['nodes'], name: (i
   const n = ids.length;
   const names = ids.map(name);
   const before = (x: number, y: number) => (names[x]! < names[y]! ? true : names[x]! > names[y]! ? false : ids[x]! < ids[y]!);
-  const moved: number[] = [];
+  // The nodes whose name changed since the kept order, and those new to it; null when there
+  // is none to start from, or so many moved that sorting again is as quick.
+  let moved: number[] | null = null;
   if (kept && kept.names.length <= n) {
+    moved = [];
     for (let x = 0; x < n && moved.length <= n / 8; x++) if (x >= kept.names.length || kept.names[x] !== names[x]) moved.push(x);
+    if (moved.length > n / 8) moved = null;
   }
   let order: Int32Array;
-  if (kept && kept.names.length <= n && moved.length <= n / 8) {
+  if (kept && moved) {
     // The others keep their order (their names did not change); the moved ones, sorted, merge in.
     moved.sort((x, y) => (before(x, y) ? -1 : 1));
     const isMoved = new Uint8Array(n);
@@ -658,7 +663,7 @@ export function nameRanks(prepared: RcaGraph, nodes: RcaInput['nodes'], name: (i
 /** Hands `previous`'s name order to `prepared` (its CIs numbered as there: carry.ts), to be brought up to date on first use. */
 export function carryNameOrder(previous: RcaGraph, prepared: RcaGraph): void {
   const kept = nameOrders.get(previous);
-  if (kept && !nameOrders.has(prepared)) nameOrders.set(prepared, { ...kept, nodes: new Map() });
+  if (kept && !nameOrders.has(prepared)) nameOrders.set(prepared, { ...kept, nodes: null });
 }
 
 /**
