@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { PROPAGATING_TYPES } from '../../graph-schema/index.js';
 import { generateCMDB, type GeneratedCMDB } from '../../test/generator/index.js';
 import { indexSubgraph, type SubgraphCI, type SubgraphRelationship } from '../impact/index.js';
 import { prepareRcaGraphFrom } from './carry.js';
@@ -128,6 +129,66 @@ describe('carrying what root cause prepared over to a projection brought up to d
         expect(kept, what).toBeGreaterThan(n / 2);
       }
       expectSame(carried!.prepared, prepareRcaGraph(g, nodes, { countAll: true }), what);
+    }
+  });
+
+  it('counts again, after an application is created on a VM, only the application, the VM and what is upstream of the VM', () => {
+    const previous = warmed(base);
+    const rows: Rows = { cis: base.cis.map((c) => ({ ...c })), relationships: [...base.relationships], classes: new Map(base.classes) };
+    writes[0]![1](rows);
+    const { g, nodes } = prepare(rows);
+    const carried = prepareRcaGraphFrom(previous, g, nodes)!;
+    const upstream = new Set([vm]);
+    for (let grew = true; grew; ) {
+      grew = false;
+      // A propagating relationship points from the dependent to the provider (a farm to its members).
+      for (const r of base.relationships) {
+        if (PROPAGATING_TYPES.includes(r.type) && upstream.has(r.from) && !upstream.has(r.to)) grew = upstream.add(r.to).size > 0;
+      }
+    }
+    expect(carried.recounted).toBe(upstream.size + 1);
+  });
+
+  it('gives after random bursts of writes exactly what preparing afresh gives', () => {
+    let rows: Rows = { cis: base.cis.map((c) => ({ ...c })), relationships: [...base.relationships], classes: new Map(base.classes) };
+    let previous = warmed(rows);
+    let seed = 7;
+    const random = (k: number) => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+      return seed % k;
+    };
+    const anyCi = () => rows.cis[random(rows.cis.length)]!.id;
+    const types = ['DEPENDS_ON', 'RUNS_ON', 'HAS_MEMBER', 'CONNECTED_TO', 'OWNED_BY'];
+    for (let burst = 0; burst < 12; burst++) {
+      rows = { cis: rows.cis.map((c) => ({ ...c })), relationships: [...rows.relationships], classes: new Map(rows.classes) };
+      for (let w = 0; w < 1 + random(6); w++) {
+        const kind = random(6);
+        const memberships = rows.relationships.filter((r) => r.type === 'HAS_MEMBER');
+        if (kind === 0) {
+          // A new CI, a provider or a dependent (or a member, or a farm) of existing ones.
+          const id = `new-${burst}-${w}`;
+          rows.cis.push({ id, createdAt: null, retiredAt: null, minUp: random(2) ? null : 1 + random(2) });
+          rows.classes.set(id, ['Application', 'BusinessService', 'VirtualMachine', 'Cluster'][random(4)]!);
+          for (let k = 0; k < 1 + random(3); k++) {
+            const other = anyCi();
+            rows.relationships.push(random(2) ? { type: types[random(types.length)]!, from: id, to: other } : { type: types[random(types.length)]!, from: other, to: id });
+          }
+        } else if (kind === 1) rows.relationships.push({ type: types[random(types.length)]!, from: anyCi(), to: anyCi() });
+        else if (kind === 2 && rows.relationships.length > 0) rows.relationships.splice(random(rows.relationships.length), 1);
+        else if (kind === 3) rows.cis[random(rows.cis.length)]!.minUp = 1 + random(3);
+        else if (kind === 4) {
+          // A farm gains a member, or loses one.
+          const m = memberships[random(memberships.length)]!;
+          if (random(2)) rows.relationships.push({ type: 'HAS_MEMBER', from: m.from, to: anyCi() });
+          else rows.relationships.splice(rows.relationships.indexOf(m), 1);
+        }
+        else rows.classes.set(anyCi(), ['Application', 'Server', 'BusinessService'][random(3)]!);
+      }
+      const { g, nodes } = prepare(rows);
+      const carried = prepareRcaGraphFrom(previous, g, nodes);
+      expect(carried, `burst ${burst}`).not.toBeNull();
+      expectSame(carried!.prepared, prepareRcaGraph(g, nodes, { countAll: true }), `burst ${burst}`);
+      previous = carried!.prepared;
     }
   });
 

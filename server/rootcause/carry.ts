@@ -21,7 +21,15 @@ import { carryClosureBits } from './closures.js';
 import { carryDownParts } from './down-parts.js';
 import { carryNameOrder, countDownstream, prepareRcaGraph, type RcaGraph, type RcaNodeInfo } from './model.js';
 
-/** 1 for each CI of `next` whose own part in what a failure breaks differs from `previous` (new CIs included). */
+/**
+ * 1 for each CI of `next` whose own part in what a failure breaks differs from `previous`
+ * (new CIs included): its row (a farm's member count included), or its dependents. A CI
+ * whose providers changed (an edge into it added or closed) is not one: what it breaks is
+ * read from its dependents, and a failure upstream of it reads the edge only when the
+ * edge's provider is broken, that is, when the failure is upstream of that provider too
+ * (whose dependents changed). An application created on a VM leaves the VM and what is
+ * upstream of it to count again, not everything upstream of the VM's other applications.
+ */
 export function changedNodes(previous: RcaGraph, next: RcaGraph): Uint8Array {
   const [a, b] = [previous.graph, next.graph];
   const m = a.ids.length;
@@ -32,7 +40,6 @@ export function changedNodes(previous: RcaGraph, next: RcaGraph): Uint8Array {
     const after = b.dependents[i]!;
     if (i >= m) {
       changed[i] = 1;
-      for (const d of after) changed[d.ci] = 1;
       continue;
     }
     if (a.active[i] !== b.active[i] || a.minUp[i] !== b.minUp[i] || a.members[i] !== b.members[i] || previous.userFacing[i] !== next.userFacing[i] || className(previous, i) !== className(next, i)) {
@@ -44,10 +51,7 @@ export function changedNodes(previous: RcaGraph, next: RcaGraph): Uint8Array {
       const [x, y] = [before[k]!, after[k]!];
       same = x.ci === y.ci && x.type === y.type && x.member === y.member;
     }
-    if (same) continue;
-    changed[i] = 1;
-    for (const d of before) changed[d.ci] = 1;
-    for (const d of after) changed[d.ci] = 1;
+    if (!same) changed[i] = 1;
   }
   return changed;
 }
