@@ -222,6 +222,20 @@ describe('rootCause', () => {
       viewer,
     );
     expect(denied.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+
+    // A CI that is not there, or retired, is named by this input's field, and nothing is recorded.
+    const mutation = `mutation($input: CreateProblemFromRootCauseInput!) { createProblemFromRootCause(input: $input) { id } }`;
+    const unknown = await api.request(mutation, { input: { ciId: '00000000-0000-4000-8000-000000000000', incidentIds: [inc] } });
+    expect(unknown.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+    expect(unknown.errors?.[0]?.extensions?.field).toBe('input.ciId');
+    const gone = await ci(graph, 'VirtualMachine', 'gone-vm');
+    await api.ok(`mutation($id: ID!) { retireCI(id: $id) { id } }`, { id: gone });
+    const retired = await api.request(mutation, { input: { ciId: gone, incidentIds: [inc] } });
+    expect(retired.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(JSON.stringify(retired.errors?.[0]?.extensions)).toContain('ciId');
+    const inc2 = await incident([f.app], Date.now() - 5 * MINUTE);
+    const next = await api.ok<{ createProblemFromRootCause: { id: string } }>(mutation, { input: { ciId: f.cluster, incidentIds: [inc2] } });
+    expect(Number(next.createProblemFromRootCause.id.slice(4))).toBe(Number(problem.id.slice(4)) + 1);
   });
 
   it('names the chosen CI in the problem title even when the analysis did not rank it', async () => {

@@ -11,7 +11,7 @@ const ACTIVE_AT = (n: string) => `(${n}.createdAt IS NULL OR ${n}.createdAt <= $
 export const CI_NAMES = `
 UNWIND $ids AS id
 MATCH (c:CI {id: id})
-RETURN c.id AS id, c.name AS name
+RETURN c.id AS id, c.name AS name, c.status AS status
 `;
 
 /** Which of the given CI ids exist. */

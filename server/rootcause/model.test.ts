@@ -126,6 +126,16 @@ describe('rankRootCauses', () => {
     // A change after the first incident cannot be its cause.
     const after = rank(['svc-5'], ['host-5', 'app-5', 'svc-5'], { changes: new Map([['host-5', [{ id: 'CHG-2', title: 'x', implementedAt: T + 60 * MIN }]]]) });
     expect(after[0]!.ciId).toBe('svc-5');
+    expect(after.find((c) => c.ciId === 'host-5')!.evidence).toContain('change CHG-2 ("x") implemented 1 h after the first incident, so it cannot have caused it');
+    // Within the clock slack it counts, and the evidence says it came after all.
+    const slack = rank(['svc-5'], ['host-5', 'app-5', 'svc-5'], { changes: new Map([['host-5', [{ id: 'CHG-3', title: 'y', implementedAt: T + 8 * MIN }]]]) });
+    expect(slack[0]!.ciId).toBe('host-5');
+    expect(slack[0]!.evidence).toContain(
+      'change CHG-3 ("y") implemented 8 min after the first incident, counted as before it (within the 10 min allowed for clocks and incidents opened late)',
+    );
+    // Without incidents the time is the analysis's.
+    const observedOnly = rank(['svc-5'], ['host-5', 'app-5', 'svc-5'], { changes, reference: 'the analysis' });
+    expect(observedOnly[0]!.evidence).toContain('change CHG-1 ("patch") implemented 40 min before the analysis');
   });
 
   it('weighs a change by how rare changes are among the candidates', () => {

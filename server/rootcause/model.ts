@@ -202,6 +202,8 @@ export interface RcaInput {
   otherIncidents?: ReadonlyMap<string, readonly RcaIncident[]>;
   /** When the failure was first noticed (first incident opened; now without incidents). */
   referenceTime: number;
+  /** What referenceTime is, as the evidence names it (default "the first incident"; "the analysis" without incidents). */
+  reference?: string;
   /** User-facing CIs in the whole graph (sets the noise rate). */
   userFacingTotal: number;
   /**
@@ -366,12 +368,25 @@ export function lnTwoChancesPick(e: number, d: number, e2: number, d2: number, r
 
 const MINUTE = 60_000;
 
+/**
+ * How long after the first incident a change or a recorded change still counts as before
+ * it: clocks differ, and incidents are opened after things break, not as they do.
+ */
+export const CLOCK_SLACK_MS = 10 * MINUTE;
+
 /** "40 min", "3 h 5 min", "2 days". */
 export function duration(ms: number): string {
   const m = Math.round(Math.abs(ms) / MINUTE);
   if (m < 60) return `${m} min`;
   if (m < 48 * 60) return m % 60 === 0 ? `${Math.floor(m / 60)} h` : `${Math.floor(m / 60)} h ${m % 60} min`;
   return `${Math.round(m / 1440)} days`;
+}
+
+/** When something happened, `gap` ms before `reference` (negative: after it), in words. */
+function relativeTo(gap: number, reference: string): string {
+  if (gap >= 0) return `${duration(gap)} before ${reference}`;
+  if (gap >= -CLOCK_SLACK_MS) return `${duration(gap)} after ${reference}, counted as before it (within the ${duration(CLOCK_SLACK_MS)} allowed for clocks and incidents opened late)`;
+  return `${duration(gap)} after ${reference}`;
 }
 
 /** The first `max` names, and how many more of `total`. */
@@ -495,7 +510,7 @@ const lists = new Int32Pool();
 /** Prior factor of a change implemented `gap` ms before the first incident. */
 export function changeFactor(gap: number, boost: number): number {
   // Implemented after the first incident (beyond clock slack) cannot be its cause.
-  if (gap < -10 * MINUTE) return 1;
+  if (gap < -CLOCK_SLACK_MS) return 1;
   const g = Math.max(0, gap);
   return 1 + (boost - 1) * Math.exp(-g / (3 * 60 * MINUTE)) + 0.5 * Math.exp(-g / (48 * 60 * MINUTE));
 }
@@ -864,6 +879,7 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
   // The change factor's strength: how unusual a recent change is among the candidates.
   // Set from them once they are known (collectCandidates), before any prior is computed.
   let changeBoost = o.changeBoost ?? 30;
+  const reference = input.reference ?? 'the first incident';
   const candidateOf = (ciId: string, node: number): Candidate => {
     const cls = prepared.classOf[node]!;
     const classPart = cls >= 0 ? classLogPrior[cls]! : 0;
@@ -878,20 +894,19 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
       const factor = changeFactor(gap, changeBoost);
       bestChange = Math.max(bestChange, factor);
       priorReasons.push(
-        gap >= -10 * MINUTE
-          ? `change ${change.id} ("${change.title}") implemented ${duration(gap)} before the first incident`
-          : `change ${change.id} ("${change.title}") implemented ${duration(gap)} after the first incident, so it cannot have caused it`,
+        gap >= -CLOCK_SLACK_MS
+          ? `change ${change.id} ("${change.title}") implemented ${relativeTo(gap, reference)}`
+          : `change ${change.id} ("${change.title}") implemented ${relativeTo(gap, reference)}, so it cannot have caused it`,
       );
     }
     logPrior += Math.log(bestChange);
     const history = input.history?.get(ciId);
     if (history && history.count > 0) {
       const gap = input.referenceTime - history.latestAt;
-      const factor = gap >= -10 * MINUTE ? 1 + (o.historyBoost - 1) * Math.exp(-Math.max(0, gap) / (6 * 60 * MINUTE)) : 1;
+      const factor = gap >= -CLOCK_SLACK_MS ? 1 + (o.historyBoost - 1) * Math.exp(-Math.max(0, gap) / (6 * 60 * MINUTE)) : 1;
       logPrior += Math.log(factor);
-      const when = gap >= -10 * MINUTE ? `${duration(gap)} before the first incident` : `${duration(gap)} after the first incident`;
       priorReasons.push(
-        `${plural(history.count, 'recorded attribute/relationship change')} on it or its relationships (${list(history.fields, 4)}), the latest ${when}`,
+        `${plural(history.count, 'recorded attribute/relationship change')} on it or its relationships (${list(history.fields, 4)}), the latest ${relativeTo(gap, reference)}`,
       );
     }
     const others = (input.otherIncidents?.get(ciId) ?? []).filter((i) => !observedIncidents.has(i.id));
@@ -912,7 +927,7 @@ export function rankRootCauses(input: RcaInput): RankedCandidate[] {
       if (node === undefined || seen[node] || !g.active[node] || reach[node] === 0) continue;
       seen[node] = 1;
       kept.push({ ciId, node });
-      if (withEvidence[node] && input.changes?.get(ciId)?.some((c) => input.referenceTime - c.implementedAt >= -10 * MINUTE)) changed++;
+      if (withEvidence[node] && input.changes?.get(ciId)?.some((c) => input.referenceTime - c.implementedAt >= -CLOCK_SLACK_MS)) changed++;
     }
     if (o.changeBoost === undefined) {
       // As if ten more candidates carried changes at 1 in 31 (the factor 30 of a fixed

@@ -18,6 +18,7 @@ import { createProblem, type Problem } from '../problems/index.js';
 import type { Actor } from '../itsm/index.js';
 import { topologyCache, type TopologyProjection } from '../topology/index.js';
 import {
+  CLOCK_SLACK_MS,
   prepareRcaGraph,
   rankRootCauses,
   type RcaChange,
@@ -33,8 +34,8 @@ import { downParts } from './down-parts.js';
 import * as Q from './cypher.js';
 import { Calibrations, outageRoot, type Calibration, type Outage } from './calibration.js';
 
-/** Recorded history and other incidents count up to this long after the first (or last) incident of an outage. */
-export const HISTORY_GRACE_MS = 10 * 60_000;
+/** Recorded history and other incidents count up to this long after the first (or last) incident of an outage: the ranking's clock slack. */
+export const HISTORY_GRACE_MS = CLOCK_SLACK_MS;
 export const DEFAULT_MAX_DEPTH = 10;
 export const DEFAULT_LIMIT = 10;
 export const DEFAULT_CHANGES_WINDOW = 7 * 24 * 3_600_000;
@@ -505,6 +506,7 @@ export async function rankRootCause(graph: Graph, request: RootCauseRequest, opt
     history,
     otherIncidents,
     referenceTime,
+    reference: incidents.size > 0 ? 'the first incident' : 'the analysis',
     userFacingTotal: USER_FACING_CLASSES.reduce((sum, c) => sum + (counts.get(c) ?? 0), 0),
     classCounts: counts,
     options: calibration ? { reporting: calibration.reporting, degradedRatio: calibration.degradedRatio, ...options.model } : options.model,
@@ -546,12 +548,15 @@ export type ProblemFromCandidateInput = z.input<typeof problemFromCandidateSchem
  */
 export async function createProblemFromCandidate(graph: Graph, raw: ProblemFromCandidateInput, who: Actor): Promise<Problem> {
   const input = parseInput(problemFromCandidateSchema, raw);
+  // The CI is checked as the problems service checks it, so that an error names this input's field.
+  const row = (await graph.read(Q.CI_NAMES, { ids: [input.ciId] }))[0];
+  if (!row) throw new NotFoundError(`No CI with id "${input.ciId}" (input.ciId)`, { field: 'input.ciId' });
+  if (row.status === 'RETIRED') {
+    throw new BadUserInputError(`CI ${input.ciId} is retired and cannot be referenced by a new record`, [{ path: ['input', 'ciId'], message: `CI ${input.ciId} is retired` }]);
+  }
+  const name = String(row.name ?? input.ciId);
   const analysis = await rankRootCause(graph, { incidentIds: input.incidentIds, limit: 500 });
   const candidate = analysis.candidates.find((c) => c.ciId === input.ciId);
-  // The walk reads names of user-facing CIs only; any other CI's name is read here.
-  const known = analysis.names.get(input.ciId)?.name;
-  const named = known !== undefined && known !== input.ciId ? known : (await graph.read(Q.CI_NAMES, { ids: [input.ciId] }))[0]?.name;
-  const name = named ? String(named) : input.ciId;
   const description = candidate
     ? [`Root-cause analysis ranked ${name} #${analysis.candidates.indexOf(candidate) + 1} of ${analysis.candidateCount} (score ${candidate.score.toFixed(3)}):`, ...candidate.evidence.map((e) => `- ${e}`)].join('\n')
     : `${name} was chosen as root cause; the analysis did not rank it among the candidates explaining these incidents.`;
