@@ -161,6 +161,32 @@ describe('impact: redundancy (HAS_MEMBER + minUp)', () => {
     expect(states(r)).toEqual(['farm DOWN 1', 'shop DOWN 2']);
   });
 
+  it("impact(at:) reads a farm's minUp as it was then, from its recorded changes", async () => {
+    const t = farm(2);
+    await t.load();
+    const setMinUp = (minUp: number | null) =>
+      api.ok(`mutation($input: UpdateCIInput!) { updateCI(input: $input) { id } }`, { input: { id: t.id('farm'), attributes: { minUp } } });
+    const pause = () => new Promise((resolve) => setTimeout(resolve, 5));
+    const iso = (ms: number) => new Date(ms).toISOString();
+    const two = Date.now();
+    await pause();
+    await setMinUp(1);
+    await pause();
+    const one = Date.now();
+    await pause();
+    await setMinUp(3);
+    await pause();
+    const three = Date.now();
+    await pause();
+    await setMinUp(null);
+    // Now minUp is unset (1): two members down leave it DEGRADED; one member down was enough with 3.
+    expect(states(await impact(t, ['web1', 'web2']))).toEqual(['farm DEGRADED 1', 'shop DEGRADED 2']);
+    expect(states(await impact(t, ['web1', 'web2'], { at: iso(two) }))).toEqual(['farm DOWN 1', 'shop DOWN 2']);
+    expect(states(await impact(t, ['web1', 'web2'], { at: iso(one) }))).toEqual(['farm DEGRADED 1', 'shop DEGRADED 2']);
+    expect(states(await impact(t, ['web1'], { at: iso(three) }))).toEqual(['farm DOWN 1', 'shop DOWN 2']);
+    expect(states(await impact(t, ['web1']))).toEqual(['farm DEGRADED 1', 'shop DEGRADED 2']);
+  });
+
   it('minUp defaults to 1: the farm survives (degraded) until its last member goes', async () => {
     const t = farm();
     await t.load();

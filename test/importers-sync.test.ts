@@ -10,6 +10,7 @@ import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { createCI, getCI, updateCI } from '../server/cis/service.js';
 import type { Graph } from '../server/db/index.js';
 import { runSync, type SourceItem, type SourceRecord, type SyncOptions } from '../importers/sync/index.js';
+import { computeImpact } from '../server/impact/index.js';
 import { readTopologyState } from '../server/topology/index.js';
 import { testApi } from './helpers/api.js';
 import { closeTestGraph, testGraph, wipe } from './helpers/neo4j.js';
@@ -291,6 +292,35 @@ describe('sync engine', () => {
     const history = await graph.read("MATCH (h:HistoryEntry {entityType: 'RELATIONSHIP'}) RETURN h.field AS field, h.old AS old, h.new AS new");
     expect(history).toHaveLength(3); // only 'created': provenance refreshes are not changes
     expect(history[0]).toMatchObject({ field: 'created', old: 'null' });
+  });
+
+  it("records a farm's minUp as it changes, so that impact(at:) sees the farm as it stood", async () => {
+    const server = (n: number): SourceRecord => ({ class: 'Server', key: `s${n}`, name: `node${n}`, attributes: { hostname: `node${n}` }, origin: `row ${n}` });
+    const farm = (minUp: number): SourceRecord => ({
+      class: 'Cluster',
+      key: 'c1',
+      name: 'db-cluster',
+      attributes: { clusterId: 'c1', minUp },
+      references: [1, 2, 3].map((n) => ({ type: 'HAS_MEMBER', target: { key: `s${n}` } })),
+      origin: 'row 0',
+    });
+    const records = (minUp: number) => [farm(minUp), server(1), server(2), server(3)];
+    expect((await sync(records(2))).status).toBe('SUCCEEDED');
+    await new Promise((r) => setTimeout(r, 5));
+    const between = Date.now();
+    await new Promise((r) => setTimeout(r, 5));
+    expect((await sync(records(3))).counts).toMatchObject({ updated: 1 });
+    const [cluster, one] = await Promise.all([
+      graph.read("MATCH (c:CI {key_clusterId: 'c1'}) RETURN c.id AS id"),
+      graph.read("MATCH (c:CI {key_hostname: 'node1'}) RETURN c.id AS id"),
+    ]);
+    const farmState = async (at?: number) => {
+      const result = await computeImpact(graph, { ciIds: [String(one[0]!.id)], ...(at === undefined ? {} : { at }) });
+      return result.impacted.find((e) => e.ciId === String(cluster[0]!.id))?.state;
+    };
+    // One member of three down: enough with minUp 3 (now), not with minUp 2 (then).
+    expect(await farmState()).toBe('DOWN');
+    expect(await farmState(between)).toBe('DEGRADED');
   });
 });
 

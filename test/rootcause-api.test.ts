@@ -7,6 +7,7 @@
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { createIncident } from '../server/incidents/index.js';
 import { recordImplementedChange } from '../server/changes/index.js';
+import { updateCI } from '../server/cis/index.js';
 import type { Graph } from '../server/db/index.js';
 import { closeTestGraph, testGraph, wipe } from './helpers/neo4j.js';
 import { testApi, type TestApi } from './helpers/api.js';
@@ -73,6 +74,24 @@ describe('rootCause', () => {
     const member = cs.find((c) => c.ci.name === 'server-1')!;
     expect(member.evidence.join('\n')).toMatch(/only be DEGRADED/);
     expect(member.score).toBeLessThan(cs[0]!.score);
+  });
+
+  it("walks Neo4j at a past time with each farm's minUp as it was then", async () => {
+    const f = await farm(graph);
+    const set = (minUp: number) => updateCI(graph, { id: f.cluster, attributes: { minUp } }, { actor: 'test', source: 'manual' });
+    const pause = () => new Promise((resolve) => setTimeout(resolve, 5));
+    await set(2);
+    await pause();
+    const then = Date.now();
+    await pause();
+    await set(1);
+    const member = async (at?: number) => {
+      const report = await rankRootCause(graph, { ciIds: [f.app], limit: 10 }, { at, projection: false });
+      return report.candidates.find((c) => c.ciId === f.s1)!.evidence.join('\n');
+    };
+    // Then one member of two down took the farm (minUp 2) down; now it only degrades it (minUp 1).
+    expect(await member(then)).not.toMatch(/only be DEGRADED/);
+    expect(await member()).toMatch(/only be DEGRADED/);
   });
 
   it('puts the database that explains several failing services above the site that would break everything', async () => {

@@ -1,11 +1,9 @@
 /** Cypher for impact analysis: named, parameterised, one clause per line. */
-import { PROPAGATING_TYPES } from '../../graph-schema/index.js';
+import { ACTIVE_AT, MIN_UP_AT, PROPAGATING_TYPES, VALID_AT } from '../../graph-schema/index.js';
 
 /** Propagating relationship types from the graph-schema catalogue (not user values). */
 const TYPES = PROPAGATING_TYPES.join('|');
 
-const VALID_AT = (r: string) => `(${r}.validFrom IS NULL OR ${r}.validFrom <= $at) AND (${r}.validTo IS NULL OR ${r}.validTo > $at)`;
-const ACTIVE_AT = (n: string) => `(${n}.createdAt IS NULL OR ${n}.createdAt <= $at) AND (${n}.retiredAt IS NULL OR ${n}.retiredAt > $at)`;
 
 /**
  * Everything reachable against propagating arrows from the failed CIs over relationships
@@ -30,7 +28,7 @@ MATCH (f:CI {id: id})
 MATCH (f)<-[rs:${TYPES}*0..]-(x:CI)
 WHERE all(r IN rs WHERE ${VALID_AT('r')})
 WITH DISTINCT x
-RETURN [x.id, x.class, x.name, x.status, x.criticality, x.attributes, x.sources, x.createdAt, x.updatedAt, x.retiredAt, x.minUp, id(x)] AS ci,
+RETURN [x.id, x.class, x.name, x.status, x.criticality, x.attributes, x.sources, x.createdAt, x.updatedAt, x.retiredAt, ${MIN_UP_AT('x')}, id(x)] AS ci,
   COUNT { MATCH (x)-[m:HAS_MEMBER]->(p:CI) WHERE ${VALID_AT('m')} AND ${ACTIVE_AT('p')} RETURN DISTINCT p } AS members,
   [(x)<-[e:${TYPES}]-(y:CI) WHERE ${VALID_AT('e')} | [type(e), id(y)]] AS dependents
 `;
