@@ -76,6 +76,26 @@ describe('rootCause', () => {
     expect(member.score).toBeLessThan(cs[0]!.score);
   });
 
+  it('does not blame a CI recorded after the outage began (a replacement added during it)', async () => {
+    const server = await ci(graph, 'Server', 'srv-q');
+    const vm = await ci(graph, 'VirtualMachine', 'vm-q');
+    const apps = [await ci(graph, 'Application', 'q1'), await ci(graph, 'Application', 'q2')];
+    await rel(graph, 'HOSTED_ON', vm, server);
+    for (const app of apps) await rel(graph, 'RUNS_ON', app, vm);
+    // Recorded a day ago: the outage began half an hour ago, the replacement is added now.
+    await graph.write('UNWIND $ids AS id MATCH (c:CI {id: id}) SET c.createdAt = $at', { ids: [server, vm, ...apps], at: Date.now() - 24 * 60 * MINUTE });
+    const incidentIds = [await incident([apps[0]!], Date.now() - 30 * MINUTE), await incident([apps[1]!], Date.now() - 29 * MINUTE)];
+    const replacement = await ci(graph, 'NetworkDevice', 'replacement-switch');
+    await rel(graph, 'CONNECTED_TO', server, replacement);
+    for (const projection of [true, false]) {
+      const report = await rankRootCause(graph, { incidentIds, limit: 20 }, { projection });
+      expect(report.candidates.map((c) => c.ciId)).not.toContain(replacement);
+      expect(report.candidates[0]!.ciId).toBe(vm);
+    }
+    // Observed on their own (no incidents), the analysis is about now: the switch is a candidate.
+    expect(names(await rank({ ciIds: apps, limit: 20 }))).toContain('replacement-switch');
+  });
+
   it("walks Neo4j at a past time with each farm's minUp as it was then", async () => {
     const f = await farm(graph);
     const set = (minUp: number) => updateCI(graph, { id: f.cluster, attributes: { minUp } }, { actor: 'test', source: 'manual' });

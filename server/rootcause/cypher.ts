@@ -19,6 +19,14 @@ MATCH (c:CI {id: id})
 RETURN c.id AS id
 `;
 
+/** Which of the given CIs were created after $after. */
+export const CREATED_AFTER = `
+UNWIND $ids AS id
+MATCH (c:CI {id: id})
+WHERE c.createdAt > $after
+RETURN c.id AS id
+`;
+
 /**
  * The candidates: every CI upstream of the observed ones along propagating relationships
  * valid at $at (the observed included), one pruning BFS, with each one's providers (to

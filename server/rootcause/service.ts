@@ -472,7 +472,8 @@ export async function rankRootCause(graph: Graph, request: RootCauseRequest, opt
   }
   const fetchedAt = performance.now();
   const counts = state.classCounts;
-  const [implemented, history, open, calibration] = await Promise.all([
+  const [late, implemented, history, open, calibration] = await Promise.all([
+    graph.read(Q.CREATED_AFTER, { ids: candidates, after: referenceTime + CLOCK_SLACK_MS }).then((rows) => new Set(rows.map((r) => String(r.id)))),
     changesOnCIsSince(graph, candidates, since),
     // Recorded changes count up to 10 min after the first incident (the same grace as
     // for implemented changes): what changed after things broke did not break them.
@@ -491,6 +492,17 @@ export async function rankRootCause(graph: Graph, request: RootCauseRequest, opt
   for (const [ciId, list] of open) {
     const others = list.filter((i) => !incidents.has(i.id) && i.openedAt >= since && i.openedAt <= evidenceUntil).map((i) => ({ id: i.id, openedAt: i.openedAt }));
     if (others.length) otherIncidents.set(ciId, others);
+  }
+
+  // A CI recorded after the outage began (beyond the clock slack: a replacement added
+  // during it) did not cause it, and is no candidate, the observed CIs excepted. Unless no
+  // observed CI was recorded before then either: the graph did not know the outage's CIs
+  // then (a CMDB populated after it), and the graph as it is now is all there is.
+  if (late.size > 0 && observed.some((ciId) => !late.has(ciId))) {
+    const seen = new Set(observed);
+    const keep = (ciId: string) => seen.has(ciId) || !late.has(ciId);
+    if (candidateNodes) candidateNodes = candidateNodes.filter((i) => keep(topology.graph.ids[i]!));
+    candidates = candidates.filter(keep);
   }
 
   const evidenceAt = performance.now();
