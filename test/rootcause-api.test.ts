@@ -96,6 +96,30 @@ describe('rootCause', () => {
     expect(names(await rank({ ciIds: apps, limit: 20 }))).toContain('replacement-switch');
   });
 
+  it('ranks an outage the same given as its incidents or as their CIs; another incident on a candidate counts', async () => {
+    const server = await ci(graph, 'Server', 'srv-x');
+    const vm = await ci(graph, 'VirtualMachine', 'vm-x');
+    const apps = [await ci(graph, 'Application', 'x1'), await ci(graph, 'Application', 'x2'), await ci(graph, 'Application', 'x3')];
+    await rel(graph, 'HOSTED_ON', vm, server);
+    for (const app of apps.slice(0, 2)) await rel(graph, 'RUNS_ON', app, vm);
+    await rel(graph, 'RUNS_ON', apps[2]!, server);
+    // Recorded a day ago, so that the evidence window from 2 h ago holds no recorded change
+    // for either way of asking, only the incidents.
+    const dayAgo = Date.now() - 24 * 60 * MINUTE;
+    await graph.write('MATCH (c:CI) SET c.createdAt = $at WITH c MATCH (c)<-[:RECORDS]-(h:HistoryEntry) SET h.at = $at', { at: dayAgo });
+    const incidentIds = [await incident([apps[0]!], Date.now() - 20 * MINUTE), await incident([apps[1]!], Date.now() - 19 * MINUTE)];
+    const changesSince = new Date(Date.now() - 120 * MINUTE).toISOString();
+    const byIncidents = await rank({ incidentIds, changesSince });
+    const byCIs = await rank({ ciIds: apps.slice(0, 2), changesSince });
+    const scores = (cs: Candidate[]) => Object.fromEntries(cs.map((c) => [c.ci.name, c.score.toFixed(6)]));
+    expect(scores(byCIs)).toEqual(scores(byIncidents));
+    expect(byCIs.map((c) => c.evidence.join('\n')).join('\n')).not.toMatch(/other open incident/);
+    // An incident on the VM itself, not among those given, is evidence against it.
+    const onVm = await incident([vm], Date.now() - 18 * MINUTE);
+    const again = await rank({ incidentIds, changesSince });
+    expect(again.find((c) => c.ci.name === 'vm-x')!.evidence.join('\n')).toContain(`1 other open incident on it: ${onVm}`);
+  });
+
   it("walks Neo4j at a past time with each farm's minUp as it was then", async () => {
     const f = await farm(graph);
     const set = (minUp: number) => updateCI(graph, { id: f.cluster, attributes: { minUp } }, { actor: 'test', source: 'manual' });

@@ -490,6 +490,9 @@ export async function rankRootCause(graph: Graph, request: RootCauseRequest, opt
   const otherIncidents = new Map<string, RcaIncident[]>();
   const evidenceUntil = options.evidenceUntil ?? Number.POSITIVE_INFINITY;
   for (const [ciId, list] of open) {
+    // A CI observed on its own (given in ciIds, no incident given names it): its open
+    // incidents are what was observed, not more evidence against it, as when they are given.
+    if (byCI.get(ciId)?.length === 0) continue;
     const others = list.filter((i) => !incidents.has(i.id) && i.openedAt >= since && i.openedAt <= evidenceUntil).map((i) => ({ id: i.id, openedAt: i.openedAt }));
     if (others.length) otherIncidents.set(ciId, others);
   }
