@@ -68,6 +68,11 @@ export const MIGRATIONS: readonly Migration[] = [
       'CREATE INDEX topology_change_at IF NOT EXISTS FOR (t:TopologyChange) ON (t.at)',
     ],
   },
+  {
+    id: '005-ci-created',
+    description: 'CIs by creation time: root cause reads the CIs recorded since an outage began',
+    statements: ['CREATE INDEX ci_created IF NOT EXISTS FOR (n:CI) ON (n.createdAt)'],
+  },
 ];
 
 /** Runs one Cypher statement; the caller decides how (driver session, test harness). */

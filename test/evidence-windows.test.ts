@@ -1,6 +1,6 @@
 /**
  * Root cause's evidence reads for thousands of candidates (changes implemented since a
- * time, recorded changes, open incidents) read the window instead of each CI when the
+ * time, recorded changes, open incidents, CIs created since the outage began) read the window instead of each CI when the
  * window is the smaller: the answers must be the same either way (real Neo4j).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,7 +9,7 @@ import { createCI, updateCI } from '../server/cis/index.js';
 import { changesOnCIsSince, recordImplementedChange } from '../server/changes/index.js';
 import { WINDOW_FIRST_MIN_IDS, type Graph } from '../server/db/index.js';
 import { createIncident, incidentsOfCIs, transitionIncident } from '../server/incidents/index.js';
-import { historyOf } from '../server/rootcause/service.js';
+import { historyOf, recordedAfter } from '../server/rootcause/service.js';
 
 let graph: Graph;
 const who = { actor: 'test' };
@@ -85,5 +85,12 @@ describe('evidence reads: the window or each CI, the same answers', () => {
     const everything = await summaries(0);
     expect(everything.all).toEqual(everything.merged);
     expect(everything.all.size).toBe(ids.length);
+  });
+
+  it('CIs created after a time: those created since, or each CI when too many were', async () => {
+    const asked = ids.filter((_id, k) => k % 2 === 0);
+    const expected = new Set(asked);
+    for (const cap of [10, ids.length + 1]) expect(await recordedAfter(graph, asked, 0, cap)).toEqual(expected);
+    expect((await recordedAfter(graph, asked, created + 1, 10)).size).toBe(0);
   });
 });

@@ -19,7 +19,16 @@ MATCH (c:CI {id: id})
 RETURN c.id AS id
 `;
 
-/** Which of the given CIs were created after $after. */
+/** The CIs created after $after, at most $cap (an index range: usually few). */
+export const CREATED_SINCE = `
+MATCH (c:CI)
+WHERE c.createdAt > $after
+WITH c
+LIMIT $cap
+RETURN c.id AS id
+`;
+
+/** Which of the given CIs were created after $after (when CREATED_SINCE finds too many). */
 export const CREATED_AFTER = `
 UNWIND $ids AS id
 MATCH (c:CI {id: id})

@@ -383,6 +383,17 @@ function upstreamInMemory(prepared: RcaGraph, observed: string[], maxDepth: numb
  * by name). Whichever is smaller is read: the entries in the window (usually few, against
  * thousands of candidates) or each CI's.
  */
+/** CIs created after this many are looked up one by one among the candidates instead. */
+const CREATED_SINCE_CAP = 10_000;
+
+/** Which of `ids` were created after `after`: those created since are read first (usually few; an index range). */
+export async function recordedAfter(graph: Graph, ids: string[], after: number, cap = CREATED_SINCE_CAP): Promise<Set<string>> {
+  const since = await graph.read(Q.CREATED_SINCE, { after, cap: int(cap) });
+  if (since.length >= cap) return new Set((await graph.read(Q.CREATED_AFTER, { ids, after })).map((r) => String(r.id)));
+  const asked = new Set(ids);
+  return new Set(since.map((r) => String(r.id)).filter((id) => asked.has(id)));
+}
+
 export async function historyOf(graph: Graph, ids: string[], since: number, until: number): Promise<Map<string, RcaHistorySummary>> {
   const out = new Map<string, RcaHistorySummary>();
   const fields = (all: Iterable<string>) => [...new Set(all)].sort().slice(0, 6);
@@ -473,7 +484,7 @@ export async function rankRootCause(graph: Graph, request: RootCauseRequest, opt
   const fetchedAt = performance.now();
   const counts = state.classCounts;
   const [late, implemented, history, open, calibration] = await Promise.all([
-    graph.read(Q.CREATED_AFTER, { ids: candidates, after: referenceTime + CLOCK_SLACK_MS }).then((rows) => new Set(rows.map((r) => String(r.id)))),
+    recordedAfter(graph, candidates, referenceTime + CLOCK_SLACK_MS),
     changesOnCIsSince(graph, candidates, since),
     // Recorded changes count up to 10 min after the first incident (the same grace as
     // for implemented changes): what changed after things broke did not break them.
