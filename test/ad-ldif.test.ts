@@ -4,7 +4,8 @@
  * `faultline` CLI as a user runs it.
  */
 import { spawnSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ldifRecords, ldifScope } from '../importers/ad/index.js';
@@ -17,6 +18,7 @@ const DATA = readdirSync(join(FIXTURES, 'data'))
   .sort()
   .map((f) => join(FIXTURES, 'data', f));
 const LARGE = join(FIXTURES, 'large-group', 'large-group-2000-members.ldif');
+const tmp = mkdtempSync(join(tmpdir(), 'faultline-ad-ldif-'));
 
 let graph: Graph;
 const sync = (files: string[]) => runSync(graph, ldifRecords(files), { source: 'ad', scope: ldifScope(files) });
@@ -33,7 +35,10 @@ beforeAll(async () => {
   graph = await testGraph();
   await wipe(graph);
 });
-afterAll(closeTestGraph);
+afterAll(async () => {
+  rmSync(tmp, { recursive: true, force: true });
+  await closeTestGraph();
+});
 
 describe('AD from LDIF (Planet Express, OpenLDAP exports)', () => {
   it('imports the crew: OU, 7 people (base64 photos and passwords dropped), 2 groups with members', async () => {
@@ -72,6 +77,28 @@ describe('AD from LDIF (Planet Express, OpenLDAP exports)', () => {
     expect(report.rejections[0]!.reason).toMatch(/change record \(changetype: modify\)/);
   });
 
+  it('a missing blank line between two entries rejects the first (its CI kept) and imports the second', async () => {
+    const gil = ['dn: cn=Gil One,dc=acme,dc=test', 'objectClass: inetOrgPerson', 'cn: Gil One', 'uid: gil'];
+    const hal = ['dn: cn=Hal Two,dc=acme,dc=test', 'objectClass: inetOrgPerson', 'cn: Hal Two', 'uid: hal'];
+    const file = join(tmp, 'acme.ldif');
+    writeFileSync(file, [...gil, '', ...hal, ''].join('\n'));
+    expect((await sync([file])).counts).toMatchObject({ created: 2, rejected: 0 });
+    // The same file with the blank line lost: Gil is rejected, not merged into, nor withdrawn.
+    writeFileSync(file, [...gil, ...hal, 'title: Pilot', ''].join('\n'));
+    const report = await sync([file]);
+    expect(report.status).toBe('SUCCEEDED');
+    expect(report.counts).toMatchObject({ read: 1, rejected: 1, updated: 1, withdrawn: 0, retired: 0 });
+    expect(report.rejections).toEqual([{ origin: 'acme.ldif:1', reason: 'no blank line before the next dn: at line 5' }]);
+    const users = await graph.read(
+      "MATCH (u:User) WHERE u.key_sAMAccountName IN ['gil', 'hal'] RETURN u.name AS name, u.status AS status, u.attributes AS a",
+    );
+    const seen = users.map((u) => [u.name, u.status, (JSON.parse(String(u.a)) as { title?: string }).title ?? null]);
+    expect(seen.sort()).toEqual([
+      ['Gil One', 'ACTIVE', null],
+      ['Hal Two', 'ACTIVE', 'Pilot'],
+    ]);
+  });
+
   it('the faultline CLI: dry run, summary, plain progress lines, non-zero exit on a failed run', () => {
     const dry = cli('ad-ldif', ...DATA, '--dry-run');
     expect(dry.status).toBe(0);
@@ -83,5 +110,11 @@ describe('AD from LDIF (Planet Express, OpenLDAP exports)', () => {
     expect(missing.stdout).toMatch(/FAILED .*\n[\s\S]*error: ENOENT/);
     const usage = cli('ad-ldif');
     expect(usage.status).not.toBe(0);
+    // A precedence file that is not JSON is named, as a bad --mapping is.
+    const precedence = join(tmp, 'precbad.json');
+    writeFileSync(precedence, '{bad json');
+    const badPrecedence = cli('ad-ldif', ...DATA, '--dry-run', '--precedence', precedence);
+    expect(badPrecedence.status).toBe(1);
+    expect(badPrecedence.stderr).toContain(`faultline: ${precedence}: not readable JSON: Expected property name`);
   });
 });

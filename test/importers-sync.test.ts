@@ -294,6 +294,65 @@ describe('sync engine', () => {
     expect(history[0]).toMatchObject({ field: 'created', old: 'null' });
   });
 
+  it('withdraws nothing while a rejected object is unidentified, says why, and does when forced', async () => {
+    await sync([group, ...users(4)]);
+    const unreadable: SourceItem = { kind: 'rejected', origin: 'row 4', reason: 'row 4: 9 fields, the header has 7' };
+    const held = await sync([group, user(1), user(2), user(3), unreadable]);
+    expect(held.status).toBe('SUCCEEDED');
+    expect(held.counts).toMatchObject({ retired: 0, withdrawn: 0, rejected: 1, relationshipsClosed: 0 });
+    expect(held.withdrawalHeld).toContain('1 rejected record could not be identified (row 4)');
+    expect((await ciBySam('user4'))?.status).toBe('ACTIVE');
+    const open = await graph.read('MATCH (:CI {key_sAMAccountName: "user4"})-[r:MEMBER_OF]->() RETURN r.validTo AS validTo');
+    expect(open[0]!.validTo).toBeNull();
+    // Objects the adapter read and that cannot be CIs (a cable; nothing identifies it) hold nothing.
+    const cable: SourceItem = { kind: 'rejected', origin: 'cable 7', reason: 'points to no port', noCI: true };
+    const report = await sync([group, user(1), user(2), user(3), cable]);
+    expect(report.withdrawalHeld).toBeUndefined();
+    expect(report.counts).toMatchObject({ retired: 1 });
+    await sync([group, ...users(4)]);
+    const forced = await sync([group, user(1), user(2), user(3), unreadable], { force: true });
+    expect(forced.counts).toMatchObject({ retired: 1 });
+    expect(forced.withdrawalHeld).toBeUndefined();
+  });
+
+  it('a rejected object keeps its source key: a later record with that key is a duplicate, not that object', async () => {
+    await sync([group, ...users(2)]);
+    const bad: SourceItem = { kind: 'rejected', origin: 'row 1', reason: 'bad date', key: 'u1', identifiers: { sAMAccountName: 'user1' } };
+    const sameKey = { ...user(1), name: 'Someone Else', attributes: { ...user(1).attributes, sAMAccountName: 'someone-else' }, origin: 'row 5' };
+    const report = await sync([group, bad, user(2), sameKey]);
+    expect(report.rejections.map((r) => r.reason)).toContain('duplicate source key "u1" (first seen at row 1)');
+    expect(report.counts).toMatchObject({ created: 0, retired: 0 });
+    expect(await ciBySam('someone-else')).toBeNull();
+    expect((await ciBySam('user1'))?.name).toBe('User 1');
+  });
+
+  it("a rejected record after its object's good record does not freeze the object's relationships", async () => {
+    await sync([group, ...users(2)]);
+    const leaves = { ...user(1), references: [] };
+    const twin: SourceItem = { kind: 'rejected', origin: 'row 9', reason: 'a change record', identifiers: { sAMAccountName: 'user1' } };
+    for (const records of [[group, leaves, user(2), twin], [twin, group, leaves, user(2)]]) {
+      await sync([group, ...users(2)]);
+      const report = await sync(records, { dryRun: true });
+      expect(report.counts.relationshipsClosed).toBe(1);
+    }
+  });
+
+  it('identifies by precedence: a stronger identifier the CI holds with another value is a conflict, not a merge', async () => {
+    const server = (attributes: Record<string, unknown>, key = 's1'): SourceRecord => ({ class: 'Server', key, name: `box ${key}`, attributes, origin: `row ${key}` });
+    const web01 = await createCI(graph, { class: 'Server', name: 'web01', attributes: { serialNumber: 'S1', hostname: 'web01', assetTag: 'A1' } }, { actor: 'alice', source: 'manual' });
+    // The hostname is web01's, the serial number is another machine's.
+    const other = await sync([server({ serialNumber: 'SN-T3', hostname: 'web01', assetTag: 'T-3' })]);
+    expect(other.counts).toMatchObject({ created: 0, updated: 0, conflicts: 1 });
+    expect(other.conflicts[0]!.reason).toContain(`hostname "web01" is CI ${web01.id}`);
+    expect(other.conflicts[0]!.reason).toContain('its serialNumber is "s1", not "sn-t3"');
+    expect((await getCI(graph, web01.id))?.sources).toEqual(['manual']);
+    // The serial number matches and the hostname differs: the same machine (renamed), matched.
+    const renamed = await sync([server({ serialNumber: 'S1', hostname: 'web01-new' })]);
+    expect(renamed.conflicts).toEqual([]);
+    expect(renamed.counts).toMatchObject({ created: 0 });
+    expect((await getCI(graph, web01.id))?.sources.sort()).toEqual(['manual', 'test']);
+  });
+
   it("records a farm's minUp as it changes, so that impact(at:) sees the farm as it stood", async () => {
     const server = (n: number): SourceRecord => ({ class: 'Server', key: `s${n}`, name: `node${n}`, attributes: { hostname: `node${n}` }, origin: `row ${n}` });
     const farm = (minUp: number): SourceRecord => ({

@@ -137,6 +137,32 @@ describe('generic CSV with a mapping file', () => {
       ['srv-1', 'Rack Zürich 1'],
     ]);
   });
+
+  it('a row rejected for its class or its shape withdraws nothing it may be', async () => {
+    const mapping: MappingInput = {
+      source: 'boxes',
+      class: { column: 'Type', map: { server: 'Server' } },
+      key: 'Tag',
+      name: 'Host',
+      attributes: { assetTag: 'Tag', serialNumber: 'Serial', hostname: 'Host' },
+    };
+    const write = (name: string, rows: string[]) => {
+      const file = join(tmp, name);
+      writeFileSync(file, rows.join('\n'));
+      return file;
+    };
+    const header = 'Tag,Type,Serial,Host';
+    await runSync(graph, csvRecords(write('boxes1.csv', [header, 'B1,server,S1,web01', 'B2,server,S2,web02', 'B3,server,S3,db01']), compileMapping(mapping)), { source: 'boxes', scope: 'boxes' });
+    // B2's type is misspelt: its identifiers still name web02, which is kept as it is.
+    const misspelt = await runSync(graph, csvRecords(write('boxes2.csv', [header, 'B1,server,S1,web01', 'B2,sever,S2,web02', 'B3,server,S3,db01']), compileMapping(mapping)), { source: 'boxes', scope: 'boxes', force: true });
+    expect(misspelt.counts).toMatchObject({ rejected: 1, retired: 0, withdrawn: 0 });
+    expect(misspelt.withdrawalHeld).toBeUndefined();
+    // B3's row has a cell too many: nothing identifies it, so nothing at all is withdrawn.
+    const shifted = await runSync(graph, csvRecords(write('boxes3.csv', [header, 'B1,server,S1,web01', 'B2,server,S2,web02', 'B3,server,S3,db01,extra']), compileMapping(mapping)), { source: 'boxes', scope: 'boxes', force: false });
+    expect(shifted.counts).toMatchObject({ rejected: 1, retired: 0, withdrawn: 0 });
+    expect(shifted.withdrawalHeld).toContain('boxes3.csv:4');
+    expect(await count("MATCH (c:CI {class: 'Server', status: 'ACTIVE'}) WHERE c.name IN ['web01', 'web02', 'db01'] RETURN count(c) AS c")).toBe(3);
+  });
 });
 
 describe('JSON with a mapping file', () => {

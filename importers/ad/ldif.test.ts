@@ -77,6 +77,76 @@ describe('LDIF reader', () => {
     ]);
   });
 
+  const GIL = [
+    'dn: cn=Gil One,dc=acme,dc=test',
+    'objectClass: inetOrgPerson',
+    'cn: Gil One',
+    'uid: gil',
+    'entryUUID: dddddddd-dddd-dddd-dddd-dddddddddddd',
+  ];
+  const HAL = [
+    'dn: cn=Hal Two,dc=acme,dc=test',
+    'objectClass: inetOrgPerson',
+    'cn: Hal Two',
+    'uid: hal',
+    'mail: hal@acme.test',
+    'entryUUID: eeeeeeee-eeee-eeee-eeee-eeeeeeeeeeee',
+  ];
+
+  it('a dn: line inside a record (no blank line before it) rejects that record and reads the next one', async () => {
+    const items = await parse([...GIL, ...HAL].join('\n'));
+    expect(items).toHaveLength(2);
+    expect(items[0]).toEqual({
+      kind: 'error',
+      line: 1,
+      dn: 'cn=Gil One,dc=acme,dc=test',
+      reason: 'no blank line before the next dn: at line 6',
+    });
+    const hal = items[1] as Extract<LdifItem, { kind: 'entry' }>;
+    expect(hal.kind).toBe('entry');
+    expect(hal.entry.dn).toBe('cn=Hal Two,dc=acme,dc=test');
+    expect(hal.entry.line).toBe(6);
+    expect(hal.entry.attributes.get('uid')).toEqual(['hal']);
+    expect(hal.entry.attributes.get('mail')).toEqual(['hal@acme.test']);
+    // dn:: (base64) opens a record too, and a record that is already bad says both.
+    const more = await parse(['dn: cn=x,dc=corp', 'changetype: delete', 'dn:: Q049Wm/DqyxEQz1jb3Jw', 'cn: Zoë'].join('\n'));
+    expect(more.map((i) => (i.kind === 'error' ? `${i.line}: ${i.reason}` : i.entry.dn))).toEqual([
+      '2: change record (changetype: delete) for cn=x,dc=corp: only content records (or changetype: add) can be ' +
+        'imported; and no blank line before the next dn: at line 3',
+      'CN=Zoë,DC=corp',
+    ]);
+  });
+
+  it('a separator line holding only spaces (a continuation line) is reported the same way', async () => {
+    const items = await parse([...GIL, ' ', ...HAL].join('\n'));
+    expect(items.map((i) => i.kind)).toEqual(['error', 'entry']);
+    expect(items[0]).toMatchObject({ line: 1, dn: 'cn=Gil One,dc=acme,dc=test' });
+    expect((items[0] as Extract<LdifItem, { kind: 'error' }>).reason).toBe(
+      'no blank line before the next dn: at line 7 ' +
+        '(line 6 holds only spaces: LDIF reads it as a continuation, not as a separator)',
+    );
+    const hal = items[1] as Extract<LdifItem, { kind: 'entry' }>;
+    expect(hal.entry.line).toBe(7);
+    expect(hal.entry.attributes.get('mail')).toEqual(['hal@acme.test']);
+  });
+
+  it('a well-formed file reads as before: blank lines, comments and version: 1 before the first dn:', async () => {
+    for (const text of [
+      [...GIL, '', ...HAL].join('\n'),
+      ['version: 1', '', ...GIL, '', '# Hal', ...HAL, ''].join('\n'),
+      // version: 1 directly followed by the first dn: was always read (the version line is not a record).
+      ['version: 1', ...GIL, '', ...HAL].join('\n'),
+    ]) {
+      const items = await parse(text);
+      expect(items.map((i) => i.kind)).toEqual(['entry', 'entry']);
+      const [gil, hal] = items as Extract<LdifItem, { kind: 'entry' }>[];
+      expect(gil!.entry.dn).toBe('cn=Gil One,dc=acme,dc=test');
+      expect(gil!.entry.attributes.has('mail')).toBe(false);
+      expect(gil!.entry.attributes.get('uid')).toEqual(['gil']);
+      expect(hal!.entry.attributes.get('mail')).toEqual(['hal@acme.test']);
+    }
+  });
+
   it('reads files written as UTF-16LE with a BOM (ldifde -u) and as UTF-8 with or without a BOM', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'faultline-ldif-'));
     try {

@@ -3,8 +3,9 @@
  * lines, comments, base64 (`::`) values, binary attributes, `version: 1`, attribute
  * options (`member;range=0-1499`). Content records and `changetype: add` (ldifde writes
  * it on every entry) are entries; other change records (modify, delete, moddn) and URL
- * values (`:<`) are rejected with their line number. The file is read line by line;
- * only the current entry is held in memory.
+ * values (`:<`) are rejected with their line number. A `dn:` line inside a record (the
+ * blank line before it missing) ends that record, which is rejected, and opens the next.
+ * The file is read line by line; only the current entry is held in memory.
  */
 import { closeSync, createReadStream, openSync, readSync } from 'node:fs';
 import { createInterface } from 'node:readline';
@@ -30,6 +31,8 @@ interface LogicalLine {
 }
 
 const ATTR_LINE = /^([A-Za-z0-9][A-Za-z0-9;.=\-_]*)(::|:<|:)[ ]*(.*)$/;
+/** `dn:` or `dn::` (RFC 2849: only a record's first line; dn is not an attribute description). */
+const DN_LINE = /^dn:/i;
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
 export class LdifError extends Error {
@@ -112,12 +115,15 @@ export async function* readLdif(input: string | Readable): AsyncGenerator<LdifIt
   let current: LogicalLine | null = null;
   let inComment = false;
   let firstRecord = true;
+  /** The last line that held only spaces (read as a continuation), for the message below. */
+  let spacesOnly = 0;
 
   const endLine = () => {
     if (current && !inComment) record.push(current);
     current = null;
   };
-  const endRecord = function* (): Generator<LdifItem> {
+  /** `nextDn`: the line of the `dn:` that ends this record with no blank line before it. */
+  const endRecord = function* (nextDn?: number): Generator<LdifItem> {
     endLine();
     if (record.length === 0) return;
     if (firstRecord && /^version:/i.test(record[0]!.text)) {
@@ -130,13 +136,25 @@ export async function* readLdif(input: string | Readable): AsyncGenerator<LdifIt
     firstRecord = false;
     const lines = record;
     record = [];
+    let merged = nextDn === undefined ? '' : `no blank line before the next dn: at line ${nextDn}`;
+    if (nextDn !== undefined && spacesOnly === nextDn - 1) {
+      merged += ` (line ${spacesOnly} holds only spaces: LDIF reads it as a continuation, not as a separator)`;
+    }
+    let item: LdifItem;
     try {
-      yield { kind: 'entry', entry: toEntry(lines) };
+      const entry = toEntry(lines);
+      // The entry itself reads, but its file is malformed and the run must say so. An
+      // adapter's only way into the run's summary is a rejection (SourceItem has no
+      // warning), so the entry is rejected rather than imported without a word; with its
+      // DN, so the engine keeps its CI as it is (neither updated nor withdrawn).
+      item = merged ? { kind: 'error', line: entry.line, dn: entry.dn, reason: merged } : { kind: 'entry', entry };
     } catch (error) {
       if (!(error instanceof LdifError)) throw error;
       const dn = /^dn:\s*(.*)$/i.exec(lines[0]!.text)?.[1];
-      yield { kind: 'error', line: error.line, reason: error.message, ...(dn ? { dn } : {}) };
+      const reason = merged ? `${error.message}; and ${merged}` : error.message;
+      item = { kind: 'error', line: error.line, reason, ...(dn ? { dn } : {}) };
     }
+    yield item;
   };
 
   try {
@@ -145,6 +163,7 @@ export async function* readLdif(input: string | Readable): AsyncGenerator<LdifIt
       if (lineNo === 1 && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
       if (text.startsWith(' ')) {
         // A folded line continues the previous one (comments fold too).
+        if (text.trim() === '') spacesOnly = lineNo;
         if (current) (current as LogicalLine).text += text.slice(1);
         else if (!inComment) {
           yield { kind: 'error', line: lineNo, reason: 'continuation line with nothing to continue' };
@@ -157,6 +176,11 @@ export async function* readLdif(input: string | Readable): AsyncGenerator<LdifIt
         continue;
       }
       endLine();
+      // A dn: line can only open a record, so one inside a record means the blank line
+      // before it is missing (or holds spaces, a continuation line): the record ends here
+      // and the next one is read. Merging the two would give one object the other's
+      // attributes and lose the other without a word.
+      if (record.length > 0 && DN_LINE.test(text)) yield* endRecord(lineNo);
       inComment = text.startsWith('#');
       current = { text, line: lineNo };
     }

@@ -53,7 +53,14 @@ function positive(value: string): number {
 
 function loadPrecedence(file: string | undefined): PrecedenceRule[] {
   if (!file) return [];
-  const parsed = precedenceSchema.safeParse(JSON.parse(readFileSync(file, 'utf8')));
+  // Named like a bad --mapping (csv/mapping.ts loadMapping): JSON.parse's message alone does not say which file.
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new Error(`${file}: not readable JSON: ${(e as Error).message}`, { cause: e });
+  }
+  const parsed = precedenceSchema.safeParse(json);
   if (!parsed.success) throw new Error(`${file}: not a list of {class?, field, order[]} rules: ${parsed.error.message}`);
   return parsed.data;
 }
@@ -70,9 +77,12 @@ function summary(report: SyncReport): string {
     lines.push('  nothing changed');
   }
   if (report.error) lines.push(`  ${report.status === 'DRY_RUN' ? 'would stop' : 'error'}: ${report.error}`);
+  if (report.withdrawalHeld) lines.push(`  ${report.withdrawalHeld}`);
   for (const r of report.rejections.slice(0, 10)) lines.push(`  rejected ${r.origin}: ${r.reason}`);
   if (report.rejections.length > 10) lines.push(`  ... ${c.rejected - 10} more rejections (see the run's report)`);
   for (const r of report.conflicts.slice(0, 10)) lines.push(`  conflict ${r.origin}: ${r.reason}`);
+  for (const r of report.skips.slice(0, 10)) lines.push(`  skipped ${r.origin}: ${r.reason}`);
+  if (c.skipped > 10) lines.push(`  ... ${c.skipped - 10} more skipped (see the run's report)`);
   if (report.status === 'DRY_RUN') {
     for (const d of report.sample) {
       const what = d.relationship

@@ -2,7 +2,7 @@
  * A row + a validated mapping → a sync record (or a rejection naming the line, the field
  * and the reason, or a skip for a class value mapped to "skip").
  */
-import { findClass } from '../../graph-schema/index.js';
+import { findClass, IDENTIFIER_ATTRIBUTES } from '../../graph-schema/index.js';
 import type { RecordReference, SourceItem } from '../sync/index.js';
 import { ConversionError, convert, isBlank } from './convert.js';
 import { columnsOf, SKIP, type ColumnRef, type Mapping } from './mapping.js';
@@ -64,6 +64,36 @@ function classOf(mapping: Mapping, row: Row): string | { error: string } {
   };
 }
 
+/**
+ * The source key and the identifiers among `names` a row holds, as far as they read and
+ * convert; `unreadable` when an identifier's cell did not (it may hold one).
+ */
+function readableIdentity(mapping: Mapping, row: Row, names: readonly string[]): { key?: string; identifiers?: Record<string, unknown>; unreadable?: true } {
+  let unreadable = false;
+  const readable = (ref: ColumnRef): unknown => {
+    try {
+      return cell(row, ref);
+    } catch (e) {
+      if (!(e instanceof CellError)) throw e;
+      unreadable = true;
+      return undefined;
+    }
+  };
+  const identifiers: Record<string, unknown> = {};
+  for (const a of mapping.attributes) {
+    if (!names.includes(a.attribute)) continue;
+    try {
+      const value = convert(readable(a.column), { type: a.type, ...(a.format ? { format: a.format } : {}), ...(a.as ? { as: a.as } : {}), ...(a.separator ? { separator: a.separator } : {}) });
+      if (value !== undefined) identifiers[a.attribute] = value;
+    } catch (e) {
+      if (!(e instanceof ConversionError)) throw e;
+      unreadable = true;
+    }
+  }
+  const key = text(readable(mapping.key));
+  return { ...(key ? { key } : {}), ...(Object.keys(identifiers).length ? { identifiers } : {}), ...(unreadable ? { unreadable: true as const } : {}) };
+}
+
 /** Maps one row. Never throws for bad data: a bad row becomes a rejection. */
 export function mapRow(mapping: Mapping, row: Row): SourceItem {
   const problems: string[] = [];
@@ -83,7 +113,13 @@ export function mapRow(mapping: Mapping, row: Row): SourceItem {
     if (!(e instanceof CellError)) throw e;
     cls = { error: `class: ${e.message}` };
   }
-  if (typeof cls === 'object') return { kind: 'rejected', origin: row.origin, reason: cls.error };
+  if (typeof cls === 'object') {
+    // With no class to read the row as, the identifiers it holds still name the CI the file
+    // lists (the engine keeps that CI as it is rather than withdrawing it).
+    // None, all read blank: nothing identifies a CI it could be.
+    const { unreadable, ...identity } = readableIdentity(mapping, row, IDENTIFIER_ATTRIBUTES);
+    return { kind: 'rejected', origin: row.origin, reason: cls.error, ...identity, ...(identity.identifiers || unreadable ? {} : { noCI: true as const }) };
+  }
   if (cls === SKIP) return { kind: 'skipped', origin: row.origin, reason: `class value maps to "skip"` };
   const key = text(read('key', mapping.key));
   if (!key && !problems.length) problems.push(`key: ${describe(mapping.key)} is blank`);
@@ -122,7 +158,7 @@ export function mapRow(mapping: Mapping, row: Row): SourceItem {
     // The identifiers that did convert name the CI the file still lists: the engine keeps
     // it as it is rather than withdrawing it.
     const identifiers = Object.fromEntries((findClass(cls)?.identifiers ?? []).filter((a) => attributes[a] !== undefined).map((a) => [a, attributes[a]]));
-    return { kind: 'rejected', origin: row.origin, reason: problems.join('; '), ...(Object.keys(identifiers).length ? { identifiers } : {}) };
+    return { kind: 'rejected', origin: row.origin, reason: problems.join('; '), ...(Object.keys(identifiers).length ? { identifiers } : {}), ...(key ? { key } : {}) };
   }
   return {
     kind: 'record',

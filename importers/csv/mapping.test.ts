@@ -132,11 +132,16 @@ describe('a row through a mapping', () => {
         'purchaseCost (column "Cost"): "cheap" is not a number; purchased (column "Bought"): "13/45/23" is not a date (mdy); cpuCores (column "Cores"): "2.5" is not a whole number',
       // What did convert identifies the CI the file still lists: the engine keeps it.
       identifiers: { serialNumber: 'SN1', assetTag: 'A-1' },
+      key: 'A-1',
     });
     expect(mapRow(m, row({ ...good, 'Asset Tag': ' ' }))).toMatchObject({ kind: 'rejected', reason: 'key: column "Asset Tag" is blank' });
-    expect(mapRow(m, row({ ...good, Category: 'Toaster' }))).toMatchObject({
+    // Without a class the row still names its CI by the identifiers it holds.
+    expect(mapRow(m, row({ ...good, Category: 'Toaster' }))).toEqual({
       kind: 'rejected',
+      origin: 'f.csv:2',
       reason: 'class: column "Category" value "Toaster" is in neither class.map nor class.rules, and there is no class.default',
+      identifiers: { serialNumber: 'SN1', assetTag: 'A-1' },
+      key: 'A-1',
     });
     expect(mapRow(m, row({ ...good, Category: 'printer' }))).toMatchObject({ kind: 'skipped' });
   });
@@ -150,6 +155,8 @@ describe('a row through a mapping', () => {
       kind: 'rejected',
       origin: 'd.csv:3',
       reason: 'class: column "Category" appears 2 times (columns 1, 6) with different values: "Laptop", "Server"',
+      identifiers: { assetTag: 'A-2' },
+      key: 'A-2',
     });
   });
 

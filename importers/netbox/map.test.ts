@@ -177,7 +177,7 @@ describe('NetBox mapping', () => {
       device(12, { name: null, role: 1, serial: 'ABC' }),
     ]);
     expect(rejected).toEqual([
-      { kind: 'rejected', origin: 'dcim.device:10', reason: 'dcim.device 10: unnamed device with no serial and no asset tag: nothing identifies it across sources' },
+      { kind: 'rejected', origin: 'dcim.device:10', reason: 'dcim.device 10: unnamed device with no serial and no asset tag: nothing identifies it across sources', noCI: true },
     ]);
     expect(records.get('dcim.device:11')).toMatchObject({ name: 'stack1:2', attributes: { hostname: 'stack1:2', virtualChassis: 'stack1' } });
     expect(records.get('dcim.device:12')).toMatchObject({ name: 'Dell R740 (12)', attributes: { serialNumber: 'ABC' } });

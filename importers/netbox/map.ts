@@ -209,14 +209,15 @@ export class NetboxMapper {
    * its CI, read before the bad field) let the engine keep that CI as it is instead of
    * withdrawing it: NetBox still holds the object.
    */
-  private rejected(model: string, pk: Pk, name: unknown, identifiers?: Fields): SourceItem | null {
+  private rejected(model: string, pk: Pk, name: unknown, identifiers?: Fields | 'cabling'): SourceItem | null {
     if (!this.problems.length) return null;
     this.stats.rejected++;
     return {
       kind: 'rejected',
       origin: `${recordKey(model, pk)}${str(name) ? ` (${str(name)})` : ''}`,
       reason: `${model} ${pk}: ${[...new Set(this.problems)].join('; ')}`,
-      ...(identifiers ? { identifiers } : {}),
+      // A cabling object (a port, a termination) becomes a relationship, never a CI.
+      ...(identifiers === 'cabling' ? { noCI: true as const } : identifiers ? { identifiers } : {}),
     };
   }
 
@@ -396,7 +397,7 @@ export class NetboxMapper {
     }
     if (!attributes.serialNumber && !attributes.assetTag && !attributes.hostname) {
       this.stats.rejected++;
-      return { kind: 'rejected', origin, reason: `${model} ${pk}: unnamed device with no serial and no asset tag: nothing identifies it across sources` };
+      return { kind: 'rejected', origin, reason: `${model} ${pk}: unnamed device with no serial and no asset tag: nothing identifies it across sources`, noCI: true };
     }
     return {
       kind: 'record',
@@ -423,7 +424,7 @@ export class NetboxMapper {
       this.fk('cable', f.cable, 'dcim.cable');
       const type = Array.isArray(f.termination_type) ? f.termination_type.join('.') : String(f.termination_type ?? '');
       if (types[type]) this.fk('termination_id', f.termination_id, type);
-      const bad = this.rejected('dcim.cabletermination', pk, undefined);
+      const bad = this.rejected('dcim.cabletermination', pk, undefined, 'cabling');
       if (bad) {
         this.table('dcim.cabletermination').delete(pk);
         yield bad;
@@ -438,7 +439,7 @@ export class NetboxMapper {
       for (const [pk, f] of this.table(model)) {
         this.begin();
         this.fk(field, f[field], target);
-        const bad = this.rejected(model, pk, undefined);
+        const bad = this.rejected(model, pk, undefined, 'cabling');
         if (bad) {
           this.table(model).delete(pk);
           yield bad;

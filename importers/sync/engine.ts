@@ -133,6 +133,30 @@ function parseObject<T>(value: unknown): Record<string, T> {
 
 const strings = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : []);
 
+/**
+ * The first identifier `keys` (in precedence order) ranks above `matched` that `stored`
+ * holds with another value; null when none does (or nothing is stored).
+ */
+function contradicts(keys: [string, string][], matched: string, stored: StoredCI | undefined): { attr: string; value: string; stored: string } | null {
+  if (!stored) return null;
+  for (const [attr, value] of keys) {
+    if (attr === matched) return null;
+    const held = normalizeIdentifier(stored.attributes[attr]);
+    if (held !== null && held !== value) return { attr, value, stored: held };
+  }
+  return null;
+}
+
+/** The normalised identifiers among `attrs`, in the order of `attributes` (a class's: its precedence). */
+function identifierKeys(attrs: Record<string, unknown>, attributes: readonly string[]): [string, string][] {
+  const keys: [string, string][] = [];
+  for (const attr of attributes) {
+    const value = normalizeIdentifier(attrs[attr]);
+    if (value !== null) keys.push([attr, value]);
+  }
+  return keys;
+}
+
 function decodeStored(row: Row): StoredCI {
   return {
     id: String(row.id),
@@ -219,6 +243,10 @@ export class SyncRun {
   readonly counts = emptyCounts();
   readonly rejections: RecordIssue[] = [];
   readonly conflicts: RecordIssue[] = [];
+  readonly skips: RecordIssue[] = [];
+  /** Origins of rejected objects the adapter could not read far enough to identify (any may be a CI this scope reported). */
+  private readonly unidentified: string[] = [];
+  private withdrawalHeld: string | null = null;
   readonly unresolved = { count: 0, sample: [] as RecordIssue[] };
   readonly sample: DiffSample[] = [];
   /** Milliseconds per phase, for the report and the bench. */
@@ -362,9 +390,14 @@ export class SyncRun {
     for await (const item of items) {
       if (item.kind === 'rejected') {
         this.reject(item.origin, item.reason);
-        const keep = this.keepRejected(item.origin, item.identifiers);
+        const keep = this.keepRejected(item.origin, item.identifiers, item.key);
         if (keep) batch.push(keep);
-      } else if (item.kind === 'skipped') this.counts.skipped++;
+        const identified = keep !== null && this.rejectedKeys.get(keep)!.length > 0;
+        if (!identified && !item.noCI) this.unidentified.push(item.origin);
+      } else if (item.kind === 'skipped') {
+        this.counts.skipped++;
+        if (this.skips.length < 50) this.skips.push({ origin: item.origin, reason: item.reason });
+      }
       else {
         this.counts.read++;
         batch.push(item.record);
@@ -384,16 +417,26 @@ export class SyncRun {
    * A rejected object's CI is identified but not planned, so a full run does not withdraw
    * what the source still reports. Only catalogue identifier attributes are used.
    */
-  private keepRejected(origin: string, identifiers: Record<string, unknown> | undefined): SourceRecord | null {
-    const keys: [string, string][] = [];
-    for (const [attr, value] of Object.entries(identifiers ?? {})) {
-      const normalized = normalizeIdentifier(value);
-      if (IDENTIFIER_ATTRIBUTES.includes(attr) && normalized !== null) keys.push([attr, normalized]);
-    }
-    if (keys.length === 0) return null;
-    const rec: SourceRecord = { class: '', key: '', name: '', attributes: {}, origin };
+  private keepRejected(origin: string, identifiers: Record<string, unknown> | undefined, key = ''): SourceRecord | null {
+    const keys = identifierKeys(identifiers ?? {}, IDENTIFIER_ATTRIBUTES);
+    if (keys.length === 0 && !key) return null;
+    const rec: SourceRecord = { class: '', key, name: '', attributes: {}, origin };
     this.rejectedKeys.set(rec, keys);
     return rec;
+  }
+
+  /**
+   * A record the engine rejects: kept as it is by its identifiers when it has any (so
+   * neither updated nor withdrawn). One with none was read whole: nothing identifies a
+   * CI it could be.
+   */
+  private rejectRecord(rec: SourceRecord, reason: string, keys: [string, string][]): Checked | null {
+    this.reject(rec.origin, reason);
+    if (keys.length === 0) return null;
+    const ordinal = this.origins.length;
+    this.origins.push(rec.origin);
+    this.ordinalCi.push(-1);
+    return { rec, ordinal, attrs: {}, keys, protectOnly: true };
   }
 
   private check(rec: SourceRecord): Checked | null {
@@ -402,36 +445,22 @@ export class SyncRun {
       const ordinal = this.origins.length;
       this.origins.push(rec.origin);
       this.ordinalCi.push(-1);
+      // Its key is taken: a later record with it is a duplicate, not this key's object.
+      if (rec.key && !this.keyOrdinal.has(rec.key)) this.keyOrdinal.set(rec.key, ordinal);
       return { rec, ordinal, attrs: {}, keys: kept, protectOnly: true };
     }
     const cls = findClass(rec.class);
-    if (!cls) {
-      this.reject(rec.origin, `unknown class "${rec.class}"`);
-      return null;
-    }
-    if (!rec.key) {
-      this.reject(rec.origin, 'record has no source key');
-      return null;
-    }
+    const attrs = dropEmpty(rec.attributes);
+    if (!cls) return this.rejectRecord(rec, `unknown class "${rec.class}"`, identifierKeys(attrs, IDENTIFIER_ATTRIBUTES));
+    const idKeys = identifierKeys(attrs, cls.identifiers);
+    if (!rec.key) return this.rejectRecord(rec, 'record has no source key', idKeys);
     const first = this.keyOrdinal.get(rec.key);
-    if (first !== undefined) {
-      this.reject(rec.origin, `duplicate source key "${rec.key}" (first seen at ${this.origins[first]})`);
-      return null;
-    }
+    if (first !== undefined) return this.rejectRecord(rec, `duplicate source key "${rec.key}" (first seen at ${this.origins[first]})`, idKeys);
     const ordinal = this.origins.length;
     this.origins.push(rec.origin);
     this.ordinalCi.push(-1);
     this.keyOrdinal.set(rec.key, ordinal);
-    const attrs = dropEmpty(rec.attributes);
-    const idKeys: [string, string][] = [];
-    for (const attr of cls.identifiers) {
-      const value = normalizeIdentifier(attrs[attr]);
-      if (value !== null) idKeys.push([attr, value]);
-    }
-    if (idKeys.length === 0) {
-      this.reject(rec.origin, `no identifier: a ${rec.class} needs one of ${cls.identifiers.join(', ')}`);
-      return null;
-    }
+    if (idKeys.length === 0) return this.rejectRecord(rec, `no identifier: a ${rec.class} needs one of ${cls.identifiers.join(', ')}`, idKeys);
     if (!rec.name?.trim()) {
       this.reject(rec.origin, 'record has no name');
       return { rec, ordinal, attrs, keys: idKeys, protectOnly: true };
@@ -497,7 +526,12 @@ export class SyncRun {
         .map(([attr, value]) => ({ attr, value, hit: found.get(identKey(attr, value)) }))
         .filter((h): h is { attr: string; value: string; hit: Hit } => h.hit !== undefined);
       const ids = [...new Set(hits.map((h) => h.hit.id))];
-      for (const id of ids) this.seen.add(id);
+      // Kept as they are (not withdrawn, relationships left alone), unless a record of this
+      // run planned them already: that record says what they are.
+      for (const id of ids) {
+        const planned = this.ciIndex.get(id);
+        if (planned === undefined || this.ciOrdinal[planned]! < 0) this.seen.add(id);
+      }
       if (c.protectOnly) continue;
       if (ids.length > 1) {
         const which = hits.map(
@@ -507,6 +541,17 @@ export class SyncRun {
         continue;
       }
       const hit = hits[0]?.hit;
+      // Identifier precedence: an identifier the record ranks above the one that matched,
+      // which the CI holds with another value, says it is another object (a hostname
+      // reused by a machine with another serial number).
+      const contradiction = hit ? contradicts(c.keys, hits[0]!.attr, states.get(hit.id)) : null;
+      if (hit && contradiction) {
+        this.conflict(
+          c,
+          `${hits[0]!.attr} "${hits[0]!.value}" is CI ${hit.id} (${hit.class} "${hit.name}"), but its ${contradiction.attr} is "${contradiction.stored}", not "${contradiction.value}": another object`,
+        );
+        continue;
+      }
       if (hit && hit.class !== c.rec.class && !(c.rec.matchClasses ?? []).includes(hit.class)) {
         this.conflict(
           c,
@@ -743,8 +788,11 @@ export class SyncRun {
         return;
       }
       // A CI kept as it is (its record was rejected, or in conflict) keeps its
-      // relationships as they are: the source still reports the object.
+      // relationships as they are: the source still reports the object. So does every CI
+      // no record planned while withdrawals are held (an unidentified rejection may be it).
       if (this.seen.has(rel.from) || this.seen.has(rel.to)) return;
+      const planned = (ci: number | undefined) => ci !== undefined && this.ciOrdinal[ci]! >= 0;
+      if (this.holdsWithdrawals() && !(planned(from) && planned(to))) return;
       const syncScopes = rel.syncScopes.filter((s) => s !== this.scopeKey);
       const sources = sourcesAfterWithdrawal(rel.sources, syncScopes, source);
       if (sources.length === 0) {
@@ -805,9 +853,26 @@ export class SyncRun {
 
   // ---------------------------------------------------------------- withdrawals
 
+  /** Whether this run withdraws nothing: a rejected object nothing identifies, not forced. */
+  private holdsWithdrawals(): boolean {
+    return this.unidentified.length > 0 && !this.options.force;
+  }
+
   async planWithdrawals(): Promise<void> {
+    // A rejected object nothing identifies may be any CI this scope reported before:
+    // withdrawing what the run did not see could withdraw it. Nothing is withdrawn then
+    // (nor their relationships closed: planRelationships), and the report says why,
+    // unless the run is forced.
+    const hold = this.holdsWithdrawals();
+    if (hold) {
+      const n = this.unidentified.length;
+      this.withdrawalHeld =
+        `nothing withdrawn: ${n} rejected record${n === 1 ? '' : 's'} could not be identified (${this.unidentified.slice(0, 5).join(', ')}${n > 5 ? ', …' : ''}), ` +
+        `and any of them may be a CI this scope reported before. Fix ${n === 1 ? 'it' : 'them'}, or rerun with --force to withdraw what the source no longer reports.`;
+    }
     await streamRows(this.graph, Q.SCOPE_CIS, { scopeKey: this.scopeKey }, (row) => {
       this.previousInScope++;
+      if (hold) return;
       const id = String(row.id);
       const ci = this.ciIndex.get(id);
       if ((ci !== undefined && this.ciOrdinal[ci]! >= 0) || this.seen.has(id)) return;
@@ -1075,7 +1140,9 @@ export class SyncRun {
     const details = {
       error: report.error ?? null,
       guardTripped: report.guardTripped ?? false,
+      withdrawalHeld: report.withdrawalHeld ?? null,
       rejections: report.rejections,
+      skips: report.skips,
       conflicts: report.conflicts,
       unresolved: report.unresolved,
       sample: report.sample,
@@ -1110,7 +1177,9 @@ export class SyncRun {
       counts: { ...this.counts },
       ...(error ? { error } : {}),
       ...(guardTripped ? { guardTripped } : {}),
+      ...(this.withdrawalHeld ? { withdrawalHeld: this.withdrawalHeld } : {}),
       rejections: this.rejections,
+      skips: this.skips,
       conflicts: this.conflicts,
       unresolved: this.unresolved,
       sample: this.sample,

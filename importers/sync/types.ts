@@ -44,7 +44,15 @@ export type SourceItem =
    * source still reports: the engine keeps that CI as it is — never updated from a bad
    * record, never withdrawn as if the source had dropped it.
    */
-  | { kind: 'rejected'; origin: string; reason: string; identifiers?: Record<string, unknown> }
+  /**
+   * `key`: its source key when it could be read, so that a later record with the same key
+   * is a duplicate, not that key's object. `noCI`: the adapter read the object and it
+   * cannot be a CI of this source: a relationship (a cable), or an object with nothing
+   * that identifies it. A rejection with neither identifiers nor `noCI` (a row that could
+   * not be read) may be any CI the scope reported before: the run then withdraws nothing
+   * (`SyncReport.withdrawalHeld`) unless forced.
+   */
+  | { kind: 'rejected'; origin: string; reason: string; identifiers?: Record<string, unknown>; key?: string; noCI?: true }
   /** An object outside what the adapter maps (a printer queue, a contact). */
   | { kind: 'skipped'; origin: string; reason: string };
 
@@ -137,7 +145,14 @@ export interface SyncReport {
   error?: string;
   /** True when the withdrawal guard stopped the run before it wrote anything. */
   guardTripped?: boolean;
+  /**
+   * Why the run withdrew nothing though it succeeded: rejected objects it could not
+   * identify (any of them may be a CI the scope reported before). Absent otherwise.
+   */
+  withdrawalHeld?: string;
   rejections: RecordIssue[];
+  /** Objects the adapter skipped (outside what it maps), with why; the first 50. */
+  skips: RecordIssue[];
   conflicts: RecordIssue[];
   /** References whose target is neither in this run nor in the graph, or not allowed. */
   unresolved: { count: number; sample: RecordIssue[] };
