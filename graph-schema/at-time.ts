@@ -19,6 +19,12 @@ export const ACTIVE_AT = (n: string) => `(${n}.createdAt IS NULL OR ${n}.created
  * after $at (a number, or null when it had none or not a number: the JSON "null" or a
  * string is not read as one), else its minUp now. Looked up for farms only (a CI with
  * HAS_MEMBER relationships): no other CI's minUp is read.
+ *
+ * The entries are read by a pattern comprehension, which Neo4j always expands from `n`
+ * (its own history). A subquery (`COLLECT { MATCH … WHERE h.at > $at … }`) let the
+ * planner start from the index on HistoryEntry.at instead: every entry after $at, for
+ * every farm reached, and an impact at a past time in a database with much history ran
+ * for minutes.
  */
 export const MIN_UP_AT = (n: string) =>
-  `CASE WHEN EXISTS { (${n})-[:HAS_MEMBER]->() } THEN coalesce(head(COLLECT { MATCH (${n})<-[:RECORDS]-(h:HistoryEntry) WHERE h.entityType = 'CI' AND h.field = 'attributes.minUp' AND h.at > $at RETURN [toFloatOrNull(h.old)] AS old ORDER BY h.at LIMIT 1 }), [${n}.minUp])[0] ELSE ${n}.minUp END`;
+  `CASE WHEN EXISTS { (${n})-[:HAS_MEMBER]->() } THEN head([first IN [reduce(first = null, e IN [(${n})<-[:RECORDS]-(h:HistoryEntry) WHERE h.entityType = 'CI' AND h.field = 'attributes.minUp' AND h.at > $at | [h.at, toFloatOrNull(h.old)]] | CASE WHEN first IS NULL OR e[0] < first[0] THEN e ELSE first END)] WHERE first IS NOT NULL | first[1]] + [${n}.minUp]) ELSE ${n}.minUp END`;

@@ -114,6 +114,11 @@ describe('NetBox demo dump', () => {
     expect(stats!.skipped).toMatchObject({ 'dcim.device': 32, 'ipam.prefix': 90, 'virtualization.vminterface': 720, 'circuits.circuit': 29 });
     expect(stats!.ignored).toMatchObject({ 'auth.user': 6, 'sessions.session': 9, 'admin.logentry': 12 });
     expect(first.counts.skipped).toBe(Object.values(stats!.skipped).reduce((a, b) => a + b, 0));
+    // The report says why, by reason: the devices by role (patch panels, PDUs), the rest by model.
+    const roles = first.skips.filter((k) => k.reason.startsWith('role '));
+    expect(roles.reduce((n, k) => n + k.count, 0)).toBe(32);
+    expect(roles.every((k) => k.first.startsWith('dcim.device:'))).toBe(true);
+    expect(first.skips.find((k) => k.reason === 'model ipam.prefix is not imported')?.count).toBe(90);
     // Every VM on its cluster; 26 access-switch ↔ router cables are 13 switch/router pairs.
     const rels = await openRelationships();
     expect(rels).toMatchObject({ HOSTED_ON: 180, CONNECTED_TO: 13 });

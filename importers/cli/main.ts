@@ -81,8 +81,8 @@ function summary(report: SyncReport): string {
   for (const r of report.rejections.slice(0, 10)) lines.push(`  rejected ${r.origin}: ${r.reason}`);
   if (report.rejections.length > 10) lines.push(`  ... ${c.rejected - 10} more rejections (see the run's report)`);
   for (const r of report.conflicts.slice(0, 10)) lines.push(`  conflict ${r.origin}: ${r.reason}`);
-  for (const r of report.skips.slice(0, 10)) lines.push(`  skipped ${r.origin}: ${r.reason}`);
-  if (c.skipped > 10) lines.push(`  ... ${c.skipped - 10} more skipped (see the run's report)`);
+  for (const r of report.skips.slice(0, 10)) lines.push(`  skipped ${r.count === 1 ? r.first : `${r.count}, the first ${r.first}`}: ${r.reason}`);
+  if (report.skips.length > 10) lines.push(`  ... ${report.skips.length - 10} more reasons for skipping (see the run's report)`);
   if (report.status === 'DRY_RUN') {
     for (const d of report.sample) {
       const what = d.relationship

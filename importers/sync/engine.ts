@@ -243,7 +243,8 @@ export class SyncRun {
   readonly counts = emptyCounts();
   readonly rejections: RecordIssue[] = [];
   readonly conflicts: RecordIssue[] = [];
-  readonly skips: RecordIssue[] = [];
+  /** Skipped objects by reason (the first 50 reasons). */
+  private readonly skips = new Map<string, { count: number; first: string }>();
   /** Origins of rejected objects the adapter could not read far enough to identify (any may be a CI this scope reported). */
   private readonly unidentified: string[] = [];
   private withdrawalHeld: string | null = null;
@@ -396,7 +397,9 @@ export class SyncRun {
         if (!identified && !item.noCI) this.unidentified.push(item.origin);
       } else if (item.kind === 'skipped') {
         this.counts.skipped++;
-        if (this.skips.length < 50) this.skips.push({ origin: item.origin, reason: item.reason });
+        const known = this.skips.get(item.reason);
+        if (known) known.count++;
+        else if (this.skips.size < 50) this.skips.set(item.reason, { count: 1, first: item.origin });
       }
       else {
         this.counts.read++;
@@ -1179,7 +1182,7 @@ export class SyncRun {
       ...(guardTripped ? { guardTripped } : {}),
       ...(this.withdrawalHeld ? { withdrawalHeld: this.withdrawalHeld } : {}),
       rejections: this.rejections,
-      skips: this.skips,
+      skips: [...this.skips].map(([reason, { count, first }]) => ({ reason, count, first })),
       conflicts: this.conflicts,
       unresolved: this.unresolved,
       sample: this.sample,

@@ -151,8 +151,8 @@ export interface SyncReport {
    */
   withdrawalHeld?: string;
   rejections: RecordIssue[];
-  /** Objects the adapter skipped (outside what it maps), with why; the first 50. */
-  skips: RecordIssue[];
+  /** Why the adapter skipped objects (outside what it maps), how many each, and the first; the first 50 reasons. */
+  skips: { reason: string; count: number; first: string }[];
   conflicts: RecordIssue[];
   /** References whose target is neither in this run nor in the graph, or not allowed. */
   unresolved: { count: number; sample: RecordIssue[] };
