@@ -378,11 +378,6 @@ function upstreamInMemory(prepared: RcaGraph, observed: string[], maxDepth: numb
   return Int32Array.from(withinDepth(starts, maxDepth, providers));
 }
 
-/**
- * Recorded changes on each of the CIs in [since, until], summarised (the first 6 fields
- * by name). Whichever is smaller is read: the entries in the window (usually few, against
- * thousands of candidates) or each CI's.
- */
 /** CIs created after this many are looked up one by one among the candidates instead. */
 const CREATED_SINCE_CAP = 10_000;
 
@@ -394,6 +389,11 @@ export async function recordedAfter(graph: Graph, ids: string[], after: number, 
   return new Set(since.map((r) => String(r.id)).filter((id) => asked.has(id)));
 }
 
+/**
+ * Recorded changes on each of the CIs in [since, until], summarised (the first 6 fields
+ * by name). Whichever is smaller is read: the entries in the window (usually few, against
+ * thousands of candidates) or each CI's.
+ */
 export async function historyOf(graph: Graph, ids: string[], since: number, until: number): Promise<Map<string, RcaHistorySummary>> {
   const out = new Map<string, RcaHistorySummary>();
   const fields = (all: Iterable<string>) => [...new Set(all)].sort().slice(0, 6);
