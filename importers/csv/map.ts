@@ -115,8 +115,8 @@ export function mapRow(mapping: Mapping, row: Row): SourceItem {
   }
   if (typeof cls === 'object') {
     // With no class to read the row as, the identifiers it holds still name the CI the file
-    // lists (the engine keeps that CI as it is rather than withdrawing it).
-    // None, all read blank: nothing identifies a CI it could be.
+    // lists (the engine keeps that CI as it is rather than withdrawing it); when all of
+    // them read blank, nothing identifies a CI it could be.
     const { unreadable, ...identity } = readableIdentity(mapping, row, IDENTIFIER_ATTRIBUTES);
     return { kind: 'rejected', origin: row.origin, reason: cls.error, ...identity, ...(identity.identifiers || unreadable ? {} : { noCI: true as const }) };
   }
@@ -157,8 +157,12 @@ export function mapRow(mapping: Mapping, row: Row): SourceItem {
   if (problems.length) {
     // The identifiers that did convert name the CI the file still lists: the engine keeps
     // it as it is rather than withdrawing it.
-    const identifiers = Object.fromEntries((findClass(cls)?.identifiers ?? []).filter((a) => attributes[a] !== undefined).map((a) => [a, attributes[a]]));
-    return { kind: 'rejected', origin: row.origin, reason: problems.join('; '), ...(Object.keys(identifiers).length ? { identifiers } : {}), ...(key ? { key } : {}) };
+    const names = findClass(cls)?.identifiers ?? [];
+    const identifiers = Object.fromEntries(names.filter((a) => attributes[a] !== undefined).map((a) => [a, attributes[a]]));
+    if (Object.keys(identifiers).length) return { kind: 'rejected', origin: row.origin, reason: problems.join('; '), identifiers, ...(key ? { key } : {}) };
+    // None: blank (nothing identifies a CI it could be), or unreadable (it may be any).
+    const blank = !readableIdentity(mapping, row, names).unreadable;
+    return { kind: 'rejected', origin: row.origin, reason: problems.join('; '), ...(key ? { key } : {}), ...(blank ? { noCI: true as const } : {}) };
   }
   return {
     kind: 'record',

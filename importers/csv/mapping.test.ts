@@ -160,6 +160,19 @@ describe('a row through a mapping', () => {
     });
   });
 
+  it('says when a rejected row cannot be a CI: every identifier cell blank, none unreadable', async () => {
+    const blank = mapRow(m, row({ ...good, 'Asset Tag': '', 'Serial Number': '', Cost: 'cheap' }));
+    expect(blank).toMatchObject({ kind: 'rejected', noCI: true });
+    const text = 'Category,Asset Tag,Name,Cost,Bought,Serial Number,Serial Number\nLaptop,,b,cheap,1/1/24,S1,S2\n';
+    for await (const item of parseCsv({ text }, 'e.csv')) {
+      if (item.kind !== 'row') continue;
+      const rejected = mapRow(m, item.row);
+      expect(rejected.kind).toBe('rejected');
+      expect(rejected).not.toHaveProperty('noCI');
+      expect(rejected).not.toHaveProperty('identifiers');
+    }
+  });
+
   it('names a row without a name after its key', () => {
     const item = mapRow(m, row({ ...good, Name: '' }));
     expect(item.kind === 'record' && item.record.name).toBe('A-1');
