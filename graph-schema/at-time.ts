@@ -4,8 +4,9 @@
  * - a relationship held from its validFrom until its validTo;
  * - a CI was active from its createdAt until its retiredAt;
  * - a farm's minUp was the value its history records as replaced after `$at`, if any, or
- *   the one it has now. Every change of `attributes.minUp` is recorded (server/history:
- *   its old and new values as JSON), by the CI service and the sync engine alike.
+ *   the one it has now (`MIN_UP_CHANGES_AFTER`, `minUpBefore`). Every change of
+ *   `attributes.minUp` is recorded (server/history: its old and new values as JSON), by
+ *   the CI service and the sync engine alike.
  */
 
 /** Whether relationship `r` held at $at. */
@@ -15,16 +16,26 @@ export const VALID_AT = (r: string) => `(${r}.validFrom IS NULL OR ${r}.validFro
 export const ACTIVE_AT = (n: string) => `(${n}.createdAt IS NULL OR ${n}.createdAt <= $at) AND (${n}.retiredAt IS NULL OR ${n}.retiredAt > $at)`;
 
 /**
- * CI `n`'s minUp at $at: the old value of its first recorded change of attributes.minUp
- * after $at (a number, or null when it had none or not a number: the JSON "null" or a
- * string is not read as one), else its minUp now. Looked up for farms only (a CI with
- * HAS_MEMBER relationships): no other CI's minUp is read.
- *
- * The entries are read by a pattern comprehension, which Neo4j always expands from `n`
- * (its own history). A subquery (`COLLECT { MATCH … WHERE h.at > $at … }`) let the
- * planner start from the index on HistoryEntry.at instead: every entry after $at, for
- * every farm reached, and an impact at a past time in a database with much history ran
- * for minutes.
+ * The recorded changes of `attributes.minUp` after $at of each CI in $ids, as [at, old
+ * JSON] pairs: the earliest one's old value is what minUp was at $at (none: as now). A
+ * separate read, not a subquery of the walks: in a projection next to a variable-length
+ * expansion, a subquery let the planner choose plans that ran for minutes. The pattern
+ * comprehension is expanded from each CI, never from the index on HistoryEntry.at.
  */
-export const MIN_UP_AT = (n: string) =>
-  `CASE WHEN EXISTS { (${n})-[:HAS_MEMBER]->() } THEN head([first IN [reduce(first = null, e IN [(${n})<-[:RECORDS]-(h:HistoryEntry) WHERE h.entityType = 'CI' AND h.field = 'attributes.minUp' AND h.at > $at | [h.at, toFloatOrNull(h.old)]] | CASE WHEN first IS NULL OR e[0] < first[0] THEN e ELSE first END)] WHERE first IS NOT NULL | first[1]] + [${n}.minUp]) ELSE ${n}.minUp END`;
+export const MIN_UP_CHANGES_AFTER = `
+UNWIND $ids AS id
+MATCH (c:CI {id: id})
+RETURN id, [(c)<-[:RECORDS]-(h:HistoryEntry) WHERE h.entityType = 'CI' AND h.field = 'attributes.minUp' AND h.at > $at | [h.at, h.old]] AS changes
+`;
+
+/**
+ * minUp at $at from a MIN_UP_CHANGES_AFTER row's `changes`: the old value of the earliest
+ * (a number, or null when it was unset or not a number), or undefined when none: as now.
+ */
+export function minUpBefore(changes: readonly (readonly [unknown, unknown])[]): number | null | undefined {
+  let first: readonly [unknown, unknown] | undefined;
+  for (const change of changes) if (first === undefined || Number(change[0]) < Number(first[0])) first = change;
+  if (first === undefined) return undefined;
+  const old = typeof first[1] === 'string' ? (JSON.parse(first[1]) as unknown) : null;
+  return typeof old === 'number' ? old : null;
+}

@@ -23,5 +23,5 @@ export {
   searchWords,
 } from './identifiers.js';
 export { MIGRATIONS, migrate, type Migration, type RunStatement } from './migrations.js';
-export { VALID_AT, ACTIVE_AT, MIN_UP_AT } from './at-time.js';
+export { VALID_AT, ACTIVE_AT, MIN_UP_CHANGES_AFTER, minUpBefore } from './at-time.js';
 export { CI_STATUSES, type CIStatus, ciStatusSchema, criticalitySchema } from './values.js';

@@ -1,5 +1,5 @@
 /** Cypher for impact analysis: named, parameterised, one clause per line. */
-import { ACTIVE_AT, MIN_UP_AT, PROPAGATING_TYPES, VALID_AT } from '../../graph-schema/index.js';
+import { ACTIVE_AT, PROPAGATING_TYPES, VALID_AT } from '../../graph-schema/index.js';
 
 /** Propagating relationship types from the graph-schema catalogue (not user values). */
 const TYPES = PROPAGATING_TYPES.join('|');
@@ -28,7 +28,7 @@ MATCH (f:CI {id: id})
 MATCH (f)<-[rs:${TYPES}*0..]-(x:CI)
 WHERE all(r IN rs WHERE ${VALID_AT('r')})
 WITH DISTINCT x
-RETURN [x.id, x.class, x.name, x.status, x.criticality, x.attributes, x.sources, x.createdAt, x.updatedAt, x.retiredAt, ${MIN_UP_AT('x')}, id(x)] AS ci,
+RETURN [x.id, x.class, x.name, x.status, x.criticality, x.attributes, x.sources, x.createdAt, x.updatedAt, x.retiredAt, x.minUp, id(x)] AS ci,
   COUNT { MATCH (x)-[m:HAS_MEMBER]->(p:CI) WHERE ${VALID_AT('m')} AND ${ACTIVE_AT('p')} RETURN DISTINCT p } AS members,
   [(x)<-[e:${TYPES}]-(y:CI) WHERE ${VALID_AT('e')} | [type(e), id(y)]] AS dependents
 `;

@@ -2,6 +2,7 @@
 export { ImpactReportRef, ImpactedCIRef, ImpactStateEnum } from './graphql.js';
 export {
   computeImpact,
+  setMinUpsAt,
   computeImpactDetails,
   reachableBaseline,
   impactRequestSchema,

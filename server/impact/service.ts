@@ -9,6 +9,7 @@ import { NotFoundError, parseInput } from '../errors.js';
 import { decodeCI, type CI } from '../cis/service.js';
 import { propagate, type ImpactPathStep, type ImpactState, type SubgraphCI, type SubgraphRelationship } from './propagate.js';
 import * as Q from './cypher.js';
+import { MIN_UP_CHANGES_AFTER, minUpBefore } from '../../graph-schema/index.js';
 
 export interface ImpactRequest {
   ciIds: string[];
@@ -97,6 +98,22 @@ async function fetchSubgraph(graph: Graph, ids: string[], at: number): Promise<F
   return { cis, nodes, relationships };
 }
 
+/**
+ * Sets each farm's minUp (a CI with members at `at`) to the one it had at `at`, from its
+ * recorded changes (graph-schema/at-time.ts): the walks read the current one. Only for a
+ * time asked for: at "now" no change comes after.
+ */
+export async function setMinUpsAt(graph: Graph, nodes: SubgraphCI[], at: number): Promise<void> {
+  const farms = nodes.filter((n) => (n.activeMembers ?? 0) > 0);
+  if (farms.length === 0) return;
+  const rows = await graph.read(MIN_UP_CHANGES_AFTER, { ids: farms.map((f) => f.id), at });
+  const then = new Map(rows.map((r) => [String(r.id), minUpBefore(r.changes as [unknown, unknown][])]));
+  for (const farm of farms) {
+    const minUp = then.get(farm.id);
+    if (minUp !== undefined) farm.minUp = minUp;
+  }
+}
+
 function lazyEntry(ciId: string, state: ImpactState, depth: number, pathOf: (id: string) => ImpactPathStep[]): ImpactedEntry {
   let path: ImpactPathStep[] | undefined;
   return {
@@ -128,6 +145,7 @@ export async function computeImpactDetails(graph: Graph, request: ImpactRequest)
   const at = input.at ?? Date.now();
 
   const sub = await fetchSubgraph(graph, sourceIds, at);
+  if (input.at !== undefined) await setMinUpsAt(graph, sub.nodes, at);
   const missing = sourceIds.filter((id) => !sub.cis.has(id));
   if (missing.length > 0) {
     throw new NotFoundError(`No CI with id ${missing.map((id) => `"${id}"`).join(', ')}`, { field: 'input.ciIds', ids: missing });

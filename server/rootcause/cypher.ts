@@ -1,5 +1,5 @@
 /** Cypher for root-cause analysis: named, parameterised, one clause per line. */
-import { ACTIVE_AT, MIN_UP_AT, PROPAGATING_TYPES, VALID_AT } from '../../graph-schema/index.js';
+import { ACTIVE_AT, PROPAGATING_TYPES, VALID_AT } from '../../graph-schema/index.js';
 
 /** Propagating relationship types from the graph-schema catalogue (not user values). */
 const TYPES = PROPAGATING_TYPES.join('|');
@@ -49,7 +49,7 @@ MATCH (o)-[rs:${TYPES}*0..]->(x:CI)
 WHERE all(r IN rs WHERE ${VALID_AT('r')})
 WITH DISTINCT x
 WHERE ${ACTIVE_AT('x')}
-RETURN x.id AS id, x.class AS class, x.name AS name, ${MIN_UP_AT('x')} AS minUp,
+RETURN x.id AS id, x.class AS class, x.name AS name, x.minUp AS minUp,
   COUNT { MATCH (x)-[m:HAS_MEMBER]->(p:CI) WHERE ${VALID_AT('m')} AND ${ACTIVE_AT('p')} RETURN DISTINCT p } AS members,
   [(x)-[e:${TYPES}]->(p:CI) WHERE ${VALID_AT('e')} | [type(e), p.id]] AS providers
 `;
@@ -65,7 +65,7 @@ MATCH (:CI {id: id})<-[e:${TYPES}]-(y:CI)
 WHERE ${VALID_AT('e')}
   AND ${ACTIVE_AT('y')}
 WITH y, collect([type(e), id]) AS providers
-RETURN y.id AS id, y.class AS class, CASE WHEN y.class IN $named THEN y.name END AS name, ${MIN_UP_AT('y')} AS minUp,
+RETURN y.id AS id, y.class AS class, CASE WHEN y.class IN $named THEN y.name END AS name, y.minUp AS minUp,
   COUNT { MATCH (y)-[m:HAS_MEMBER]->(p:CI) WHERE ${VALID_AT('m')} AND ${ACTIVE_AT('p')} RETURN DISTINCT p } AS members,
   providers
 `;

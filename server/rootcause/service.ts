@@ -11,7 +11,7 @@ import { USER_FACING_CLASSES } from '../../graph-schema/index.js';
 import type { Graph, Row } from '../db/index.js';
 import { int, perDatabase, WINDOW_FIRST_MIN_IDS } from '../db/index.js';
 import { BadUserInputError, NotFoundError, parseInput } from '../errors.js';
-import { indexSubgraph, type IndexedSubgraph, type SubgraphCI, type SubgraphRelationship } from '../impact/index.js';
+import { indexSubgraph, setMinUpsAt, type IndexedSubgraph, type SubgraphCI, type SubgraphRelationship } from '../impact/index.js';
 import { getIncidents, incidentsOfCIs } from '../incidents/index.js';
 import { changesOnCIsSince, type Change } from '../changes/index.js';
 import { createProblem, type Problem } from '../problems/index.js';
@@ -477,6 +477,7 @@ export async function rankRootCause(graph: Graph, request: RootCauseRequest, opt
     candidates = Array.from(candidateNodes, (i) => projection.graph.ids[i]!);
   } else {
     const fetched = await fetchSubgraph(graph, observed, at, options.nodeBudget ?? DEFAULT_NODE_BUDGET);
+    if (options.at !== undefined) await setMinUpsAt(graph, [...fetched.cis.values()], at);
     const indexed = indexSubgraph({ cis: [...fetched.cis.values()], relationships: fetched.relationships }, at);
     topology = { graph: indexed, nodes: fetched.nodes, unexpanded: fetched.unexpanded, size: fetched.nodes.size };
     candidates = candidatesWithin(fetched, observed, maxDepth);
