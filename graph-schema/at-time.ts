@@ -36,6 +36,11 @@ export function minUpBefore(changes: readonly (readonly [unknown, unknown])[]): 
   let first: readonly [unknown, unknown] | undefined;
   for (const change of changes) if (first === undefined || Number(change[0]) < Number(first[0])) first = change;
   if (first === undefined) return undefined;
-  const old = typeof first[1] === 'string' ? (JSON.parse(first[1]) as unknown) : null;
+  let old: unknown = null;
+  try {
+    old = typeof first[1] === 'string' ? (JSON.parse(first[1]) as unknown) : null;
+  } catch {
+    // An entry edited by hand into something that is not JSON holds no number either.
+  }
   return typeof old === 'number' ? old : null;
 }

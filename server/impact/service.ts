@@ -4,12 +4,12 @@
  * paths; maxDepth only bounds what is returned.
  */
 import { z } from 'zod';
+import { MIN_UP_CHANGES_AFTER, minUpBefore } from '../../graph-schema/index.js';
 import type { Graph, Row } from '../db/index.js';
 import { NotFoundError, parseInput } from '../errors.js';
 import { decodeCI, type CI } from '../cis/service.js';
 import { propagate, type ImpactPathStep, type ImpactState, type SubgraphCI, type SubgraphRelationship } from './propagate.js';
 import * as Q from './cypher.js';
-import { MIN_UP_CHANGES_AFTER, minUpBefore } from '../../graph-schema/index.js';
 
 export interface ImpactRequest {
   ciIds: string[];
