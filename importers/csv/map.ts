@@ -4,8 +4,8 @@
  */
 import { findClass, IDENTIFIER_ATTRIBUTES } from '../../graph-schema/index.js';
 import type { RecordReference, SourceItem } from '../sync/index.js';
-import { ConversionError, convert, isBlank } from './convert.js';
-import { columnsOf, SKIP, type ColumnRef, type Mapping } from './mapping.js';
+import { ConversionError, convert, isBlank, type Conversion } from './convert.js';
+import { columnsOf, SKIP, type AttributeRule, type ColumnRef, type Mapping } from './mapping.js';
 import { CellError, normalizeColumn, type Header, type Row } from './read.js';
 
 function text(value: unknown): string {
@@ -64,6 +64,11 @@ function classOf(mapping: Mapping, row: Row): string | { error: string } {
   };
 }
 
+/** How attribute rule `a` converts a cell: its own conversion, dates written `as` (default its own). */
+function conversionOf(a: AttributeRule, as = a.as): Conversion {
+  return { type: a.type, ...(a.format ? { format: a.format } : {}), ...(as ? { as } : {}), ...(a.separator ? { separator: a.separator } : {}) };
+}
+
 /**
  * The source key and the identifiers among `names` a row holds, as far as they read and
  * convert; `unreadable` when an identifier's cell did not (it may hold one).
@@ -83,7 +88,7 @@ function readableIdentity(mapping: Mapping, row: Row, names: readonly string[]):
   for (const a of mapping.attributes) {
     if (!names.includes(a.attribute)) continue;
     try {
-      const value = convert(readable(a.column), { type: a.type, ...(a.format ? { format: a.format } : {}), ...(a.as ? { as: a.as } : {}), ...(a.separator ? { separator: a.separator } : {}) });
+      const value = convert(readable(a.column), conversionOf(a));
       if (value !== undefined) identifiers[a.attribute] = value;
     } catch (e) {
       if (!(e instanceof ConversionError)) throw e;
@@ -129,8 +134,7 @@ export function mapRow(mapping: Mapping, row: Row): SourceItem {
   for (const a of mapping.attributes) {
     const raw = read(`attributes.${a.attribute}`, a.column);
     try {
-      const as = a.as ?? a.dateAs?.(cls);
-      const value = convert(raw, { type: a.type, ...(a.format ? { format: a.format } : {}), ...(as ? { as } : {}), ...(a.separator ? { separator: a.separator } : {}) });
+      const value = convert(raw, conversionOf(a, a.as ?? a.dateAs?.(cls)));
       if (value !== undefined) attributes[a.attribute] = value;
     } catch (e) {
       if (!(e instanceof ConversionError)) throw e;
