@@ -17,9 +17,9 @@
  * cut it), nothing is carried.
  */
 import type { IndexedSubgraph } from '../impact/index.js';
-import { carryClosureBits } from './closures.js';
+import { carryClosureBits, closureBits, popcount } from './closures.js';
 import { carryDownParts } from './down-parts.js';
-import { carryNameOrder, countDownstream, prepareRcaGraph, type RcaGraph, type RcaNodeInfo } from './model.js';
+import { carryNameOrder, prepareRcaGraph, type RcaGraph, type RcaNodeInfo } from './model.js';
 
 /**
  * 1 for each CI of `next` whose own part in what a failure breaks differs from `previous`
@@ -94,9 +94,11 @@ export function prepareRcaGraphFrom(previous: RcaGraph, g: IndexedSubgraph, node
   for (let i = 0; i < m; i++) if (g.ids[i] !== before.ids[i]) return null;
   const prepared = prepareRcaGraph(g, nodes);
   const dirty = upstreamOf(changedNodes(previous, prepared), previous, prepared);
+  const recount = new Uint8Array(n);
   let recounted = 0;
   for (let i = 0; i < n; i++) {
     if (dirty[i] || previous.downstreamAll[i]! < 0) {
+      recount[i] = 1;
       recounted++;
       continue;
     }
@@ -104,9 +106,103 @@ export function prepareRcaGraphFrom(previous: RcaGraph, g: IndexedSubgraph, node
     prepared.downstreamUserFacing[i] = previous.downstreamUserFacing[i]!;
     prepared.reachesUnexpanded[i] = previous.reachesUnexpanded[i]!;
   }
-  countDownstream(prepared, Array.from({ length: n }, (_v, i) => i));
+  const closures = countClosures(prepared, recount);
   const numbered = carryClosureBits(previous, prepared, dirty);
+  if (numbered) {
+    const bits = closureBits(prepared);
+    for (const [x, closure] of closures) bits.keepWalked(x, userFacingIn(prepared, closure));
+  }
   carryDownParts(previous, prepared, dirty, numbered);
   carryNameOrder(previous, prepared);
   return { prepared, recounted };
+}
+
+/** At most this many bytes of closures are kept while counting (`countClosures`). */
+const CLOSURES_KEPT_BYTES = 64 * 2 ** 20;
+
+/**
+ * Counts what a failure of each CI marked in `recount` breaks (its downstream closure),
+ * dependents first, each walked only down to the CIs counted before it whose closures
+ * were kept, which are ORed in instead. The CIs upstream of one change share most of
+ * their closures (a site, its rooms, racks, hosts and clusters break much the same
+ * tens of thousands of CIs at 100 000), which walking each from scratch reads again and
+ * again. Returns the closures kept, as bitsets over every CI: those at least as big as a
+ * bitset's words (smaller ones cost less to walk than to OR), up to CLOSURES_KEPT_BYTES.
+ * Only for a graph whose every CI was expanded (what `prepareRcaGraphFrom` carries).
+ */
+export function countClosures(prepared: RcaGraph, recount: Uint8Array): Map<number, Uint32Array> {
+  const { graph: g, spreader, userFacing, downstreamAll, downstreamUserFacing, reachesUnexpanded } = prepared;
+  const n = g.ids.length;
+  const words = (n + 31) >>> 5;
+  const userFacingBits = new Uint32Array(words);
+  for (let x = 0; x < n; x++) if (userFacing[x]) userFacingBits[x >>> 5]! |= 1 << (x & 31);
+  const kept = new Map<number, Uint32Array>();
+  let room = Math.floor(CLOSURES_KEPT_BYTES / (4 * words));
+  let into = new Uint32Array(words);
+  for (const x of dependentsFirst(prepared, recount)) {
+    spreader.downstreamBits(x, into, (d) => kept.get(d));
+    let all = 0;
+    let facing = 0;
+    for (let w = 0; w < words; w++) {
+      const word = into[w]!;
+      if (word === 0) continue;
+      all += popcount(word);
+      facing += popcount(word & userFacingBits[w]!);
+    }
+    downstreamAll[x] = all;
+    downstreamUserFacing[x] = facing;
+    reachesUnexpanded[x] = 0;
+    if (all >= words && room > 0) {
+      room--;
+      kept.set(x, into);
+      into = new Uint32Array(words);
+    } else into.fill(0);
+  }
+  return kept;
+}
+
+/** The CIs marked in `marked`, each after the marked CIs among its dependents (a depth-first post-order; in a cycle, one of them comes first). */
+function dependentsFirst(prepared: RcaGraph, marked: Uint8Array): number[] {
+  const { dependents } = prepared.graph;
+  const order: number[] = [];
+  const seen = new Uint8Array(marked.length);
+  const stack: number[] = [];
+  const next: number[] = [];
+  for (let s = 0; s < marked.length; s++) {
+    if (!marked[s] || seen[s]) continue;
+    seen[s] = 1;
+    stack.push(s);
+    next.push(0);
+    while (stack.length > 0) {
+      const top = stack.length - 1;
+      const x = stack[top]!;
+      const deps = dependents[x]!;
+      let k = next[top]!;
+      while (k < deps.length && (!marked[deps[k]!.ci] || seen[deps[k]!.ci])) k++;
+      if (k < deps.length) {
+        next[top] = k + 1;
+        const d = deps[k]!.ci;
+        seen[d] = 1;
+        stack.push(d);
+        next.push(0);
+      } else {
+        order.push(x);
+        stack.pop();
+        next.pop();
+      }
+    }
+  }
+  return order;
+}
+
+/** The user-facing CIs set in `closure` (a bitset over every CI). */
+function userFacingIn(prepared: RcaGraph, closure: Uint32Array): Int32Array {
+  const out: number[] = [];
+  for (let w = 0; w < closure.length; w++) {
+    for (let m = closure[w]!; m !== 0; m &= m - 1) {
+      const x = (w << 5) + 31 - Math.clz32(m & -m);
+      if (prepared.userFacing[x]) out.push(x);
+    }
+  }
+  return Int32Array.from(out);
 }

@@ -170,6 +170,24 @@ export class ClosureBits {
     return list;
   }
 
+  /**
+   * Keeps what `node`'s failure breaks, its user-facing CIs found by another walk
+   * (`nodes`: rootcause/carry.ts counts closures from each other's), as `of` or `listOf`
+   * would have kept it, while the cache has room.
+   */
+  keepWalked(node: number, nodes: Int32Array): void {
+    if (this.kept.has(node) || this.keptLists.has(node)) return;
+    if (this.isBig(node)) {
+      const set = this.setOf(nodes);
+      if (this.keptBytes + set.words.byteLength > this.options.cacheBytes) return;
+      this.kept.set(node, set);
+      this.keptBytes += set.words.byteLength;
+    } else if (this.keptBytes + nodes.byteLength <= this.options.cacheBytes) {
+      this.keptLists.set(node, nodes);
+      this.keptBytes += nodes.byteLength;
+    }
+  }
+
   /** The user-facing CIs `node`'s failure breaks, walked. */
   private walk(node: number): Int32Array {
     const closure: number[] = [];

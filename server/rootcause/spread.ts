@@ -397,6 +397,37 @@ export class Spreader {
     return count;
   }
 
+  /**
+   * Sets in `into` (a bitset over every CI, 32 per word) the bit of every CI downstream of
+   * `from` (itself included; nothing when it is not active), walking only where `into`
+   * has no bit set yet. Where the walk meets a CI whose closure `closureOf` gives (a
+   * bitset like `into`), it ORs that in instead of walking on: a closure holds the
+   * closures of everything in it, so what is set stays downstream-closed.
+   */
+  downstreamBits(from: number, into: Uint32Array, closureOf: (node: number) => Uint32Array | undefined): void {
+    this.release();
+    const { depStart, depTarget, active, work } = this;
+    if (!active[from]) return;
+    let workCount = 0;
+    into[from >>> 5]! |= 1 << (from & 31);
+    work[workCount++] = from;
+    while (workCount > 0) {
+      const p = work[--workCount]!;
+      const end = depStart[p + 1]!;
+      for (let e = depStart[p]!; e < end; e++) {
+        const d = depTarget[e]!;
+        if ((into[d >>> 5]! >>> (d & 31)) & 1) continue;
+        const closure = closureOf(d);
+        if (closure) {
+          for (let w = 0; w < closure.length; w++) into[w]! |= closure[w]!;
+          continue;
+        }
+        into[d >>> 5]! |= 1 << (d & 31);
+        work[workCount++] = d;
+      }
+    }
+  }
+
   /** Farms with fewer members than minUp: one broken member, even DEGRADED, takes them DOWN. */
   fragileFarms(): number[] {
     const out: number[] = [];
