@@ -35,6 +35,8 @@ export interface LocalNeo4j {
   startMs: number;
   /** The JVM's process id. */
   pid: number;
+  /** Resolves with the JVM's exit code when it exits, however (stop, a crash, a kill). */
+  exited: Promise<number | null>;
   stop(): Promise<void>;
 }
 
@@ -163,6 +165,7 @@ export async function startLocalNeo4j(options: LocalNeo4jOptions = {}): Promise<
     home,
     startMs,
     pid: child.pid!,
+    exited: exitedPromise,
     async stop() {
       if (exited) return;
       // SIGTERM runs the JVM's shutdown hook, which closes the database cleanly.
@@ -171,6 +174,82 @@ export async function startLocalNeo4j(options: LocalNeo4jOptions = {}): Promise<
       await exitedPromise;
       clearTimeout(killer);
       jvmLog.end();
+    },
+  };
+}
+
+/** How long a supervised Neo4j waits before starting again, doubling while starts fail. */
+export const RESTART_DELAY_MS = { first: 1_000, max: 60_000 };
+
+/**
+ * A local Neo4j that is started again whenever its JVM exits on its own (an out-of-memory
+ * exit, a kill, a crash): the same home, port and password, after 1 s, then doubling up to
+ * a minute while starts keep failing. Its driver reconnects by itself, so the API recovers
+ * without a restart of its own. `stop()` stops it for good. `pid`, `startMs` and `exited`
+ * are those of the JVM running now.
+ */
+export async function startSupervisedNeo4j(options: LocalNeo4jOptions = {}): Promise<LocalNeo4j> {
+  const log = options.log ?? ((line: string) => console.log(line));
+  let current = await startLocalNeo4j(options);
+  const again: LocalNeo4jOptions = { ...options, port: current.port, password: current.password };
+  let stopping = false;
+  let restarting: Promise<void> | null = null;
+  let wake: (() => void) | null = null;
+  const watch = (instance: LocalNeo4j) => {
+    void instance.exited.then((code) => {
+      if (stopping) return;
+      log(`neo4j-local: the JVM exited unexpectedly (${code === null ? 'killed by a signal' : `exit code ${code}`}; see ${join(instance.home, 'jvm.log')}); starting it again`);
+      restarting = restart().finally(() => {
+        restarting = null;
+      });
+    });
+  };
+  const restart = async () => {
+    for (let delay = RESTART_DELAY_MS.first; !stopping; delay = Math.min(2 * delay, RESTART_DELAY_MS.max)) {
+      await new Promise<void>((resolveWait) => {
+        const timer = setTimeout(resolveWait, delay);
+        wake = () => {
+          clearTimeout(timer);
+          resolveWait();
+        };
+      });
+      wake = null;
+      if (stopping) return;
+      try {
+        const next = await startLocalNeo4j(again);
+        current = next;
+        if (stopping) {
+          await next.stop();
+          return;
+        }
+        watch(next);
+        return;
+      } catch (error) {
+        log(`neo4j-local: starting it again failed (${error instanceof Error ? error.message : String(error)}); next try in ${Math.min(2 * delay, RESTART_DELAY_MS.max) / 1000} s`);
+      }
+    }
+  };
+  watch(current);
+  return {
+    uri: current.uri,
+    user: current.user,
+    password: current.password,
+    port: current.port,
+    home: current.home,
+    get startMs() {
+      return current.startMs;
+    },
+    get pid() {
+      return current.pid;
+    },
+    get exited() {
+      return current.exited;
+    },
+    async stop() {
+      stopping = true;
+      (wake as (() => void) | null)?.();
+      await restarting;
+      await current.stop();
     },
   };
 }

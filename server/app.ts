@@ -4,16 +4,17 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { extname, join, resolve, normalize } from 'node:path';
+import { extname, isAbsolute, join, normalize, relative, resolve } from 'node:path';
 import { createYoga, type Plugin } from 'graphql-yoga';
 import { useGraphQlJit } from '@envelop/graphql-jit';
-import { GraphQLError } from 'graphql';
+import { GraphQLError, getOperationAST, getVariableValues } from 'graphql';
 import type { Graph } from './db/index.js';
 import { actorForToken, ANONYMOUS_DEMO_ACTOR, type Actor } from './auth/index.js';
 import { createContext, type Context } from './graphql/context.js';
 import { buildSchema } from './graphql/schema.js';
 import { toGraphQLError } from './graphql/errors.js';
 import { UnauthenticatedError } from './errors.js';
+import { readFlag } from './config.js';
 import type { Logger } from './log.js';
 
 export interface AppOptions {
@@ -24,6 +25,8 @@ export interface AppOptions {
   maxComplexity: number;
   maxQueryDepth: number;
   log: Logger;
+  /** Execute with graphql-jit (default: FAULTLINE_GRAPHQL_JIT, on unless set off). */
+  jit?: boolean;
 }
 
 const MIME: Record<string, string> = {
@@ -62,6 +65,23 @@ function errorCodes(log: Logger): Plugin {
   };
 }
 
+/**
+ * Variables are coerced by graphql-js before the JIT executor runs: its own coercion
+ * names a field's name as if it were the variable (`Variable "$at" got invalid value`)
+ * where graphql-js says which variable and where in it (`Variable "$i" got invalid value
+ * "yesterday" at "i.at"`).
+ */
+function variablesCoercedByGraphqlJs(): Plugin {
+  return {
+    onExecute({ args, setResultAndStopExecution }) {
+      const operation = getOperationAST(args.document, args.operationName);
+      if (!operation?.variableDefinitions?.length) return;
+      const coerced = getVariableValues(args.schema, operation.variableDefinitions, args.variableValues ?? {}, { maxErrors: 20 });
+      if (coerced.errors) setResultAndStopExecution({ errors: coerced.errors });
+    },
+  };
+}
+
 export function createApp(options: AppOptions) {
   const yoga = createYoga<Record<string, unknown>, Context>({
     schema: buildSchema(),
@@ -75,8 +95,12 @@ export function createApp(options: AppOptions) {
     // yoga's parser cache keeps stable) into a specialised executor: for large impact
     // reports it removes most of graphql-js's per-field overhead. Parsing, validation
     // (incl. the depth/cost limits, which run inside the root resolvers) and error
-    // mapping are unchanged. FAULTLINE_GRAPHQL_JIT=0 falls back to graphql-js.
-    plugins: [...(process.env.FAULTLINE_GRAPHQL_JIT === '0' ? [] : [useGraphQlJit()]), errorCodes(options.log)],
+    // mapping are unchanged. FAULTLINE_GRAPHQL_JIT=0 (or off) falls back to graphql-js.
+    plugins: [
+      variablesCoercedByGraphqlJs(),
+      ...((options.jit ?? readFlag('FAULTLINE_GRAPHQL_JIT', process.env.FAULTLINE_GRAPHQL_JIT, true)) ? [useGraphQlJit()] : []),
+      errorCodes(options.log),
+    ],
     context: async ({ request }) => {
       let actor: Actor;
       try {
@@ -104,9 +128,19 @@ export function createApp(options: AppOptions) {
       res.end('<p>Faultline API is up. The web view is not built yet: run <code>npm run build:web</code>. GraphQL: <a href="/graphql">/graphql</a></p>');
       return true;
     }
-    const requested = normalize(join(webRoot, decodeURIComponent(url.pathname)));
+    let decoded: string;
+    try {
+      decoded = decodeURIComponent(url.pathname);
+    } catch {
+      res.writeHead(400, { 'content-type': 'text/plain; charset=utf-8' });
+      res.end('Bad request: the path is not valid percent-encoding.');
+      return true;
+    }
+    const requested = normalize(join(webRoot, decoded));
+    // Inside the web build only: `relative` says so, where a prefix test lets "../dist-x" through.
+    const inside = relative(webRoot, requested);
     const file =
-      requested.startsWith(webRoot) && existsSync(requested) && statSync(requested).isFile()
+      !inside.startsWith('..') && !isAbsolute(inside) && existsSync(requested) && statSync(requested).isFile()
         ? requested
         : join(webRoot, 'index.html');
     res.writeHead(200, {
@@ -136,8 +170,15 @@ export function createApp(options: AppOptions) {
       void yoga(req, res);
       return;
     }
-    if (!serveStatic(req, res)) {
-      res.writeHead(404);
+    try {
+      if (!serveStatic(req, res)) {
+        res.writeHead(404);
+        res.end();
+      }
+    } catch (error) {
+      // A request must never take the process down: answer it, and log what happened.
+      options.log.error({ err: error, url: req.url }, 'static file request failed');
+      if (!res.headersSent) res.writeHead(500);
       res.end();
     }
   });

@@ -2,6 +2,7 @@
  * `npm start`: Neo4j (local unless NEO4J_URI is set) → migrations → API and web on
  * http://HOST:PORT. Ctrl-C (or SIGTERM) closes the server, then the database, cleanly.
  */
+import { createServer } from 'node:net';
 import { ConfigError, loadConfig } from './config.js';
 import { connectGraph } from './db/index.js';
 import { ensureAdminToken } from './auth/index.js';
@@ -23,6 +24,29 @@ try {
   }
   throw error;
 }
+
+/** Why HOST:PORT cannot be listened on (in use, not an address of this machine), in one line. */
+function cannotListen(error: NodeJS.ErrnoException, host: string, port: number): string {
+  const why =
+    error.code === 'EADDRINUSE'
+      ? 'the port is already in use (another Faultline?); set PORT'
+      : error.code === 'EADDRNOTAVAIL' || error.code === 'ENOTFOUND' || error.code === 'EAI_AGAIN'
+        ? 'HOST is not an address of this machine; set HOST'
+        : error.code === 'EACCES'
+          ? 'not allowed to listen on that port; set PORT'
+          : (error.code ?? error.message);
+  return `Cannot listen on ${host}:${port}: ${why}`;
+}
+
+// Before Neo4j starts: a port in use or a wrong HOST stops the start here, in one line.
+await new Promise<void>((resolveCheck) => {
+  const probe = createServer();
+  probe.once('error', (error: NodeJS.ErrnoException) => {
+    console.error(cannotListen(error, config.HOST, config.PORT));
+    process.exit(2);
+  });
+  probe.listen(config.PORT, config.HOST, () => probe.close(() => resolveCheck()));
+});
 
 const log = createLogger(config.LOG_LEVEL);
 const say = (line: string) => log.info(line);
@@ -69,15 +93,20 @@ const { server } = createApp({
   maxComplexity: config.FAULTLINE_MAX_COMPLEXITY,
   maxQueryDepth: config.FAULTLINE_MAX_DEPTH,
   log,
+  jit: config.FAULTLINE_GRAPHQL_JIT,
 });
 
+server.once('error', (error: NodeJS.ErrnoException) => {
+  console.error(cannotListen(error, config.HOST, config.PORT));
+  void shutdown('listen failed', 2);
+});
 server.listen(config.PORT, config.HOST, () => {
   const base = `http://${config.HOST}:${config.PORT}`;
   say(`Faultline is up: web ${base}/  GraphQL ${base}/graphql  (${tokenHint})`);
 });
 
 let stopping = false;
-async function shutdown(signal: string) {
+async function shutdown(signal: string, code = 0) {
   if (stopping) return;
   stopping = true;
   say(`${signal}: shutting down`);
@@ -85,7 +114,7 @@ async function shutdown(signal: string) {
   server.closeAllConnections();
   await connection.close();
   say('stopped cleanly');
-  process.exit(0);
+  process.exit(code);
 }
 process.on('SIGINT', () => void shutdown('SIGINT'));
 process.on('SIGTERM', () => void shutdown('SIGTERM'));

@@ -100,6 +100,19 @@ describe('updateCI and history', () => {
   });
 });
 
+describe('history arguments', () => {
+  it('refuses a `first` out of 0..1000 naming it, as every other `first`', async () => {
+    const id = await create({ class: 'Server', name: 'h1' });
+    for (const first of [-1, 1001]) {
+      const res = await api.request(`query($id: ID!, $first: Int) { ci(id: $id) { history(first: $first) { field } } }`, { id, first });
+      expect(res.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+      expect((res.errors?.[0]?.extensions?.issues as { path: string[] }[])[0]!.path).toEqual(['first']);
+    }
+    const ok = await api.ok<{ ci: { history: unknown[] } }>(`query($id: ID!) { ci(id: $id) { history(first: 0) { field } } }`, { id });
+    expect(ok.ci.history).toEqual([]);
+  });
+});
+
 describe('relationships', () => {
   it('creates, lists by direction and type, and closes a relationship keeping it as history', async () => {
     const app = await create({ class: 'Application', name: 'shop' });
@@ -157,6 +170,19 @@ describe('relationships', () => {
     const again = await api.request(RELATE, { input: { type: 'RUNS_ON', fromId: app, toId: vm } });
     expect(again.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
   });
+
+  it('leaves no open relationship on a CI retired while relationships to it are being created', async () => {
+    for (let round = 0; round < 6; round++) {
+      const db = await create({ class: 'Database', name: `db-${round}` });
+      const apps = await Promise.all(Array.from({ length: 6 }, (_v, k) => create({ class: 'Application', name: `app-${round}-${k}` })));
+      const retire = api.request(`mutation($id: ID!) { retireCI(id: $id) { status } }`, { id: db });
+      const results = await Promise.all([...apps.map((app) => api.request(RELATE, { input: { type: 'DEPENDS_ON', fromId: app, toId: db } })), retire]);
+      for (const res of results) for (const e of res.errors ?? []) expect(e.extensions?.code, e.message).toBe('BAD_USER_INPUT');
+      const [row] = await graph.read(`MATCH (d:CI {id: $db}) OPTIONAL MATCH (d)-[r]-(:CI) WHERE r.validTo IS NULL RETURN d.status AS status, count(r) AS open`, { db });
+      expect(row).toMatchObject({ status: 'RETIRED' });
+      expect(Number(row!.open), `round ${round}`).toBe(0);
+    }
+  });
 });
 
 describe('cis query', () => {
@@ -179,6 +205,16 @@ describe('cis query', () => {
     expect(byIdentifier.cis.edges.map((e) => e.node.name)).toEqual(['srv-4']);
     const retiredOnly = await api.ok<Page>(q, { filter: { statuses: ['RETIRED'] } });
     expect(retiredOnly.cis.totalCount).toBe(0);
+
+    // A search with no word in it (only punctuation) matches nothing; blank text is no search.
+    expect((await api.ok<Page>(q, { filter: { search: '***' } })).cis.totalCount).toBe(0);
+    expect((await api.ok<Page>(q, { filter: { search: '  ' } })).cis.totalCount).toBe(8);
+    // A search box's text, not a document: too long, or too many words, is refused naming the field.
+    for (const search of ['a'.repeat(201), 'a '.repeat(400_000), Array.from({ length: 13 }, (_v, k) => `w${k}`).join(' ')]) {
+      const refused = await api.request(q, { filter: { search } });
+      expect(refused.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+      expect(refused.errors?.[0]?.extensions?.issues).toEqual([{ path: ['filter', 'search'], message: expect.stringMatching(/^at most/) }]);
+    }
 
     const bad = await api.request(q, { after: 'garbage' });
     expect(bad.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { startLocalNeo4j, type LocalNeo4j } from '../neo4j-local/index.js';
+import { startLocalNeo4j, startSupervisedNeo4j, type LocalNeo4j } from '../neo4j-local/index.js';
 import { migrate } from '../graph-schema/index.js';
 import { Graph, createDriver } from '../server/db/index.js';
 import { testApi } from './helpers/api.js';
@@ -46,5 +46,35 @@ describe('database outage', () => {
     neo4j = await startLocalNeo4j({ ...options, port });
     const recovered = await api.ok<{ ci: { name: string } }>(`query($id: ID!) { ci(id: $id) { name } }`, { id: created.createCI.id });
     expect(recovered.ci.name).toBe('survivor');
+  }, 240_000);
+
+  it('a supervised local Neo4j (what npm start runs) is started again when its JVM dies, and the API recovers by itself', async () => {
+    await graph?.driver.close();
+    await neo4j?.stop();
+    const lines: string[] = [];
+    neo4j = await startSupervisedNeo4j({ ...options, port: 0, log: (line) => lines.push(line) });
+    graph = new Graph(createDriver({ uri: neo4j.uri, user: 'neo4j', password: options.password }));
+    const api = await testApi(graph);
+    const created = await api.ok<{ createCI: { id: string } }>(`mutation { createCI(input: { class: "Server", name: "phoenix" }) { id } }`);
+    const first = neo4j.pid;
+    const exited = neo4j.exited;
+    // As -XX:+ExitOnOutOfMemoryError would, or an operator's kill.
+    process.kill(first, 'SIGKILL');
+    await exited;
+    let answer = await api.request<{ ci: { name: string } | null }>(`query($id: ID!) { ci(id: $id) { name } }`, { id: created.createCI.id });
+    for (let tries = 0; answer.errors && tries < 120; tries++) {
+      expect(answer.errors[0]?.extensions?.code).toBe('UNAVAILABLE');
+      await new Promise((r) => setTimeout(r, 1_000));
+      answer = await api.request<{ ci: { name: string } | null }>(`query($id: ID!) { ci(id: $id) { name } }`, { id: created.createCI.id });
+    }
+    expect(answer.data?.ci?.name).toBe('phoenix');
+    expect(neo4j.pid).not.toBe(first);
+    expect(lines.join('\n')).toMatch(/exited unexpectedly \(killed by a signal/);
+    // Stopped on purpose, it stays stopped.
+    const last = neo4j.pid;
+    await neo4j.stop();
+    await new Promise((r) => setTimeout(r, 2_500));
+    expect(neo4j.pid).toBe(last);
+    expect((await api.request(`{ cis { totalCount } }`)).errors?.[0]?.extensions?.code).toBe('UNAVAILABLE');
   }, 240_000);
 });

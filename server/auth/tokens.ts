@@ -48,16 +48,32 @@ export async function registerToken(graph: Graph, token: string, name: string, r
   await graph.write(SAVE_TOKEN, { hash: hashToken(token), name, roles, now: Date.now() });
 }
 
-/** Short-lived cache so a burst of requests does not mean a burst of token lookups. */
+/**
+ * Short-lived cache so a burst of requests does not mean a burst of token lookups; unknown
+ * tokens too. Bounded (TOKEN_CACHE_MAX entries): requests with ever new random tokens
+ * must not grow the process without end, so the oldest entries go first.
+ */
 const cache = new Map<string, { actor: Actor | null; until: number }>();
+export const TOKEN_CACHE_MAX = 10_000;
+const TOKEN_CACHE_MS = 30_000;
+
+/** How many tokens the cache holds now (tests). */
+export const tokenCacheSize = () => cache.size;
 
 export async function actorForToken(graph: Graph, token: string): Promise<Actor | null> {
   const hash = hashToken(token);
   const hit = cache.get(hash);
-  if (hit && hit.until > Date.now()) return hit.actor;
+  const now = Date.now();
+  if (hit && hit.until > now) return hit.actor;
   const [row] = await graph.read(FIND_TOKEN, { hash });
   const actor = row ? { name: String(row.name), roles: row.roles as Role[] } : null;
-  cache.set(hash, { actor, until: Date.now() + 30_000 });
+  cache.delete(hash);
+  // Insertion order is age order: the first entries are the oldest.
+  for (const key of cache.keys()) {
+    if (cache.size < TOKEN_CACHE_MAX) break;
+    cache.delete(key);
+  }
+  cache.set(hash, { actor, until: now + TOKEN_CACHE_MS });
   return actor;
 }
 

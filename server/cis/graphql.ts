@@ -142,8 +142,8 @@ const CIConnectionRef = builder.objectRef<service.CIPage & { after: boolean }>('
 const CIFilterInput = builder.inputType('CIFilter', {
   fields: (t) => ({
     classes: t.stringList(),
-    statuses: t.field({ type: [CIStatusEnum] }),
-    search: t.string({ description: 'Case-insensitive match on name and identifying attributes (word prefixes).' }),
+    statuses: t.field({ type: [CIStatusEnum], description: 'Only CIs in these statuses. Unset: every status, RETIRED included (a filter left out filters nothing); e.g. [ACTIVE, PLANNED, MAINTENANCE] for the CIs in service.' }),
+    search: t.string({ description: 'Case-insensitive match on name and identifying attributes (word prefixes); at most 200 characters and 12 words. Text with no letter or digit matches nothing.' }),
   }),
 });
 

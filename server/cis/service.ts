@@ -258,12 +258,24 @@ function decodeCursor(cursor: string): [string, string] {
   throw new BadUserInputError('Invalid cursor; use a cursor returned by this API', [{ path: ['after'], message: 'invalid cursor' }]);
 }
 
+/** What a search may hold: a search box's text, not a document (each word is a prefix query Neo4j's full-text index expands; 400 000 of them ran it out of memory). */
+export const SEARCH_MAX_CHARS = 200;
+export const SEARCH_MAX_WORDS = 12;
+
 /**
  * A Lucene query from what a person typed: every word (letters and digits, so nothing
- * Lucene treats as syntax survives) as a prefix, all required.
+ * Lucene treats as syntax survives) as a prefix, all required. Null when it holds no
+ * word (punctuation only: nothing can match it). Too long a text, or too many words, is
+ * refused naming `filter.search`.
  */
 export function searchQuery(text: string): string | null {
+  if (text.length > SEARCH_MAX_CHARS) {
+    throw new BadUserInputError(`Search is too long (${text.length} characters; at most ${SEARCH_MAX_CHARS})`, [{ path: ['filter', 'search'], message: `at most ${SEARCH_MAX_CHARS} characters` }]);
+  }
   const words = searchWords(text);
+  if (words.length > SEARCH_MAX_WORDS) {
+    throw new BadUserInputError(`Search has too many words (${words.length}; at most ${SEARCH_MAX_WORDS})`, [{ path: ['filter', 'search'], message: `at most ${SEARCH_MAX_WORDS} words` }]);
+  }
   if (words.length === 0) return null;
   return words.map((w) => `${w}*`).join(' AND ');
 }
@@ -290,7 +302,10 @@ export async function listCIs(
     classes: filter.classes?.length ? filter.classes : null,
     statuses: filter.statuses?.length ? filter.statuses : null,
   };
-  const query = filter.search ? searchQuery(filter.search) : null;
+  // Blank text is no search; text with no word in it (only punctuation) matches nothing.
+  const searching = (filter.search ?? '').trim() !== '';
+  const query = searching ? searchQuery(filter.search!) : null;
+  if (searching && query === null) return { items: [], hasNextPage: false, totalCount: 0 };
   const pageParams = { ...common, afterName, afterId, limit: int(limit + 1) };
   // One read transaction for the page and its count: two statements, one round trip each.
   const { pageRows, total } = await graph.readTx(async (tx) => {
@@ -480,8 +495,10 @@ export async function createRelationship(graph: Graph, raw: CreateRelationshipIn
   return topologyWrite(graph, async (tx, change) => {
     change.touch([input.fromId, input.toId]);
     change.created(`type:${type.name}`);
-    // One relationship creation per dependent at a time: the duplicate check below holds.
-    await tx.run(Q.LOCK_CI, { id: input.fromId });
+    // Both ends locked (in id order, so two creations never wait on each other): the
+    // duplicate check below holds, and neither end can be retired between the status
+    // check and the commit (a retirement locks the CI, then closes what is open on it).
+    for (const id of [input.fromId, input.toId].sort()) await tx.run(Q.LOCK_CI, { id });
     const res = await tx.run(Q.CIS_BY_IDS, { ids: [input.fromId, input.toId] });
     const cis = new Map(res.records.map((r) => decodeCI(r.get('ci'))).map((c) => [c.id, c]));
     const from = cis.get(input.fromId);

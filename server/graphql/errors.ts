@@ -26,9 +26,11 @@ export function toGraphQLError(error: unknown, log: (error: unknown) => void): G
     });
   }
   if (base && !base.originalError) {
-    // Parse/validation/coercion errors from graphql-js: the request itself is wrong.
+    // Parse/validation/coercion errors from graphql-js: the request itself is wrong. An
+    // error mapped already (errors pass here twice: the errorCodes plugin, then yoga's
+    // masking) keeps its code, INTERNAL included.
     const code = base.extensions?.code;
-    if (typeof code === 'string' && PASS_THROUGH.has(code)) return base;
+    if (typeof code === 'string' && (PASS_THROUGH.has(code) || code === 'INTERNAL')) return base;
     return new GraphQLError(base.message, {
       nodes: base.nodes,
       source: base.source,
@@ -37,7 +39,14 @@ export function toGraphQLError(error: unknown, log: (error: unknown) => void): G
       extensions: { ...base.extensions, code: 'BAD_USER_INPUT' },
     });
   }
-  if (base?.originalError instanceof GraphQLError) return toGraphQLError(base.originalError, log);
+  if (base?.originalError instanceof GraphQLError) {
+    // graphql-js wraps a scalar's or enum's complaint about a variable in an error that
+    // names where it is ('Variable "$i" got invalid value "x" at "i.at"; …'): keep that
+    // message, with the code the inner error maps to.
+    const inner = toGraphQLError(base.originalError, log);
+    if (inner.extensions.code === 'INTERNAL') return inner;
+    return new GraphQLError(base.message, { nodes: base.nodes, source: base.source, positions: base.positions, path: base.path, originalError: inner.originalError ?? undefined, extensions: inner.extensions });
+  }
   const code = base?.extensions?.code;
   if (base && typeof code === 'string' && PASS_THROUGH.has(code)) return base;
   log(original);

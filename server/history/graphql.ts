@@ -1,5 +1,7 @@
 /** CI.history: who changed what, when, from what to what. */
 import DataLoader from 'dataloader';
+import { z } from 'zod';
+import { parseInput } from '../errors.js';
 import { builder } from '../graphql/builder.js';
 import { perRequest, type Context } from '../graphql/context.js';
 import { CIRef } from '../cis/graphql.js';
@@ -28,6 +30,8 @@ function historyLoader(ctx: Context, since: number) {
   }));
 }
 
+const historyArgs = z.object({ first: z.number().int().min(0).max(1000).nullish() });
+
 builder.objectField(CIRef, 'history', (t) =>
   t.field({
     type: [HistoryEntryRef],
@@ -35,11 +39,13 @@ builder.objectField(CIRef, 'history', (t) =>
     description: 'Recorded changes to this CI and its relationships, newest first.',
     args: {
       since: t.arg({ type: 'DateTime', description: 'Only changes at or after this time.' }),
-      first: t.arg.int({ defaultValue: 100 }),
+      first: t.arg.int({ defaultValue: 100, description: 'At most this many, 0 to 1000.' }),
     },
     resolve: async (ci, args, ctx) => {
+      // Refused like every other `first` out of range, where slicing read -1 as 0.
+      const { first } = parseInput(historyArgs, { first: args.first }, []);
       const entries = await historyLoader(ctx, args.since ?? 0).load(ci.id);
-      return entries.slice(0, Math.max(0, args.first ?? 100));
+      return entries.slice(0, first ?? 100);
     },
   }),
 );
