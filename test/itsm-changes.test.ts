@@ -30,6 +30,16 @@ async function change(title: string, targets: string[], window: { plannedStart: 
   return createChange(graph, { title, targetCiIds: targets, ...window }, who);
 }
 
+/** `n` ApplicationServices `${prefix}1..n`, each DEPENDS_ON the one before, the first on `provider`: the i-th is i hops from it. */
+async function chain(prefix: string, provider: string, n: number): Promise<string[]> {
+  const ids: string[] = [];
+  for (let i = 1; i <= n; i++) {
+    ids.push(await ci(graph, 'ApplicationService', `${prefix}${i}`));
+    await rel(graph, 'DEPENDS_ON', ids[i - 1]!, i === 1 ? provider : ids[i - 2]!);
+  }
+  return ids;
+}
+
 describe('change lifecycle, risk and approval snapshot', () => {
   it('walks DRAFT → … → CLOSED recording who authorized, the snapshot, implementedAt and the review outcome', async () => {
     const f = await farm(graph);
@@ -135,6 +145,68 @@ describe('change lifecycle, risk and approval snapshot', () => {
     expect(none.change).toEqual({ impactDrift: null, approvedImpact: null });
   });
 
+  it('rates risk on the whole blast radius: a business service DOWN 11 hops away, beyond the report\'s depth 10', async () => {
+    const db = await ci(graph, 'Database', 'db');
+    const apps = await chain('app-', db, 10);
+    const shop = await ci(graph, 'BusinessService', 'Shop', { criticality: 1 });
+    await rel(graph, 'DEPENDS_ON', shop, apps.at(-1)!);
+    const c = await change('Upgrade db', [db], W(0, 1));
+    await transitionChange(graph, c.id, 'ASSESSMENT', who);
+    await transitionChange(graph, c.id, 'AUTHORIZED', who);
+
+    const Q = `query($id: ID!) { change(id: $id) {
+      risk { level reasons } approvedRisk { level reasons }
+      impact { totalCount truncated impacted { depth } businessServices { ci { name } } }
+    } }`;
+    type R = { change: {
+      risk: { level: string; reasons: string[] }; approvedRisk: { level: string; reasons: string[] };
+      impact: { totalCount: number; truncated: boolean; impacted: { depth: number }[]; businessServices: unknown[] };
+    } };
+    const got = (await api.ok<R>(Q, { id: c.id })).change;
+    // The report is still the impact query's, cut at depth 10 ...
+    expect(got.impact).toMatchObject({ totalCount: 11, truncated: true, businessServices: [] });
+    expect(Math.max(...got.impact.impacted.map((e) => e.depth))).toBe(10);
+    // ... the risk is not.
+    const high = { level: 'HIGH', reasons: ['Business service "Shop" (criticality 1) goes DOWN.'] };
+    expect(got.risk).toEqual(high);
+    expect(got.approvedRisk).toEqual(high);
+
+    const p2 = await createIncident(graph, { title: 'Shop slow', priority: 'P2', affectedCiIds: [shop] }, who);
+    expect((await api.ok<R>(Q, { id: c.id })).change.risk.reasons).toContain(`"Shop" has an open P2 incident (${p2.id}).`);
+  });
+
+  it('reports drift on the whole blast radius: a CI that moved beyond depth 10 is still impacted, one newly impacted at 12 is listed', async () => {
+    const db = await ci(graph, 'Database', 'db');
+    const apps = await chain('app-', db, 11);
+    // app-11 also depends on app-9: 10 hops from db (app-10 is 10 too), nothing deeper.
+    const shortcut = await rel(graph, 'DEPENDS_ON', apps[10]!, apps[8]!);
+    const c = await change('Upgrade db', [db], W(0, 1));
+    await transitionChange(graph, c.id, 'ASSESSMENT', who);
+    await transitionChange(graph, c.id, 'AUTHORIZED', who);
+    // Now app-11 is 11 hops away, and app-12 (depending on it) 12.
+    await api.ok(`mutation { removeRelationship(id: "${shortcut}") { id } }`);
+    const deeper = await ci(graph, 'ApplicationService', 'app-12');
+    await rel(graph, 'DEPENDS_ON', deeper, apps[10]!);
+
+    const Q = `query($id: ID!) { change(id: $id) {
+      approvedImpact { totalCount truncated } impact { totalCount truncated }
+      impactDrift { unchanged newlyImpacted { ci { name } state depth } noLongerImpacted { ci { name } } stateChanged { ci { name } } }
+    } }`;
+    type D = { change: {
+      approvedImpact: { totalCount: number; truncated: boolean }; impact: { totalCount: number; truncated: boolean };
+      impactDrift: { unchanged: boolean; newlyImpacted: { ci: { name: string }; state: string; depth: number }[]; noLongerImpacted: unknown[]; stateChanged: unknown[] };
+    } };
+    const got = (await api.ok<D>(Q, { id: c.id })).change;
+    expect(got.approvedImpact).toEqual({ totalCount: 11, truncated: false });
+    expect(got.impact).toEqual({ totalCount: 12, truncated: true });
+    expect(got.impactDrift).toEqual({
+      unchanged: false,
+      newlyImpacted: [{ ci: { name: 'app-12' }, state: 'DOWN', depth: 12 }],
+      noLongerImpacted: [],
+      stateChanged: [],
+    });
+  });
+
   it('Change.impact is exactly impact(ciIds: targets), in the change\'s own target order', async () => {
     const a = await ci(graph, 'Database', 'db-a');
     const b = await ci(graph, 'Database', 'db-b');
@@ -226,6 +298,34 @@ describe('collisions', () => {
       `${a.id}+${b.id}:app,farm`,
       `${b.id}+${c.id}:`,
     ]);
+  });
+
+  it('finds a joint outage deeper than 10 hops, where the footprints meet only beyond the reports\' depth', async () => {
+    // Each change takes a database 10 hops below one member of a two-member farm (minUp 1);
+    // the farm is 11 hops from either, the Shop on it 12.
+    const dbA = await ci(graph, 'Database', 'db-a');
+    const dbB = await ci(graph, 'Database', 'db-b');
+    const lastA = (await chain('a-', dbA, 10)).at(-1)!;
+    const lastB = (await chain('b-', dbB, 10)).at(-1)!;
+    const pool = await ci(graph, 'Cluster', 'pool', { attributes: { minUp: 1 } });
+    await rel(graph, 'HAS_MEMBER', pool, lastA);
+    await rel(graph, 'HAS_MEMBER', pool, lastB);
+    const shop = await ci(graph, 'BusinessService', 'Shop', { criticality: 1 });
+    await rel(graph, 'DEPENDS_ON', shop, pool);
+    const a = await change('A: db-a', [dbA], W(0, 2));
+    const b = await change('B: db-b', [dbB], W(1, 3));
+
+    const got = await details(a.id);
+    expect(got.collisions.map((x) => x.id)).toEqual([b.id]);
+    const [collision] = got.collisionDetails;
+    expect(collision!.sharedCIs.map((x) => x.name).sort()).toEqual(['Shop', 'pool']);
+    expect(collision!.jointlyDown.map((e) => `${e.ci.name} ${e.state}`)).toEqual(['pool DOWN', 'Shop DOWN']);
+    const path = collision!.jointlyDown[1]!.path;
+    expect(path).toHaveLength(13);
+    expect(path.slice(-3).map((s) => `${s.ci.name} ${s.relationship}`)).toEqual(['a-10 HAS_MEMBER', 'pool DEPENDS_ON', 'Shop null']);
+    // Alone, each only degrades the pool, so the risk of each is MEDIUM (critical service DEGRADED), not LOW.
+    const risk = await api.ok<{ change: { risk: { level: string; reasons: string[] } } }>(`{ change(id: "${b.id}") { risk { level reasons } } }`);
+    expect(risk.change.risk).toEqual({ level: 'MEDIUM', reasons: ['Business service "Shop" (criticality 1) is DEGRADED.'] });
   });
 
   it('ignores disjoint footprints, touching windows and closed, rejected or cancelled changes', async () => {

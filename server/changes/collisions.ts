@@ -6,7 +6,7 @@
  * (two changes that each take one member of a two-member farm).
  */
 import type { Graph } from '../db/index.js';
-import type { ImpactedEntry, ImpactResult } from '../impact/index.js';
+import type { ImpactDetails, ImpactedEntry } from '../impact/index.js';
 import { windowsOverlap } from '../itsm/records.js';
 import { activeChangesOverlapping, impactOfTargets, type Change, type ImpactCache } from './service.js';
 
@@ -23,18 +23,22 @@ export interface Collision {
 
 const INACTIVE = new Set(['CLOSED', 'REJECTED', 'CANCELLED']);
 
-function footprint(change: Change, impact: ImpactResult): Set<string> {
-  return new Set([...change.targets, ...impact.impacted.map((e) => e.ciId)]);
+// Footprints and DOWN sets are the whole blast radius, at any depth: the change's report
+// (Change.impact) is cut at DEFAULT_MAX_DEPTH, a collision is not.
+function footprint(change: Change, impact: ImpactDetails): Set<string> {
+  return new Set([...change.targets, ...impact.blastRadius.keys()]);
 }
 
-function downSet(change: Change, impact: ImpactResult): Set<string> {
-  return new Set([...change.targets, ...impact.impacted.filter((e) => e.state === 'DOWN').map((e) => e.ciId)]);
+function downSet(change: Change, impact: ImpactDetails): Set<string> {
+  const down = new Set(change.targets);
+  for (const [ciId, { state }] of impact.blastRadius) if (state === 'DOWN') down.add(ciId);
+  return down;
 }
 
-/** What DOWN jointly means for two evaluated changes; pure. */
-export function jointlyDown(a: Change, impactA: ImpactResult, b: Change, impactB: ImpactResult, joint: ImpactResult): ImpactedEntry[] {
+/** What DOWN jointly means for two evaluated changes, at any depth, in the joint report's order; pure. */
+export function jointlyDown(a: Change, impactA: ImpactDetails, b: Change, impactB: ImpactDetails, joint: ImpactDetails): ImpactedEntry[] {
   const alone = new Set([...downSet(a, impactA), ...downSet(b, impactB)]);
-  return joint.impacted.filter((e) => e.state === 'DOWN' && !alone.has(e.ciId));
+  return joint.select((ciId, { state }) => state === 'DOWN' && !alone.has(ciId));
 }
 
 async function collide(graph: Graph, a: Change, b: Change, cache: ImpactCache): Promise<Collision | null> {
@@ -45,9 +49,9 @@ async function collide(graph: Graph, a: Change, b: Change, cache: ImpactCache): 
     impactOfTargets(graph, b.targets, cache),
     impactOfTargets(graph, [...a.targets, ...b.targets], cache),
   ]);
-  const other = footprint(b, impactB.result);
-  const sharedCiIds = [...footprint(a, impactA.result)].filter((id) => other.has(id)).sort();
-  const joined = jointlyDown(a, impactA.result, b, impactB.result, joint.result);
+  const other = footprint(b, impactB);
+  const sharedCiIds = [...footprint(a, impactA)].filter((id) => other.has(id)).sort();
+  const joined = jointlyDown(a, impactA, b, impactB, joint);
   if (sharedCiIds.length === 0 && joined.length === 0) return null;
   return {
     change: a,

@@ -141,7 +141,7 @@ ChangeRef.implement({
         if (!c.approved) return null;
         const details = await assess(ctx, c);
         const currentRisk = await service.riskOf(ctx.graph, c.targets, details);
-        return { ...service.compareImpact(c.approved.impact, details.result), approvedRisk: c.approved.risk, currentRisk };
+        return { ...service.compareImpact(c.approved.impact, details), approvedRisk: c.approved.risk, currentRisk };
       },
     }),
     collisions: t.field({

@@ -255,14 +255,18 @@ export function impactOfTargets(graph: Graph, targets: readonly string[], cache:
   return hit;
 }
 
+/**
+ * The risk of taking `targets` down, judged on the whole blast radius (every impacted CI
+ * at any depth), not on the report, which impactOfTargets cuts at DEFAULT_MAX_DEPTH.
+ */
 export async function riskOf(graph: Graph, targets: readonly string[], details: ImpactDetails): Promise<Risk> {
-  const { result, cis } = details;
-  const ids = [...new Set([...targets, ...result.impacted.map((e) => e.ciId)])];
+  const { result, cis, blastRadius } = details;
+  const ids = [...new Set([...targets, ...blastRadius.keys()])];
   const rows = await graph.read(Q.SEVERE_OPEN_INCIDENTS, { ids });
   const name = (id: string) => cis.get(id)?.name ?? id;
   return assessRisk({
-    services: result.impacted
-      .filter((e) => cis.get(e.ciId)?.class === 'BusinessService')
+    services: details
+      .select((ciId) => cis.get(ciId)?.class === 'BusinessService')
       .map((e) => ({ ciId: e.ciId, name: name(e.ciId), criticality: cis.get(e.ciId)?.criticality ?? null, state: e.state })),
     impactedCount: result.totalCount,
     severeIncidents: rows.map((r) => ({
@@ -289,13 +293,21 @@ export interface ImpactDrift {
   unchanged: boolean;
 }
 
-export function compareImpact(approved: ImpactResult, now: ImpactResult): ImpactDrift {
+/**
+ * The approved report (frozen, cut at its maxDepth) against the whole blast radius now:
+ * a CI that only moved beyond the report's depth is still impacted. The frozen report
+ * holds the whole approved blast radius when it was not truncated; then CIs newly
+ * impacted at any depth are listed, otherwise those within the current report's depth
+ * (a deeper one may have been impacted, unlisted, at approval).
+ */
+export function compareImpact(approved: ImpactResult, now: ImpactDetails): ImpactDrift {
   const before = new Map(approved.impacted.map((e) => [e.ciId, e]));
-  const after = new Map(now.impacted.map((e) => [e.ciId, e]));
-  const newlyImpacted = now.impacted.filter((e) => !before.has(e.ciId));
-  const noLongerImpacted = approved.impacted.filter((e) => !after.has(e.ciId));
-  const stateChanged = now.impacted
-    .filter((e) => before.has(e.ciId) && before.get(e.ciId)!.state !== e.state)
+  const newlyImpacted = approved.truncated
+    ? now.result.impacted.filter((e) => !before.has(e.ciId))
+    : now.select((ciId) => !before.has(ciId));
+  const noLongerImpacted = approved.impacted.filter((e) => !now.blastRadius.has(e.ciId));
+  const stateChanged = now
+    .select((ciId, { state }) => before.has(ciId) && before.get(ciId)!.state !== state)
     .map((e) => ({ ciId: e.ciId, approved: before.get(e.ciId)!.state, now: e.state }));
   return {
     newlyImpacted,

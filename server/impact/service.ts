@@ -8,7 +8,7 @@ import { MIN_UP_CHANGES_AFTER, minUpBefore } from '../../graph-schema/index.js';
 import type { Graph, Row } from '../db/index.js';
 import { NotFoundError, parseInput } from '../errors.js';
 import { decodeCI, type CI } from '../cis/service.js';
-import { propagate, type ImpactPathStep, type ImpactState, type SubgraphCI, type SubgraphRelationship } from './propagate.js';
+import { propagate, type ImpactedState, type ImpactPathStep, type ImpactState, type SubgraphCI, type SubgraphRelationship } from './propagate.js';
 import * as Q from './cypher.js';
 
 export interface ImpactRequest {
@@ -51,6 +51,14 @@ export const impactRequestSchema = z.object({
 export interface ImpactDetails {
   result: ImpactResult;
   cis: Map<string, CI>;
+  /**
+   * Every impacted CI at any depth (the sources excluded) with its state and depth,
+   * including what maxDepth cut from `result.impacted`: for callers that judge the whole
+   * blast radius (a change's risk, footprint and collisions). No path, no order.
+   */
+  blastRadius: ReadonlyMap<string, ImpactedState>;
+  /** The impacted CIs at any depth that `keep` accepts, in the report's order (paths built on first read). */
+  select(keep: (ciId: string, impacted: ImpactedState) => boolean): ImpactedEntry[];
 }
 
 interface FetchedSubgraph {
@@ -152,17 +160,23 @@ export async function computeImpactDetails(graph: Graph, request: ImpactRequest)
   }
 
   const propagation = propagate({ cis: sub.nodes, relationships: sub.relationships }, sourceIds, at);
-  const impacted: ImpactedEntry[] = [];
+  const order = byDepthCriticalityName(sub.cis);
+  const select = (keep: (ciId: string, impacted: ImpactedState) => boolean): ImpactedEntry[] => {
+    const entries: ImpactedEntry[] = [];
+    for (const [ciId, impacted] of propagation.impacted) {
+      if (keep(ciId, impacted)) entries.push(lazyEntry(ciId, impacted.state, impacted.depth, propagation.path));
+    }
+    return entries.sort(order);
+  };
+  const impacted = select((_ciId, { depth }) => depth <= maxDepth);
   let downCount = 0;
-  for (const [ciId, { state, depth }] of propagation.impacted) {
-    if (state === 'DOWN') downCount++;
-    if (depth <= maxDepth) impacted.push(lazyEntry(ciId, state, depth, propagation.path));
-  }
-  impacted.sort(byDepthCriticalityName(sub.cis));
+  for (const { state } of propagation.impacted.values()) if (state === 'DOWN') downCount++;
   const totalCount = propagation.impacted.size;
   return {
     result: { sourceIds, impacted, totalCount, truncated: totalCount > impacted.length, downCount, degradedCount: totalCount - downCount },
     cis: sub.cis,
+    blastRadius: propagation.impacted,
+    select,
   };
 }
 
