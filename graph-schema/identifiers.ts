@@ -38,6 +38,29 @@ export function searchWords(text: string): string[] {
 }
 
 /**
+ * The key CIs are listed by (`cis`: ORDER BY and the page cursor), when it differs from
+ * the name; null when the name itself sorts right. Neo4j compares strings by code point
+ * when both come from the store but by UTF-16 unit when one is a parameter, and mixes the
+ * two in a sort, so a name holding a character past U+FFFF (an emoji) sorted and paged
+ * inconsistently against one holding U+E000-U+FFFF (a full-width form): pages skipped or
+ * repeated CIs. The key has no surrogates, where the two orders agree, and keeps the code
+ * point order: a character past U+FFFF becomes U+FFFF and two units from U+E000 (its
+ * offset from U+10000, 10 bits each), U+FFFF itself U+FFFF U+0001, a lone surrogate U+FFFD.
+ */
+export function sortKey(name: string): string | null {
+  if (!/[\uD800-\uDFFF\uFFFF]/.test(name)) return null;
+  let key = '';
+  for (const ch of name) {
+    const c = ch.codePointAt(0)!;
+    if (c > 0xffff) key += String.fromCharCode(0xffff, 0xe000 + ((c - 0x10000) >> 10), 0xe000 + ((c - 0x10000) & 0x3ff));
+    else if (c === 0xffff) key += '\uffff\u0001';
+    else if (c >= 0xd800 && c <= 0xdfff) key += '\ufffd';
+    else key += ch;
+  }
+  return key;
+}
+
+/**
  * Text the full-text index searches besides the name: the identifying attribute values,
  * whole and cut into words (so `corp` finds `web01.corp.example` and `db` finds
  * `catalog-db`), and the name's words.

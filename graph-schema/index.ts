@@ -21,6 +21,7 @@ export {
   normalizeIdentifier,
   searchText,
   searchWords,
+  sortKey,
 } from './identifiers.js';
 export { MIGRATIONS, migrate, type Migration, type RunStatement } from './migrations.js';
 export { VALID_AT, ACTIVE_AT, MIN_UP_CHANGES_AFTER, minUpBefore } from './at-time.js';

@@ -7,12 +7,14 @@
  */
 import { IDENTIFIER_ATTRIBUTES } from './classes.js';
 import { RELATIONSHIP_TYPES } from './relationships.js';
-import { identifierProperty } from './identifiers.js';
+import { identifierProperty, sortKey } from './identifiers.js';
 
 export interface Migration {
   id: string;
   description: string;
   statements: readonly string[];
+  /** Data to bring in line after the statements, when Cypher alone cannot compute it (idempotent too). */
+  backfill?: (run: RunStatement) => Promise<void>;
 }
 
 export const MIGRATIONS: readonly Migration[] = [
@@ -73,6 +75,20 @@ export const MIGRATIONS: readonly Migration[] = [
     description: 'CIs by creation time: root cause reads the CIs recorded since an outage began',
     statements: ['CREATE INDEX ci_created IF NOT EXISTS FOR (n:CI) ON (n.createdAt)'],
   },
+  {
+    id: '006-ci-sort-name',
+    description: "The sort key of CI names holding characters past U+FFFF (graph-schema sortKey), for cis's order and cursors",
+    statements: [],
+    async backfill(run) {
+      // Java's regex reads the string by code point: a surrogate pair is one character past U+FFFF.
+      const pattern = '(?s).*[\\x{10000}-\\x{10FFFF}\\x{FFFF}\\x{D800}-\\x{DFFF}].*';
+      const rows = (await run('MATCH (n:CI) WHERE n.name =~ $pattern RETURN n.id AS id, n.name AS name', { pattern })) as { id: string; name: string }[];
+      const keyed = rows.map((r) => ({ id: r.id, key: sortKey(String(r.name)) })).filter((r) => r.key !== null);
+      for (let k = 0; k < keyed.length; k += 10_000) {
+        await run('UNWIND $rows AS row MATCH (n:CI {id: row.id}) SET n.sortName = row.key', { rows: keyed.slice(k, k + 10_000) });
+      }
+    },
+  },
 ];
 
 /** Runs one Cypher statement; the caller decides how (driver session, test harness). */
@@ -96,6 +112,7 @@ export async function migrate(run: RunStatement): Promise<string[]> {
   for (const migration of MIGRATIONS) {
     if (done.has(migration.id)) continue;
     for (const statement of migration.statements) await run(statement);
+    await migration.backfill?.(run);
     await run(RECORD, { id: migration.id, now: Date.now(), description: migration.description });
     applied.push(migration.id);
   }

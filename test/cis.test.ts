@@ -3,6 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { closeTestGraph, testGraph, wipe } from './helpers/neo4j.js';
 import { testApi, type TestApi } from './helpers/api.js';
 import type { Graph } from '../server/db/index.js';
+import { migrate, sortKey } from '../graph-schema/index.js';
 
 let graph: Graph;
 let api: TestApi;
@@ -220,6 +221,40 @@ describe('cis query', () => {
     expect(bad.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
     const badClass = await api.request(q, { filter: { classes: ['Toaster'] } });
     expect(badClass.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+  });
+
+  it('pages names past U+FFFF (emoji) and full-width ones in code point order, with no CI skipped or repeated', async () => {
+    const names = ['\uff5e-audit', '\u{1f600}-audit', 'a-audit', '\uffff-audit', 'z-audit', '\u65e5-audit', '\u{1f600}\uff5e-audit', '\uff5e\u{1f600}-audit', 'A-audit'];
+    for (const name of names) await create({ class: 'Application', name });
+    const codePoints = (x: string) => Array.from(x, (c) => c.codePointAt(0)!);
+    const byCodePoint = (a: string, b: string) => {
+      const [x, y] = [codePoints(a), codePoints(b)];
+      for (let k = 0; k < Math.min(x.length, y.length); k++) if (x[k] !== y[k]) return x[k]! - y[k]!;
+      return x.length - y.length;
+    };
+    const expected = [...names].sort(byCodePoint);
+    const q = `query($first: Int, $after: String, $filter: CIFilter) { cis(first: $first, after: $after, filter: $filter) { totalCount edges { node { name } } pageInfo { hasNextPage endCursor } } }`;
+    type Page = { cis: { totalCount: number; edges: { node: { name: string } }[]; pageInfo: { hasNextPage: boolean; endCursor: string } } };
+    for (const filter of [{}, { search: 'audit' }]) {
+      for (const first of [1, 2, 4]) {
+        const seen: string[] = [];
+        let after: string | null = null;
+        for (let page = 0; page < 20; page++) {
+          const data: Page = await api.ok<Page>(q, { first, after, filter });
+          seen.push(...data.cis.edges.map((e) => e.node.name));
+          if (!data.cis.pageInfo.hasNextPage) break;
+          after = data.cis.pageInfo.endCursor;
+        }
+        expect(seen, `${JSON.stringify(filter)}, first ${first}`).toEqual(expected);
+      }
+    }
+    // A database written before the sort key existed gets it from migration 006.
+    await graph.write(`MATCH (n:CI) REMOVE n.sortName`);
+    await graph.write(`MATCH (m:SchemaMigration {id: '006-ci-sort-name'}) DELETE m`);
+    await migrate((cypher, params) => graph.runAutoCommit(cypher, params ?? {}));
+    const keyed = await graph.read(`MATCH (n:CI) WHERE n.sortName IS NOT NULL RETURN n.name AS name, n.sortName AS key`);
+    expect(keyed.map((r) => String(r.name)).sort()).toEqual(names.filter((n) => sortKey(n) !== null).sort());
+    for (const row of keyed) expect(row.key).toBe(sortKey(String(row.name)));
   });
 
   it('serves the catalogue', async () => {

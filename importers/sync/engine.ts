@@ -31,6 +31,7 @@ import {
   identifierProperties,
   normalizeIdentifier,
   searchText,
+  sortKey,
 } from '../../graph-schema/index.js';
 import type { Graph, Row, Tx } from '../../server/db/index.js';
 import { recordHistory, type HistoryChange } from '../../server/history/index.js';
@@ -660,6 +661,7 @@ export class SyncRun {
       attributes: JSON.stringify(state.attributes),
       provenance: JSON.stringify(state.provenance),
       searchText: searchText(cls, state.attributes, state.name),
+      sortName: sortKey(state.name),
       minUp: typeof minUp === 'number' ? minUp : null,
       updatedAt: this.now,
       ...keys,

@@ -60,14 +60,14 @@ WITH n, collect(r {.id, type: type(r), from: startNode(r).id, to: endNode(r).id}
 RETURN ${CI_FIELDS} AS ci, closed
 `;
 
-/** Page of CIs ordered by (name, id), after a keyset cursor. */
+/** Page of CIs ordered by (name, id), after a keyset cursor: the name's sort key where it has one (graph-schema sortKey: names with characters past U+FFFF). */
 export const LIST_CIS = `
 MATCH (n:CI)
 WHERE ($classes IS NULL OR n.class IN $classes)
   AND ($statuses IS NULL OR n.status IN $statuses)
-  AND ($afterName IS NULL OR n.name > $afterName OR (n.name = $afterName AND n.id > $afterId))
+  AND ($afterKey IS NULL OR coalesce(n.sortName, n.name) > $afterKey OR (coalesce(n.sortName, n.name) = $afterKey AND n.id > $afterId))
 RETURN ${CI_FIELDS} AS ci
-ORDER BY n.name, n.id
+ORDER BY coalesce(n.sortName, n.name), n.id
 LIMIT $limit
 `;
 
@@ -83,9 +83,9 @@ export const SEARCH_CIS = `
 CALL db.index.fulltext.queryNodes('ci_search', $query) YIELD node AS n
 WHERE ($classes IS NULL OR n.class IN $classes)
   AND ($statuses IS NULL OR n.status IN $statuses)
-  AND ($afterName IS NULL OR n.name > $afterName OR (n.name = $afterName AND n.id > $afterId))
+  AND ($afterKey IS NULL OR coalesce(n.sortName, n.name) > $afterKey OR (coalesce(n.sortName, n.name) = $afterKey AND n.id > $afterId))
 RETURN ${CI_FIELDS} AS ci
-ORDER BY n.name, n.id
+ORDER BY coalesce(n.sortName, n.name), n.id
 LIMIT $limit
 `;
 

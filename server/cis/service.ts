@@ -14,6 +14,7 @@ import {
   findRelationshipType,
   identifierProperties,
   searchText,
+  sortKey,
   searchWords,
   type CIStatus,
 } from '../../graph-schema/index.js';
@@ -194,6 +195,7 @@ function nodeProperties(ci: CI, provenance: Record<string, unknown>, extra: Reco
     retiredAt: ci.retiredAt,
     minUp: typeof minUp === 'number' ? minUp : null,
     searchText: searchText(ci.class, ci.attributes, ci.name),
+    sortName: sortKey(ci.name),
     provenance: JSON.stringify(provenance),
     ...identifierProperties(ci.class, ci.attributes),
   };
@@ -306,7 +308,8 @@ export async function listCIs(
   const searching = (filter.search ?? '').trim() !== '';
   const query = searching ? searchQuery(filter.search!) : null;
   if (searching && query === null) return { items: [], hasNextPage: false, totalCount: 0 };
-  const pageParams = { ...common, afterName, afterId, limit: int(limit + 1) };
+  const afterKey = afterName === null ? null : (sortKey(afterName) ?? afterName);
+  const pageParams = { ...common, afterKey, afterId, limit: int(limit + 1) };
   // One read transaction for the page and its count: two statements, one round trip each.
   const { pageRows, total } = await graph.readTx(async (tx) => {
     const page = query

@@ -10,7 +10,7 @@
  * CREATE, not MERGE: this is a fresh bulk load (tests, benchmarks); ids must be new.
  */
 import { randomUUID } from 'node:crypto';
-import { findClass, findRelationshipType, identifierProperties, searchText, type CIStatus } from '../../graph-schema/index.js';
+import { findClass, findRelationshipType, identifierProperties, searchText, sortKey, type CIStatus } from '../../graph-schema/index.js';
 import type { Graph } from '../../server/db/index.js';
 import { topologyWrite } from '../../server/topology/index.js';
 
@@ -93,6 +93,7 @@ export function ciRow(ci: CIRecord, source: string, defaultTime: number): Record
     retiredAt,
     minUp: typeof attributes.minUp === 'number' ? attributes.minUp : null,
     searchText: searchText(ci.class, attributes, ci.name),
+    sortName: sortKey(ci.name),
     provenance: JSON.stringify(Object.fromEntries(provenanceFields.map((f) => [f, { source, at: createdAt }]))),
     ...identifierProperties(ci.class, attributes),
   };
