@@ -274,7 +274,9 @@ export function searchQuery(text: string): string | null {
   if (text.length > SEARCH_MAX_CHARS) {
     throw new BadUserInputError(`Search is too long (${text.length} characters; at most ${SEARCH_MAX_CHARS})`, [{ path: ['filter', 'search'], message: `at most ${SEARCH_MAX_CHARS} characters` }]);
   }
-  const words = searchWords(text);
+  // The index's analyzer (Unicode word breaks) keeps each Han or Hiragana character a
+  // word of its own: "日本語" is searched as 日, 本 and 語, or it would match nothing.
+  const words = searchWords(text).flatMap((w) => w.match(/[\p{Script=Han}\p{Script=Hiragana}]|[^\p{Script=Han}\p{Script=Hiragana}]+/gu) ?? []);
   if (words.length > SEARCH_MAX_WORDS) {
     throw new BadUserInputError(`Search has too many words (${words.length}; at most ${SEARCH_MAX_WORDS})`, [{ path: ['filter', 'search'], message: `at most ${SEARCH_MAX_WORDS} words` }]);
   }
