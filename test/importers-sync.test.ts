@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { createCI, getCI, updateCI } from '../server/cis/service.js';
 import type { Graph } from '../server/db/index.js';
-import { runSync, type SourceItem, type SourceRecord, type SyncOptions } from '../importers/sync/index.js';
+import { runSync, type SourceItem, type SourceRecord, type SyncOptions, type SyncProgress } from '../importers/sync/index.js';
 import { computeImpact } from '../server/impact/index.js';
 import { readTopologyState } from '../server/topology/index.js';
 import { testApi } from './helpers/api.js';
@@ -55,8 +55,12 @@ afterAll(closeTestGraph);
 describe('sync engine', () => {
   it('creates, then a second identical run changes nothing and says so', async () => {
     const before = (await readTopologyState(graph)).version;
-    const first = await sync([group, ...users(5)]);
+    const progress: SyncProgress[] = [];
+    const first = await sync([group, ...users(5)], { onProgress: (p) => progress.push(p) });
     expect(first.status).toBe('SUCCEEDED');
+    // The last progress line says what was written (it said 0).
+    expect(progress.at(-1)).toMatchObject({ phase: 'done', read: 6 });
+    expect(progress.at(-1)!.written).toBeGreaterThanOrEqual(6);
     expect(first.counts).toMatchObject({ created: 6, updated: 0, unchanged: 0, relationshipsCreated: 5 });
     // Writes raise the topology version (projections reload); a run that changes nothing does not.
     const afterFirst = (await readTopologyState(graph)).version;

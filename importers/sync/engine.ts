@@ -339,6 +339,11 @@ export class SyncRun {
     this.options.onProgress?.({ phase, read: this.counts.read, written: this.written, total });
   }
 
+  /** The last progress line: what was read and written, as the run left it (it said 0 written). */
+  done() {
+    this.progress('done');
+  }
+
   private reject(origin: string, reason: string) {
     this.counts.rejected++;
     if (this.rejections.length < ISSUE_CAP) this.rejections.push({ origin, reason });
@@ -1237,6 +1242,6 @@ export async function runSync(
   } finally {
     if (!dry) await run.releaseLock();
   }
-  options.onProgress?.({ phase: 'done', read: report.counts.read, written: 0, total: 0 });
+  run.done();
   return report;
 }
