@@ -13,6 +13,7 @@ import { actorForToken, ANONYMOUS_DEMO_ACTOR, type Actor } from './auth/index.js
 import { createContext, type Context } from './graphql/context.js';
 import { buildSchema } from './graphql/schema.js';
 import { toGraphQLError } from './graphql/errors.js';
+import { boundedNesting } from './graphql/nesting.js';
 import { UnauthenticatedError } from './errors.js';
 import { readFlag } from './config.js';
 import type { Logger } from './log.js';
@@ -97,6 +98,7 @@ export function createApp(options: AppOptions) {
     // (incl. the depth/cost limits, which run inside the root resolvers) and error
     // mapping are unchanged. FAULTLINE_GRAPHQL_JIT=0 (or off) falls back to graphql-js.
     plugins: [
+      boundedNesting(),
       variablesCoercedByGraphqlJs(),
       ...((options.jit ?? readFlag('FAULTLINE_GRAPHQL_JIT', process.env.FAULTLINE_GRAPHQL_JIT, true)) ? [useGraphQlJit()] : []),
       errorCodes(options.log),

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { closeTestGraph, testGraph, wipe } from './helpers/neo4j.js';
 import { testApi, type TestApi } from './helpers/api.js';
 import type { Graph } from '../server/db/index.js';
+import { getIntrospectionQuery } from 'graphql';
 import { migrate, sortKey } from '../graph-schema/index.js';
 
 let graph: Graph;
@@ -310,6 +311,14 @@ describe('authentication', () => {
     const res = await api.request(deep);
     expect(res.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
     expect(res.errors?.[0]?.message).toMatch(/depth/);
+    // Thousands of levels are refused before parsing (they overflowed the stack: INTERNAL).
+    const nestText = (levels: number) => `{ cis { edges { node { ${'relationships { from { '.repeat(levels)}id${' } }'.repeat(levels)} } } } }`;
+    const abyss = await api.request(nestText(3000));
+    expect(abyss.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(abyss.errors?.[0]?.message).toMatch(/nests 6004 levels deep/);
+    // The introspection GraphiQL sends nests far less than that bound.
+    const introspection = await api.request(getIntrospectionQuery());
+    expect(introspection.errors).toBeUndefined();
   });
 });
 
