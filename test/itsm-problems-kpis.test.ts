@@ -5,6 +5,7 @@ import { testApi, type TestApi } from './helpers/api.js';
 import { ci, countNodes, DAY, HOUR, iso, T0 } from './helpers/itsm.js';
 import type { Graph } from '../server/db/index.js';
 import { createIncident, transitionIncident } from '../server/incidents/index.js';
+import { createProblem, updateProblem } from '../server/problems/index.js';
 import { recordImplementedChange, transitionChange, type ReviewOutcome } from '../server/changes/index.js';
 
 let graph: Graph;
@@ -87,6 +88,35 @@ describe('problems', () => {
     const badStatus = await api.request(`mutation { transitionProblem(id: "PRB-1", to: SOLVED) { id } }`);
     expect(badStatus.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
     expect(await countNodes(graph, 'Problem')).toBe(1);
+  });
+
+  it('links an incident to one problem only when creates and updates race for it', async () => {
+    const s = await ci(graph, 'Server', 's');
+    const contested = await createIncident(graph, { title: 'contested', priority: 'P2', affectedCiIds: [s] }, who);
+    const CREATE = `mutation($title: String!, $ids: [ID!]) { createProblem(input: { title: $title, incidentIds: $ids }) { id incidents { id } } }`;
+    type Created = { createProblem: { id: string; incidents: { id: string }[] } };
+    const races = await Promise.all(Array.from({ length: 6 }, (_, k) => api.request<Created>(CREATE, { title: `p${k}`, ids: [contested.id] })));
+    const won = races.filter((r) => !r.errors);
+    expect(won).toHaveLength(1);
+    const winner = won[0]!.data!.createProblem;
+    expect(winner.incidents).toEqual([{ id: contested.id }]);
+    for (const lost of races.filter((r) => r.errors)) {
+      expect(lost.errors?.[0]?.extensions?.code).toBe('CONFLICT');
+      expect(lost.errors?.[0]?.message).toContain(`Incident ${contested.id} already belongs to problem ${winner.id}`);
+    }
+    // A refused create consumes no number: the winner is PRB-1 and the next problem PRB-2.
+    expect(winner.id).toBe('PRB-1');
+
+    // updateProblem(addIncidentIds): problems racing to take in one incident.
+    const loose = await createIncident(graph, { title: 'loose', priority: 'P3', affectedCiIds: [s] }, who);
+    const others = await Promise.all([1, 2, 3, 4, 5].map((k) => createProblem(graph, { title: `other ${k}` }, who)));
+    // Concurrent creates draw distinct numbers.
+    expect(others.map((p) => p.id).sort()).toEqual(['PRB-2', 'PRB-3', 'PRB-4', 'PRB-5', 'PRB-6']);
+    const adds = await Promise.allSettled(others.map((p) => updateProblem(graph, { id: p.id, addIncidentIds: [loose.id] }, who)));
+    expect(adds.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    for (const lost of adds.filter((r) => r.status === 'rejected')) expect(lost.reason).toMatchObject({ code: 'CONFLICT' });
+    const [links] = await graph.read(`MATCH (i:Incident)-[:INSTANCE_OF]->(p:Problem) RETURN count(*) AS n, count(DISTINCT i) AS incidents`);
+    expect(links).toEqual({ n: 2, incidents: 2 });
   });
 });
 

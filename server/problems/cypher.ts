@@ -19,6 +19,18 @@ MATCH (p:Problem {id: id})
 RETURN ${PROBLEM_FIELDS}
 `;
 
+/**
+ * Write-locks the incidents, as LOCK_PROBLEM does a problem: held to the end of the
+ * transaction, so a second transaction linking one of them waits here and then reads the
+ * link the first one committed (pass the ids sorted, so two of them lock in one order).
+ */
+export const LOCK_INCIDENTS = `
+UNWIND $ids AS id
+MATCH (i:Incident {id: id})
+SET i._lock = true
+REMOVE i._lock
+`;
+
 /** Which of the incidents exist, and the problem each already belongs to. */
 export const INCIDENT_LINKS = `
 UNWIND $ids AS id

@@ -143,8 +143,15 @@ export const updateProblemInput = z.object({
 });
 export type UpdateProblemInput = z.input<typeof updateProblemInput>;
 
-/** Incidents must exist and belong to no other problem (an incident has one cause). */
+/**
+ * Incidents must exist and belong to no other problem (an incident has one cause). They
+ * are write-locked before they are read, so the check holds until the caller links them
+ * in the same transaction: two problems racing for one incident serialise here, and the
+ * second sees the first one's link (CONFLICT) instead of both passing the check.
+ */
 async function checkIncidentsFree(tx: Tx, ids: string[], problemId: string | null, field: string): Promise<void> {
+  if (ids.length === 0) return;
+  await tx.run(Q.LOCK_INCIDENTS, { ids: [...ids].sort() });
   const res = await tx.run(Q.INCIDENT_LINKS, { ids });
   for (const r of res.records) {
     const id = String(r.get('id'));
