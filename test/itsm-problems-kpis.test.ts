@@ -118,6 +118,35 @@ describe('problems', () => {
     const [links] = await graph.read(`MATCH (i:Incident)-[:INSTANCE_OF]->(p:Problem) RETURN count(*) AS n, count(DISTINCT i) AS incidents`);
     expect(links).toEqual({ n: 2, incidents: 2 });
   });
+
+  it('fixedBy is the change of the latest resolution; reopening clears it and transitions keep every fix', async () => {
+    const db = await ci(graph, 'Database', 'db');
+    const chg1 = await recordImplementedChange(graph, { title: 'first try', targetCiIds: [db], implementedAt: T0 }, who);
+    const chg2 = await recordImplementedChange(graph, { title: 'second try', targetCiIds: [db], implementedAt: T0 + HOUR }, who);
+    const { createProblem: problem } = await api.ok<{ createProblem: { id: string } }>(`mutation { createProblem(input: { title: "flaky" }) { id } }`);
+    type Moved = { transitionProblem: { status: string; fixedBy: { id: string } | null; transitions: { to: string; fixedBy: { id: string } | null }[] } };
+    const move = async (to: string, fix?: string) =>
+      (
+        await api.ok<Moved>(
+          `mutation($id: ID!, $to: ProblemStatus!, $fix: ID) { transitionProblem(id: $id, to: $to, fixedByChangeId: $fix) { status fixedBy { id } transitions { to fixedBy { id } } } }`,
+          { id: problem.id, to, fix },
+        )
+      ).transitionProblem;
+    await move('UNDER_INVESTIGATION');
+    expect((await move('RESOLVED', chg2.id)).fixedBy).toEqual({ id: chg2.id });
+    expect((await move('UNDER_INVESTIGATION')).fixedBy).toBeNull();
+    expect((await move('RESOLVED', chg1.id)).fixedBy).toEqual({ id: chg1.id });
+    await move('UNDER_INVESTIGATION');
+    expect((await move('RESOLVED', chg2.id)).fixedBy).toEqual({ id: chg2.id });
+    await move('UNDER_INVESTIGATION');
+    const unfixed = await move('RESOLVED');
+    expect(unfixed.fixedBy).toBeNull();
+    expect(unfixed.transitions.filter((t) => t.to === 'RESOLVED').map((t) => t.fixedBy?.id ?? null)).toEqual([chg2.id, chg1.id, chg2.id, null]);
+    expect(unfixed.transitions.filter((t) => t.to !== 'RESOLVED').every((t) => t.fixedBy === null)).toBe(true);
+    const [links] = await graph.read(`MATCH (:Problem {id: $id})-[r:FIXED_BY]->() RETURN count(r) AS n`, { id: problem.id });
+    expect(links).toEqual({ n: 0 });
+    expect((await move('CLOSED')).fixedBy).toBeNull();
+  });
 });
 
 describe('KPIs on a known data set', () => {

@@ -15,6 +15,8 @@ export interface Transition {
   to: string;
   at: number;
   actor: string;
+  /** A problem resolved with a change: that change (kept when the problem reopens). */
+  fixedByChangeId?: string;
 }
 
 /** A page of records for a connection. */

@@ -64,19 +64,22 @@ WHERE i.id IN $incidentIds
 DELETE r
 `;
 
-export const SET_ROOT_CAUSE = `
+/**
+ * Replaces the problem's one link of a type with one to the node with id $targetId, or
+ * with none when $targetId is null: a problem has one root cause and one fix at a time.
+ */
+const replaceLink = (type: string, label: string) => `
 MATCH (p:Problem {id: $id})
-OPTIONAL MATCH (p)-[old:ROOT_CAUSE]->(:CI)
+OPTIONAL MATCH (p)-[old:${type}]->(:${label})
 DELETE old
 WITH DISTINCT p
-OPTIONAL MATCH (c:CI {id: $ciId})
-FOREACH (_ IN CASE WHEN c IS NULL THEN [] ELSE [1] END | CREATE (p)-[:ROOT_CAUSE]->(c))
+OPTIONAL MATCH (t:${label} {id: $targetId})
+FOREACH (_ IN CASE WHEN t IS NULL THEN [] ELSE [1] END | CREATE (p)-[:${type}]->(t))
 `;
 
-export const SET_FIXED_BY = `
-MATCH (p:Problem {id: $id}), (c:Change {id: $changeId})
-MERGE (p)-[:FIXED_BY]->(c)
-`;
+export const SET_ROOT_CAUSE = replaceLink('ROOT_CAUSE', 'CI');
+
+export const SET_FIXED_BY = replaceLink('FIXED_BY', 'Change');
 
 export const CHANGE_EXISTS = `
 OPTIONAL MATCH (c:Change {id: $id})

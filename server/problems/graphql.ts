@@ -40,7 +40,7 @@ ProblemRef.implement({
     incidents: t.field({ type: [IncidentRef], nullable: false, resolve: (p, _a, ctx) => incidentsOfProblemLoader(ctx).load(p.id) }),
     fixedBy: t.field({
       type: ChangeRef,
-      description: 'The change that fixed it, when resolved with one.',
+      description: 'The change that fixed it, when resolved with one; none once the problem reopens.',
       resolve: (p, _a, ctx) => (p.fixedByChangeId ? changeLoader(ctx).load(p.fixedByChangeId) : null),
     }),
     createdAt: t.field({ type: 'DateTime', nullable: false, resolve: (p) => p.createdAt }),
@@ -57,6 +57,14 @@ ProblemRef.implement({
     }),
   }),
 });
+
+builder.objectField(TransitionRef, 'fixedBy', (t) =>
+  t.field({
+    type: ChangeRef,
+    description: 'When this transition resolved a problem with a change: that change (it stays here after the problem reopens).',
+    resolve: (x, _a, ctx) => (x.fixedByChangeId ? changeLoader(ctx).load(x.fixedByChangeId) : null),
+  }),
+);
 
 registerNodeKind({ typeName: 'Problem', owns: service.isProblemId, load: (ctx, id) => problemLoader(ctx).load(id) });
 

@@ -191,7 +191,7 @@ export async function createProblem(graph: Graph, raw: CreateProblemInput, who: 
     };
     await tx.run(Q.CREATE_PROBLEM, { props });
     if (incidentIds.length) await tx.run(Q.LINK_INCIDENTS, { id, incidentIds });
-    if (input.rootCauseCiId) await tx.run(Q.SET_ROOT_CAUSE, { id, ciId: input.rootCauseCiId });
+    if (input.rootCauseCiId) await tx.run(Q.SET_ROOT_CAUSE, { id, targetId: input.rootCauseCiId });
     return reload(tx, id);
   });
 }
@@ -215,7 +215,7 @@ export async function updateProblem(graph: Graph, raw: UpdateProblemInput, who: 
     await tx.run(Q.UPDATE_PROBLEM, { id: input.id, set });
     if (remove.length) await tx.run(Q.UNLINK_INCIDENTS, { id: input.id, incidentIds: remove });
     if (add.length) await tx.run(Q.LINK_INCIDENTS, { id: input.id, incidentIds: add });
-    if (input.rootCauseCiId !== undefined) await tx.run(Q.SET_ROOT_CAUSE, { id: input.id, ciId: input.rootCauseCiId });
+    if (input.rootCauseCiId !== undefined) await tx.run(Q.SET_ROOT_CAUSE, { id: input.id, targetId: input.rootCauseCiId });
     return reload(tx, input.id);
   });
 }
@@ -245,14 +245,18 @@ export async function transitionProblem(
       if (!found) throw new NotFoundError(`No change with id "${options.fixedByChangeId}"`, { field: 'fixedByChangeId' });
     }
     const at = actTime(who, current.transitions.at(-1)?.at ?? current.createdAt);
-    const transitions = [...current.transitions, { from: current.status, to: target, at, actor: who.actor }];
-    const set: Record<string, unknown> = { status: target, updatedAt: at, transitions: JSON.stringify(transitions) };
+    const fixedBy = target === 'RESOLVED' ? (options.fixedByChangeId ?? null) : null;
+    const step: Transition = { from: current.status, to: target, at, actor: who.actor, ...(fixedBy ? { fixedByChangeId: fixedBy } : {}) };
+    const set: Record<string, unknown> = { status: target, updatedAt: at, transitions: JSON.stringify([...current.transitions, step]) };
+    const reopened = target === 'UNDER_INVESTIGATION' && current.status === 'RESOLVED';
     if (target === 'KNOWN_ERROR') set.knownErrorAt = at;
     if (target === 'RESOLVED') set.resolvedAt = at;
-    if (target === 'UNDER_INVESTIGATION' && current.status === 'RESOLVED') set.resolvedAt = null;
+    if (reopened) set.resolvedAt = null;
     if (target === 'CLOSED') set.closedAt = at;
     await tx.run(Q.UPDATE_PROBLEM, { id, set });
-    if (options.fixedByChangeId) await tx.run(Q.SET_FIXED_BY, { id, changeId: options.fixedByChangeId });
+    // Resolving names its fix (or none) in place of any earlier one; reopening clears it, as a
+    // reopened problem is not fixed. Each resolution's fix stays on its transition.
+    if (target === 'RESOLVED' || reopened) await tx.run(Q.SET_FIXED_BY, { id, targetId: fixedBy });
     return reload(tx, id);
   });
 }
