@@ -179,4 +179,28 @@ describe('incident lists and CI.incidents', () => {
     const node = await api.ok<{ node: { __typename: string; id: string } }>(`{ node(id: "${ids[0]}") { __typename id } }`);
     expect(node.node).toEqual({ __typename: 'Incident', id: ids[0] });
   });
+
+  it('refuses a cursor it did not issue, in every ITSM list, as cis does', async () => {
+    const server = await ci(graph, 'Server', 'a');
+    await createIncident(graph, { title: 'x', priority: 'P3', affectedCiIds: [server] }, { actor: 't' });
+    const cursor = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+    const lists = {
+      incidents: [['x', 'y'], [null, null], [1], ['1', 2], [1.5, 2], 'garbage'],
+      problems: [['x'], [null], [1, 2], [{}]],
+      changes: [['x', 'y'], [null, 1], [true, 1]],
+    };
+    for (const [list, bad] of Object.entries(lists)) {
+      for (const value of bad) {
+        const after = typeof value === 'string' ? value : cursor(value);
+        const res = await api.request(`query($after: String) { ${list}(after: $after) { totalCount edges { cursor } } }`, { after });
+        expect(res.errors?.[0]?.extensions?.code, `${list} after ${JSON.stringify(value)}`).toBe('BAD_USER_INPUT');
+        expect(res.errors?.[0]?.message).toBe('Invalid cursor; use a cursor returned by this API');
+        expect(res.errors?.[0]?.extensions?.issues).toEqual([{ path: ['after'], message: 'invalid cursor' }]);
+      }
+    }
+    // The cursors the lists issue still work.
+    const page = await api.ok<{ incidents: { pageInfo: { endCursor: string } } }>(`{ incidents(first: 1) { pageInfo { endCursor } } }`);
+    const next = await api.ok<{ incidents: { edges: unknown[] } }>(`query($after: String) { incidents(after: $after) { edges { cursor } } }`, { after: page.incidents.pageInfo.endCursor });
+    expect(next.incidents.edges).toEqual([]);
+  });
 });

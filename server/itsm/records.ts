@@ -103,14 +103,20 @@ export async function requireActiveCIs(tx: Tx, ids: readonly string[], field: st
 
 // ------------------------------------------------------------------ cursors
 
-export function encodeCursor(values: readonly (string | number | null)[]): string {
+/** A keyset cursor: the sort key of the last row, whole numbers (a time in ms, a record number). */
+export function encodeCursor(values: readonly number[]): string {
   return Buffer.from(JSON.stringify(values)).toString('base64url');
 }
 
-export function decodeCursor(cursor: string, length: number): (string | number | null)[] {
+/**
+ * The `length` whole numbers of a cursor encodeCursor made. Anything else (not base64 JSON,
+ * another length, a string, null or a fraction in it) is BAD_USER_INPUT naming `after`:
+ * compared in Cypher it would match nothing, or everything, and answer a wrong page.
+ */
+export function decodeCursor(cursor: string, length: number): number[] {
   try {
     const value = JSON.parse(Buffer.from(cursor, 'base64url').toString()) as unknown;
-    if (Array.isArray(value) && value.length === length) return value as (string | number | null)[];
+    if (Array.isArray(value) && value.length === length && value.every((v) => Number.isSafeInteger(v))) return value as number[];
   } catch {
     // fall through: a cursor that is not ours is the caller's mistake, reported below
   }
