@@ -224,7 +224,7 @@ describe('change lifecycle, risk and approval snapshot', () => {
     expect(data.change.impact).toEqual(data.impact);
   });
 
-  it('writes nothing on bad input: end before or at start, empty targets, unknown CI, unknown status', async () => {
+  it('writes nothing on bad input: end before or at start, empty targets, unknown CI, unknown status, a future transition time', async () => {
     const s = await ci(graph, 'Server', 's');
     const cases = [
       [{ title: 'x', targetCiIds: [s], plannedStart: iso(T0 + HOUR), plannedEnd: iso(T0) }, 'BAD_USER_INPUT', 'plannedEnd'],
@@ -242,6 +242,9 @@ describe('change lifecycle, risk and approval snapshot', () => {
     expect((await api.request(MOVE, { id: c.id, to: 'FINISHED' })).errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
     const outcomeTooEarly = await api.request(MOVE, { id: c.id, to: 'ASSESSMENT', outcome: 'FAILED' });
     expect(outcomeTooEarly.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    const future = await api.request(`mutation($id: ID!, $at: DateTime) { transitionChange(id: $id, to: ASSESSMENT, at: $at) { id } }`, { id: c.id, at: '2099-01-01T00:00:00.000Z' });
+    expect(future.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(future.errors?.[0]?.extensions?.issues).toEqual([{ path: ['at'], message: 'in the future' }]);
     expect((await api.ok<{ change: { status: string } }>(`{ change(id: "${c.id}") { status } }`)).change.status).toBe('DRAFT');
   });
 

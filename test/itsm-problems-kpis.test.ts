@@ -74,7 +74,7 @@ describe('problems', () => {
     expect(forbidden.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
   });
 
-  it('refuses an incident that belongs to another problem, or unknown ids, and writes nothing', async () => {
+  it('refuses an incident that belongs to another problem, unknown ids or a future transition time, and writes nothing', async () => {
     const s = await ci(graph, 'Server', 's');
     const i1 = await createIncident(graph, { title: 'a', priority: 'P3', affectedCiIds: [s] }, who);
     await api.ok(`mutation { createProblem(input: { title: "first", incidentIds: ["${i1.id}"] }) { id } }`);
@@ -87,6 +87,10 @@ describe('problems', () => {
     expect(unknownCI.errors?.[0]?.message).toContain('rootCauseCiId');
     const badStatus = await api.request(`mutation { transitionProblem(id: "PRB-1", to: SOLVED) { id } }`);
     expect(badStatus.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    const future = await api.request(`mutation { transitionProblem(id: "PRB-1", to: UNDER_INVESTIGATION, at: "2099-01-01T00:00:00.000Z") { id } }`);
+    expect(future.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(future.errors?.[0]?.extensions?.issues).toEqual([{ path: ['at'], message: 'in the future' }]);
+    expect((await api.ok<{ problem: { status: string } }>(`{ problem(id: "PRB-1") { status } }`)).problem.status).toBe('NEW');
     expect(await countNodes(graph, 'Problem')).toBe(1);
   });
 

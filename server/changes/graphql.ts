@@ -267,7 +267,7 @@ builder.mutationFields((t) => ({
       to: t.arg({ type: ChangeStatusEnum, required: true }),
       outcome: t.arg({ type: ReviewOutcomeEnum, description: 'When closing: the review outcome; default SUCCESSFUL.' }),
       note: t.arg.string({ description: 'When closing: the review note.' }),
-      at: t.arg({ type: 'DateTime', description: 'Admins only, for imports and backfills: when the transition happened.' }),
+      at: t.arg({ type: 'DateTime', description: 'Admins only, for imports and backfills: when the transition happened; not in the future.' }),
     },
     resolve: (_r, args, ctx) => {
       requireRole(ctx, 'change-manager');

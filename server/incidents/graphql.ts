@@ -108,7 +108,7 @@ builder.mutationFields((t) => ({
     args: {
       id: t.arg.id({ required: true }),
       to: t.arg({ type: IncidentStatusEnum, required: true }),
-      at: t.arg({ type: 'DateTime', description: 'Admins only, for imports and backfills: when the transition happened.' }),
+      at: t.arg({ type: 'DateTime', description: 'Admins only, for imports and backfills: when the transition happened; not in the future.' }),
     },
     resolve: (_r, args, ctx) => {
       requireRole(ctx, ...INCIDENT_ROLES);

@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import type { Graph, Row } from '../db/index.js';
 import { int, WINDOW_FIRST_MIN_IDS } from '../db/index.js';
-import { BadUserInputError, parseInput } from '../errors.js';
+import { parseInput } from '../errors.js';
 import {
   actTime,
   checkRange,
@@ -18,6 +18,7 @@ import {
   lockRecord,
   nextNumber,
   parsePageArgs,
+  refuseFutureTime,
   requireActiveCIs,
   toPage,
   type Actor,
@@ -173,15 +174,11 @@ export const createIncidentInput = z.object({
 });
 export type CreateIncidentInput = z.input<typeof createIncidentInput>;
 
-/** A backdated opening is fine (the outage began before the call); one in the future is not. */
-const CLOCK_SLACK = 5 * 60_000;
-
 export async function createIncident(graph: Graph, raw: CreateIncidentInput, who: Actor): Promise<Incident> {
   const input = parseInput(createIncidentInput, raw);
   const openedAt = input.openedAt ?? who.at ?? Date.now();
-  if (openedAt > Date.now() + CLOCK_SLACK) {
-    throw new BadUserInputError('openedAt is in the future', [{ path: ['input', 'openedAt'], message: 'in the future' }]);
-  }
+  // A backdated opening is fine (the outage began before the call); one in the future is not.
+  refuseFutureTime(openedAt, ['input', 'openedAt']);
   const ciIds = [...new Set(input.affectedCiIds)];
   return graph.writeTx(async (tx) => {
     await requireActiveCIs(tx, ciIds, 'input.affectedCiIds');

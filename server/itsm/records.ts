@@ -71,13 +71,28 @@ export function checkTransition(
   ]);
 }
 
+/** How far ahead of this server's clock an explicit time may lie (another machine's clock). */
+const CLOCK_SLACK_MS = 5 * 60_000;
+
+const shown = (ms: number) => (Number.isFinite(new Date(ms).getTime()) ? new Date(ms).toISOString() : String(ms));
+
 /**
- * The time of an act: an explicit time must not precede the record's last transition
- * (history stays ordered); an implicit one is now, or the last transition's time when a
- * backfilled record lies ahead of the clock.
+ * An explicit time may be in the past (an import, a backfill, an outage that began before
+ * the call) but not in the future beyond CLOCK_SLACK_MS: BAD_USER_INPUT naming the field.
+ */
+export function refuseFutureTime(at: number, path: string[]): void {
+  if (at <= Date.now() + CLOCK_SLACK_MS) return;
+  throw new BadUserInputError(`${path.join('.')} (${shown(at)}) is in the future`, [{ path, message: 'in the future' }]);
+}
+
+/**
+ * The time of an act: an explicit time must not be in the future (refuseFutureTime) nor
+ * precede the record's last transition (history stays ordered); an implicit one is now,
+ * or the last transition's time when a backfilled record lies ahead of the clock.
  */
 export function actTime(who: Actor, last: number, field = 'at'): number {
   if (who.at === undefined || who.at === null) return Math.max(Date.now(), last);
+  refuseFutureTime(who.at, [field]);
   if (who.at < last) {
     throw new BadUserInputError(`${field} (${new Date(who.at).toISOString()}) is before the record's last change (${new Date(last).toISOString()})`, [
       { path: [field], message: 'before the last transition' },

@@ -131,7 +131,7 @@ builder.mutationFields((t) => ({
       id: t.arg.id({ required: true }),
       to: t.arg({ type: ProblemStatusEnum, required: true }),
       fixedByChangeId: t.arg.id({ description: 'When resolving: the change that fixed the problem.' }),
-      at: t.arg({ type: 'DateTime', description: 'Admins only, for imports and backfills: when the transition happened.' }),
+      at: t.arg({ type: 'DateTime', description: 'Admins only, for imports and backfills: when the transition happened; not in the future.' }),
     },
     resolve: (_r, args, ctx) => {
       requireRole(ctx, 'problem-manager');
