@@ -145,10 +145,12 @@ export function GraphView(props: Props) {
     cy.batch(() => {
       cy.elements().removeClass('faded down degraded source candidate explained path highlight');
       if (overlay) {
+        const candidates = new Set(overlay.candidates);
         cy.nodes().forEach((n) => {
           const state = overlay.states[n.id()];
           if (state) n.addClass(state.toLowerCase());
           else n.addClass('faded');
+          if (candidates.has(n.id())) n.addClass('candidate');
         });
         cy.edges().forEach((e) => {
           if (pathTriples.has(e.data('triple'))) e.addClass('path');

@@ -124,8 +124,9 @@ export function stylesheet(): StylesheetJson {
     { selector: 'node.down', style: { 'background-color': DOWN, 'border-color': '#7f0000', 'border-width': 3 } },
     { selector: 'node.degraded', style: { 'background-color': DEGRADED, 'border-color': '#8d6e00', 'border-width': 3 } },
     { selector: 'node.source', style: { 'background-color': DOWN, 'border-color': '#000', 'border-width': 6, width: 44, height: 44 } },
-    { selector: 'node.candidate', style: { 'border-color': '#4a148c', 'border-width': 6, width: 44, height: 44 } },
     { selector: 'node.explained', style: { 'background-color': DOWN, 'border-color': '#4a148c', 'border-width': 4 } },
+    // After down and explained: an observed CI that is also a candidate is red with the candidate's border.
+    { selector: 'node.candidate', style: { 'border-color': '#4a148c', 'border-width': 6, width: 44, height: 44 } },
     { selector: 'edge.path', style: { 'line-color': '#b71c1c', 'target-arrow-color': '#b71c1c', width: 3.5, opacity: 1 } },
     { selector: '.highlight', style: { opacity: 1, 'z-index': 10 } },
     // Highlight in deep blue: far from the red and amber of the states it sits on.

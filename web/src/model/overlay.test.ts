@@ -53,6 +53,20 @@ describe('blast radius overlay', () => {
   it('marks root-cause candidates and what the selected one explains', () => {
     const o = rootCauseOverlay([{ ci: ci('vm'), score: 1, explains: [ci('app')], evidence: [], recentChanges: [] }], ['app', 'other'], 'vm');
     expect(o.states).toEqual({ app: 'EXPLAINED', other: 'DOWN', vm: 'CANDIDATE' });
+    expect(o.candidates).toEqual(['vm']);
+  });
+
+  it('keeps observed CIs red when they are candidates too, selected one or not', () => {
+    const candidates = [
+      { ci: ci('app'), score: 2, explains: [ci('app')], evidence: [], recentChanges: [] },
+      { ci: ci('db', 'Database'), score: 1, explains: [ci('app'), ci('web')], evidence: [], recentChanges: [] },
+    ];
+    const none = rootCauseOverlay(candidates, ['app', 'web']);
+    expect(none.states).toEqual({ app: 'DOWN', web: 'DOWN', db: 'CANDIDATE' });
+    expect(none.candidates).toEqual(['app', 'db']);
+    const chosen = rootCauseOverlay(candidates, ['app', 'web'], 'db');
+    expect(chosen.states).toEqual({ app: 'EXPLAINED', web: 'EXPLAINED', db: 'CANDIDATE' });
+    expect(chosen.candidates).toEqual(['app', 'db']);
   });
 });
 

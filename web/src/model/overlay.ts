@@ -33,6 +33,8 @@ export interface Overlay {
   kind: 'impact' | 'rootcause';
   /** CI id → state; CIs not listed are drawn faded. */
   states: Record<string, OverlayState>;
+  /** Root-cause candidates, marked on top of their state (an observed CI can be one and stays red). */
+  candidates: string[];
   /** Relationship edges that explanation paths use (dependent → provider). */
   pathEdges: RelEdge[];
 }
@@ -55,7 +57,7 @@ export function impactOverlay(report: ImpactReport): Overlay {
   for (const s of report.sources) states[s.id] = 'SOURCE';
   const pathEdges = new Map<string, RelEdge>();
   for (const i of report.impacted) for (const e of pathToEdges(i.path)) pathEdges.set(e.id, e);
-  return { kind: 'impact', states, pathEdges: [...pathEdges.values()] };
+  return { kind: 'impact', states, candidates: [], pathEdges: [...pathEdges.values()] };
 }
 
 /**
@@ -86,13 +88,17 @@ export interface RootCauseCandidate {
   recentChanges: { id: string; title: string; status: string }[];
 }
 
+/**
+ * Observed failing CIs are red (DOWN; EXPLAINED, still red, when the selected candidate
+ * explains them), whether or not they are candidates too; candidates are marked besides.
+ */
 export function rootCauseOverlay(candidates: RootCauseCandidate[], observed: string[], selected?: string): Overlay {
   const states: Record<string, OverlayState> = {};
-  for (const id of observed) states[id] = 'DOWN';
   for (const c of candidates) states[c.ci.id] = 'CANDIDATE';
+  for (const id of observed) states[id] = 'DOWN';
   const chosen = candidates.find((c) => c.ci.id === selected);
   if (chosen) for (const e of chosen.explains) states[e.id] = 'EXPLAINED';
-  return { kind: 'rootcause', states, pathEdges: [] };
+  return { kind: 'rootcause', states, candidates: candidates.map((c) => c.ci.id), pathEdges: [] };
 }
 
 /** Business services sorted the way a change manager reads them: worst first, most critical first. */
