@@ -13,6 +13,7 @@ import {
   setHiddenClasses,
   visibleElements,
   type CINode,
+  type GraphState,
   type Neighbour,
 } from './graph.js';
 
@@ -99,6 +100,30 @@ describe('overlay', () => {
     expect(Object.keys(s.edges)).toEqual(['REL-app-db']);
     s = clearOverlay(s);
     expect(Object.keys(s.nodes).sort()).toEqual(['app', 'db']);
+  });
+});
+
+/** No two drawn nodes (CIs or groups) on the same spot. */
+function expectNoOverlap(s: GraphState) {
+  const spots = visibleElements(s).nodes.map((n) => `${n.pos.x},${n.pos.y}`);
+  expect(new Set(spots).size).toBe(spots.length);
+}
+
+describe('overlay on a group', () => {
+  it('takes a grouped CI out of its group into a slot of its own, not onto the group', () => {
+    let s = focusOn(emptyState(), ci('farm', 'Cluster'));
+    const members = Array.from({ length: 10 }, (_, i) => out('farm', ci(`vm${i}`, 'VirtualMachine'), 'HAS_MEMBER'));
+    s = addNeighbours(s, 'farm', { direction: 'OUT', types: [] }, members);
+    const group = Object.values(s.groups)[0]!;
+    s = addOverlay(s, [{ ci: ci('vm3', 'VirtualMachine'), near: 'farm', side: 'below' }], []);
+    expect(s.nodes.vm3!.groupId).toBeUndefined();
+    expect(s.nodes.vm3!.pos).not.toEqual(group.pos);
+    expect(s.groups[group.id]!.members).toHaveLength(9);
+    // Without a neighbour to go next to, it leaves from the group's place.
+    s = addOverlay(s, [{ ci: ci('vm4', 'VirtualMachine') }], []);
+    expect(s.nodes.vm4!.pos).not.toEqual(group.pos);
+    expect(Math.abs(s.nodes.vm4!.pos.y - group.pos.y)).toBe(140);
+    expectNoOverlap(s);
   });
 });
 

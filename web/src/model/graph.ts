@@ -223,19 +223,31 @@ export function addNeighbours(
   };
 }
 
-/** Adds CIs that an overlay (blast radius, root cause) needs, each placed near a neighbour. */
-export function addOverlay(state: GraphState, cis: { ci: CINode; near?: string; side?: 'above' | 'below' }[], rels: RelEdge[]): GraphState {
+export interface OverlayCI {
+  ci: CINode;
+  /** The CI to place it next to (the one before it on its path). */
+  near?: string;
+  side?: 'above' | 'below';
+}
+
+/**
+ * Adds CIs that an overlay (blast radius, root cause) needs, each placed near a neighbour.
+ * A CI folded into a group comes out of it into a free slot of its own, not onto the group.
+ */
+export function addOverlay(state: GraphState, cis: OverlayCI[], rels: RelEdge[]): GraphState {
   let nodes = { ...state.nodes };
   for (const { ci, near, side } of cis) {
     const existing = nodes[ci.id];
-    if (existing) {
-      nodes[ci.id] = { ...existing, ci, anchors: withAnchor(existing.anchors, 'overlay'), groupId: undefined };
+    if (existing && !existing.groupId) {
+      nodes[ci.id] = { ...existing, ci, anchors: withAnchor(existing.anchors, 'overlay') };
       continue;
     }
     const anchorNode = near ? nodes[near] : undefined;
-    const anchorPos = anchorNode ? anchorNode.pos : { x: 0, y: 0 };
+    // A grouped member without a neighbour to go next to leaves from its group's place.
+    const anchorPos = anchorNode?.pos ?? existing?.pos ?? { x: 0, y: 0 };
     const [pos] = placeAround(anchorPos, 1, side ?? 'above', occupied({ ...state, nodes }));
-    nodes = { ...nodes, [ci.id]: { ci, pos: pos ?? anchorPos, anchors: ['overlay'] } };
+    const anchors: Anchor[] = existing ? withAnchor(existing.anchors, 'overlay') : ['overlay'];
+    nodes = { ...nodes, [ci.id]: { ci, pos: pos ?? anchorPos, anchors } };
   }
   const groups = dropEmptyGroups(state.groups, nodes);
   return { ...state, nodes, groups, edges: addEdges(state.edges, rels) };
