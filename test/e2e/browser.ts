@@ -48,7 +48,10 @@ export interface AppState {
   restored: boolean;
   busy: string | null;
   overlay: Record<string, string> | null;
+  /** Where the canvas draws each node. */
   positions: Record<string, { x: number; y: number }>;
+  /** Where the model places each visible node: the canvas must agree. */
+  modelPositions: Record<string, { x: number; y: number }>;
   cyNodes: number;
 }
 
@@ -61,6 +64,8 @@ export async function appState(page: Page): Promise<AppState> {
     cy?.nodes().forEach((n: { id(): string; position(): { x: number; y: number } }) => {
       positions[n.id()] = { ...n.position() };
     });
+    const modelPositions: Record<string, { x: number; y: number }> = {};
+    for (const n of f.visible.nodes as { id: string; pos: { x: number; y: number } }[]) modelPositions[n.id] = { ...n.pos };
     return {
       nodes: Object.keys(f.graph.nodes).sort(),
       visibleNodes: f.visible.nodes.map((n: Record<string, unknown>) => ({ id: n.id, label: n.label, cls: n.cls, members: n.members })),
@@ -73,6 +78,7 @@ export async function appState(page: Page): Promise<AppState> {
       busy: f.busy,
       overlay: f.overlay ? f.overlay.states : null,
       positions,
+      modelPositions,
       cyNodes: cy ? cy.nodes().length : 0,
     };
   });

@@ -102,6 +102,16 @@ describe('web explorer', () => {
     s = await appState(page);
     expect(s.nodes).not.toContain(ids['as:payroll']);
     expect(s.nodes).toContain(ids['app:payroll']);
+
+    // A new focus on a CI already drawn starts over from where it is; what it brings goes around it.
+    const app = s.positions[ids['app:payroll']!]!;
+    await page.getByRole('button', { name: 'Focus here' }).click();
+    await page.waitForFunction((id) => (window as unknown as { __faultline: { graph: { focus: string } } }).__faultline.graph.focus === id, ids['app:payroll']!);
+    await expandSelected('IN');
+    s = await appState(page);
+    expect(s.positions[ids['app:payroll']!]).toEqual(app);
+    expect(s.positions[ids['as:payroll']!]!.y).toBe(app.y - 140);
+    expect(s.positions).toEqual(s.modelPositions);
   });
 
   it('hides a class and bridges it with implied edges', async () => {
@@ -157,6 +167,7 @@ describe('web explorer', () => {
     expect(await eshop.getAttribute('data-state')).toBe('DEGRADED');
     await eshop.click();
     expect(await page.getByTestId('impact-path').textContent()).toMatch(/^shop-web-1 → lb-shop-web → .*Online shop$/);
+    expect(s.positions).toEqual(s.modelPositions);
     const degraded = await page.evaluate((id) => (window as unknown as { __faultline: { cy: { getElementById(i: string): { hasClass(c: string): boolean } } } }).__faultline.cy.getElementById(id).hasClass('degraded'), ids['lb:shop-web']!);
     expect(degraded).toBe(true);
     await page.getByTestId('fit').click();

@@ -22,6 +22,7 @@ import {
   emptyState,
   expandGroup,
   focusOn,
+  replaceOverlay,
   setHiddenClasses,
   setPositions,
   visibleElements,
@@ -157,15 +158,14 @@ export function App() {
       const r = await loadImpact(request, ciIds, when);
       setReport(r);
       setGraph((prev) => {
-        const base = clearOverlay(prev);
         const o = impactOverlay(r);
-        const all = addOverlay(base, impactPlacement(r), o.pathEdges);
+        const all = replaceOverlay(prev, impactPlacement(r), o.pathEdges);
         if (elementCount(visibleElements(all)) <= ELEMENT_BUDGET) return all;
         // Too many to draw: keep the sources and the paths to business services.
         const onPaths = new Set(r.businessServices.flatMap((b) => b.path.map((p) => p.ci.id)));
         const some = impactPlacement(r).filter((p) => onPaths.has(p.ci.id) || r.sources.some((s) => s.id === p.ci.id));
         setNotice(`${r.totalCount} CIs are impacted; only the paths to business services are drawn.`);
-        return addOverlay(base, some, r.businessServices.flatMap((b) => pathToEdges(b.path)));
+        return replaceOverlay(prev, some, r.businessServices.flatMap((b) => pathToEdges(b.path)));
       });
       refit();
     },
@@ -193,8 +193,8 @@ export function App() {
       setRcBasis(basis);
       setRcIncidents(incidents.map((i) => i.id));
       setGraph((prev) =>
-        addOverlay(
-          clearOverlay(prev),
+        replaceOverlay(
+          prev,
           [...cis.map((ci) => ({ ci, side: 'above' as const })), ...found.map((c) => ({ ci: c.ci, near: c.explains[0]?.id, side: 'below' as const }))],
           [],
         ),

@@ -1,7 +1,8 @@
 /**
  * The Cytoscape canvas. It mirrors `visible` (adds, removes, updates by id, never
- * re-creating the graph), so existing nodes keep their place and new ones appear where the
- * model placed them. A full layout runs only when the user asks for one.
+ * re-creating the graph): every node is drawn where the model places it, new or not (the
+ * model moves nothing already drawn on its own; dragging and a layout write their
+ * positions back into it). A full layout runs only when the user asks for one.
  */
 import { useEffect, useRef } from 'react';
 import cytoscape, { type Core, type ElementDefinition } from 'cytoscape';
@@ -110,10 +111,13 @@ export function GraphView(props: Props) {
       for (const n of props.visible.nodes) {
         const data = { id: n.id, label: n.label, cls: n.cls, status: n.status, criticality: n.criticality ?? 0, group: n.members ? 1 : 0 };
         const el = cy.getElementById(n.id);
-        if (el.nonempty()) el.data(data);
-        else add.push({ group: 'nodes', data, position: { ...n.pos } });
-        const node = el.nonempty() ? el : null;
-        node?.toggleClass('focus', n.focus);
+        if (el.empty()) add.push({ group: 'nodes', data, position: { ...n.pos } });
+        else {
+          el.data(data);
+          // Where the model has it, unless the user holds it right now (dropping it writes its place back).
+          const at = el.position();
+          if (!el.grabbed() && (at.x !== n.pos.x || at.y !== n.pos.y)) el.position({ ...n.pos });
+        }
       }
       for (const e of props.visible.edges) {
         const el = cy.getElementById(e.id);

@@ -9,6 +9,7 @@ import {
   focusOn,
   placeAround,
   planExpansion,
+  replaceOverlay,
   ELEMENT_BUDGET,
   setHiddenClasses,
   visibleElements,
@@ -108,6 +109,37 @@ function expectNoOverlap(s: GraphState) {
   const spots = visibleElements(s).nodes.map((n) => `${n.pos.x},${n.pos.y}`);
   expect(new Set(spots).size).toBe(spots.length);
 }
+
+describe('nothing drawn moves', () => {
+  it('keeps the place of a CI already drawn when it becomes the focus', () => {
+    let s = focusOn(emptyState(), ci('db', 'Database'));
+    s = addNeighbours(s, 'db', { direction: 'IN', types: [] }, [inc('db', ci('web'))]);
+    const at = s.nodes.web!.pos;
+    s = focusOn(s, ci('web'));
+    expect(s.nodes.web!.pos).toEqual(at);
+    // What it brings next is placed around where it is drawn: dependents a layer above it.
+    s = addNeighbours(s, 'web', { direction: 'IN', types: [] }, [inc('web', ci('lb', 'LoadBalancer'))]);
+    expect(s.nodes.lb!.pos.y).toBe(at.y - 140);
+    expect(focusOn(emptyState(), ci('x')).nodes.x!.pos).toEqual({ x: 0, y: 0 });
+  });
+
+  it('keeps the CIs a new overlay shares with the old one where they are, and places the others beside them', () => {
+    const svc = ci('shop', 'BusinessService');
+    let s = focusOn(emptyState(), ci('db', 'Database'));
+    // First blast radius: db → shop.
+    s = replaceOverlay(s, [{ ci: ci('db', 'Database') }, { ci: svc, near: 'db', side: 'above' }], []);
+    const shopAt = s.nodes.shop!.pos;
+    // Second one: db → checkout → shop; checkout would take shop's old slot if shop were placed afresh.
+    const path = [{ id: 'path:checkout>DEPENDS_ON>db', type: 'DEPENDS_ON', from: 'checkout', to: 'db' }];
+    s = replaceOverlay(s, [{ ci: ci('db', 'Database') }, { ci: ci('checkout'), near: 'db', side: 'above' }, { ci: svc, near: 'checkout', side: 'above' }], path);
+    expect(s.nodes.shop!.pos).toEqual(shopAt);
+    expect(s.nodes.shop!.anchors).toEqual(['overlay']);
+    expectNoOverlap(s);
+    // What only the old overlay brought leaves.
+    s = replaceOverlay(s, [{ ci: ci('db', 'Database') }], []);
+    expect(Object.keys(s.nodes)).toEqual(['db']);
+  });
+});
 
 describe('overlay on a group', () => {
   it('takes a grouped CI out of its group into a slot of its own, not onto the group', () => {

@@ -81,13 +81,13 @@ export function emptyState(): GraphState {
   return { focus: null, nodes: {}, edges: {}, expanded: {}, groups: {}, hiddenClasses: [] };
 }
 
-/** Starts over with one CI in the middle. */
+/** Starts over with one CI: in the middle, or where it is already drawn (nothing drawn moves). */
 export function focusOn(state: GraphState, ci: CINode): GraphState {
   return {
     ...emptyState(),
     hiddenClasses: state.hiddenClasses,
     focus: ci.id,
-    nodes: { [ci.id]: { ci, pos: { x: 0, y: 0 }, anchors: ['focus'] } },
+    nodes: { [ci.id]: { ci, pos: state.nodes[ci.id]?.pos ?? { x: 0, y: 0 }, anchors: ['focus'] } },
   };
 }
 
@@ -251,6 +251,21 @@ export function addOverlay(state: GraphState, cis: OverlayCI[], rels: RelEdge[])
   }
   const groups = dropEmptyGroups(state.groups, nodes);
   return { ...state, nodes, groups, edges: addEdges(state.edges, rels) };
+}
+
+/**
+ * A new overlay in place of the current one (a blast radius or root cause run again): the
+ * CIs it shares with the old one stay where they are drawn (nothing drawn moves, dragged
+ * positions are kept); the others are placed as addOverlay places them, around those.
+ */
+export function replaceOverlay(state: GraphState, cis: OverlayCI[], rels: RelEdge[]): GraphState {
+  const base = clearOverlay(state);
+  const nodes = { ...base.nodes };
+  for (const { ci } of cis) {
+    const drawn = state.nodes[ci.id];
+    if (drawn && !nodes[ci.id]) nodes[ci.id] = { ...drawn, anchors: [] };
+  }
+  return addOverlay({ ...base, nodes }, cis, rels);
 }
 
 /** Removes what only an overlay brought. */
