@@ -1,14 +1,15 @@
 /**
  * The explorer in a real Chromium against the real server with the demo enterprise:
- * not authorized → token → search → focus → expand → collapse → hide a class → blast
- * radius (farm member: DEGRADED; database: DOWN up to its business service) → root
- * cause → deep link reload → PNG export. Screenshots land in test-output/e2e/.
+ * not authorized → token → search → focus → expand → collapse → hide a class → groups
+ * (and the element budget) → blast radius (farm member: DEGRADED; database: DOWN up to its
+ * business service) → root cause → deep link reload → PNG export. Screenshots land in
+ * test-output/e2e/.
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { appState, idle, launch, shot, type Browser } from './browser.js';
 
-const { url, token, ids } = inject('e2e');
+const { url, token, ids, bigHost } = inject('e2e');
 
 async function api<T>(query: string, variables: Record<string, unknown> = {}): Promise<{ data?: T; errors?: { message: string }[] }> {
   const res = await fetch(`${url}/graphql`, {
@@ -49,11 +50,18 @@ async function expandSelected(direction: 'IN' | 'OUT' | 'BOTH') {
 }
 
 async function select(id: string) {
-  await page.evaluate((nodeId) => {
-    const cy = (window as unknown as { __faultline: { cy: { getElementById(id: string): { emit(e: string): void } } } }).__faultline.cy;
-    cy.getElementById(nodeId).emit('tap');
-  }, id);
+  await emit(id, 'tap');
   await page.waitForFunction((nodeId) => (window as unknown as { __faultline: { selection: string } }).__faultline.selection === nodeId, id);
+}
+
+async function emit(id: string, event: 'tap' | 'dbltap') {
+  await page.evaluate(
+    ([nodeId, name]) => {
+      const cy = (window as unknown as { __faultline: { cy: { getElementById(id: string): { emit(e: string): void } } } }).__faultline.cy;
+      cy.getElementById(nodeId!).emit(name!);
+    },
+    [id, event],
+  );
 }
 
 beforeAll(async () => {
@@ -145,6 +153,37 @@ describe('web explorer', () => {
     await page.getByTestId('expand-group').click();
     const after = await appState(page);
     expect(after.visibleNodes.filter((n) => n.cls === 'VirtualMachine')).toHaveLength(group!.members!.length);
+  });
+
+  it('asks before showing a group separately beyond the element budget', async () => {
+    // The server global-setup imported with 1,000 VMs on it.
+    const host = bigHost;
+    await searchAndFocus('e2e-big-host', 'e2e-big-host');
+    await expandSelected('IN');
+    let s = await appState(page);
+    const group = s.visibleNodes.find((n) => n.members);
+    expect(group?.label).toBe('1000 × VirtualMachine');
+
+    // 1,001 CIs and 1,000 relationships opened: the explorer asks first, as for an expansion.
+    await select(group!.id);
+    await page.getByTestId('expand-group').click();
+    const ask = page.getByTestId('budget-ask');
+    await ask.waitFor();
+    expect(await ask.textContent()).toContain('2,001 elements');
+    s = await appState(page);
+    expect(s.visibleNodes.map((n) => n.id).sort()).toEqual([group!.id, host].sort());
+    await ask.getByRole('button', { name: 'Cancel' }).click();
+    expect(await ask.count()).toBe(0);
+    expect((await appState(page)).visibleNodes).toHaveLength(2);
+
+    // Double-clicking the group asks the same; "Draw anyway" opens it.
+    await emit(group!.id, 'dbltap');
+    await ask.waitFor();
+    await ask.getByRole('button', { name: 'Draw anyway' }).click();
+    s = await appState(page);
+    expect(s.visibleNodes).toHaveLength(1001);
+    expect(s.visibleNodes.some((n) => n.members)).toBe(false);
+    await shot(page, '04b-budget-group-opened');
   });
 
   it('shows a blast radius: a farm member degrades its farm and the services behind it', async () => {

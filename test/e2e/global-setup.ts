@@ -1,7 +1,8 @@
 /**
  * The browser suite's world: a real Neo4j in a temp dir, the demo enterprise loaded, the
  * web built with Vite, and the real server (authentication on) on a free loopback port.
- * Tests get the URL, an admin token and the demo's key → CI id map.
+ * Tests get the URL, an admin token, the demo's key → CI id map and the id of a server
+ * with 1,000 VMs on it (imported beside the demo, for the element budget).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,10 +18,12 @@ import { createApp } from '../../server/app.js';
 import { createToken } from '../../server/auth/index.js';
 import { createLogger } from '../../server/log.js';
 import { loadDemo } from '../demo/load-demo.js';
+import { runSync, type SourceItem } from '../../importers/sync/index.js';
+import { findByIdentifiers } from '../../server/cis/service.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
-    e2e: { url: string; token: string; ids: Record<string, string> };
+    e2e: { url: string; token: string; ids: Record<string, string>; bigHost: string };
   }
 }
 
@@ -28,6 +31,26 @@ let local: LocalNeo4j | undefined;
 let home: string | undefined;
 let graph: Graph | undefined;
 let server: Server | undefined;
+
+/**
+ * A server with `count` VMs hosted on it, imported by the sync engine in batched write
+ * transactions (through the API, a mutation at a time, it took about 40 s): drawn one by
+ * one, more than the canvas's element budget.
+ */
+async function loadBigHost(g: Graph, count = 1000): Promise<string> {
+  async function* items(): AsyncIterable<SourceItem> {
+    yield { kind: 'record', record: { class: 'Server', key: 'host', name: 'e2e-big-host', attributes: { hostname: 'e2e-big-host' }, origin: 'e2e' } };
+    for (let i = 0; i < count; i++) {
+      const name = `e2e-guest-${i}`;
+      yield { kind: 'record', record: { class: 'VirtualMachine', key: name, name, attributes: { hostname: name }, references: [{ type: 'HOSTED_ON', target: { key: 'host' } }], origin: 'e2e' } };
+    }
+  }
+  const report = await runSync(g, items(), { source: 'e2e', scope: 'big-host' });
+  if (report.status !== 'SUCCEEDED' || report.counts.relationshipsCreated !== count) throw new Error(`e2e big host: ${report.status} ${report.error ?? JSON.stringify(report.counts)}`);
+  const host = await findByIdentifiers(g, 'Server', { hostname: 'e2e-big-host' });
+  if (!host) throw new Error('e2e big host: not found after its import');
+  return host.id;
+}
 
 export async function setup(project: TestProject) {
   const webDist = resolve('web/dist');
@@ -45,6 +68,7 @@ export async function setup(project: TestProject) {
   await migrate((cypher, params) => graph!.runAutoCommit(cypher, params ?? {}));
   await graph.runAutoCommit('MATCH (n) WHERE NOT n:SchemaMigration CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS');
   const demo = await loadDemo(graph);
+  const bigHost = await loadBigHost(graph);
   const token = await createToken(graph, 'e2e admin', ['admin']);
   await building;
 
@@ -52,7 +76,7 @@ export async function setup(project: TestProject) {
   server = app.server;
   await new Promise<void>((ok) => server!.listen(0, '127.0.0.1', ok));
   const { port } = server.address() as AddressInfo;
-  project.provide('e2e', { url: `http://127.0.0.1:${port}`, token, ids: Object.fromEntries(demo.ids) });
+  project.provide('e2e', { url: `http://127.0.0.1:${port}`, token, ids: Object.fromEntries(demo.ids), bigHost });
 }
 
 export async function teardown() {

@@ -22,6 +22,7 @@ import {
   emptyState,
   expandGroup,
   focusOn,
+  planGroupOpening,
   replaceOverlay,
   setHiddenClasses,
   setPositions,
@@ -29,6 +30,7 @@ import {
   type CINode,
   type ExpandSpec,
   type GraphState,
+  type Plan,
   type Position,
   planExpansion,
 } from './model/graph.js';
@@ -298,6 +300,16 @@ export function App() {
 
   // ---------------------------------------------------------------- actions
 
+  /** Asks before drawing a plan that goes beyond the element budget, else draws it. */
+  const drawWithinBudget = (plan: Plan, apply: () => void): boolean => {
+    if (plan.over === undefined) return true;
+    setPending({
+      message: `Drawing this would show ${plan.over.toLocaleString('en')} elements, more than the ${ELEMENT_BUDGET.toLocaleString('en')} that keep the explorer responsive.`,
+      apply,
+    });
+    return false;
+  };
+
   const focus = (ci: CINode) => {
     setGraph((g) => focusOn(g, ci));
     setSelection(ci.id);
@@ -315,19 +327,22 @@ export function App() {
       const plan = planExpansion(pinned, id, spec, found);
       const before = Object.keys(g.nodes).length;
       const added = Object.keys(plan.state.nodes).length - before;
-      if (plan.over !== undefined) {
-        setPending({
-          message: `Drawing this would show ${plan.over.toLocaleString('en')} elements, more than the ${ELEMENT_BUDGET.toLocaleString('en')} that keep the explorer responsive.`,
-          apply: () => setGraph(plan.state),
-        });
-        return;
-      }
+      if (!drawWithinBudget(plan, () => setGraph(plan.state))) return;
       setGraph(plan.state);
       setNotice(plan.note ?? (found.length === 0 ? `${labels.current.get(id) ?? id} has no relationships of that kind.` : added === 0 ? 'All those neighbours are already shown.' : null));
     });
 
+  /** Shows a group's members separately, asking first when that goes beyond the element budget. */
+  const openGroup = (id: string) => {
+    const open = () => {
+      setGraph((g) => expandGroup(g, id));
+      setSelection((s) => (s === id ? null : s));
+    };
+    if (drawWithinBudget(planGroupOpening(graphRef.current, id), open)) open();
+  };
+
   const openNode = (id: string) => {
-    if (graph.groups[id]) setGraph((g) => expandGroup(g, id));
+    if (graph.groups[id]) openGroup(id);
     else if (graph.expanded[id]?.length) setGraph((g) => collapse(g, id));
     else void expand(id, { direction: 'BOTH', types: [] });
   };
@@ -642,10 +657,7 @@ export function App() {
               isFocus={graph.focus === selection}
               onExpand={(spec) => void expand(selection, spec)}
               onCollapse={() => setGraph((g) => collapse(g, selection))}
-              onExpandGroup={() => {
-                setGraph((g) => expandGroup(g, selection));
-                setSelection(null);
-              }}
+              onExpandGroup={() => openGroup(selection)}
               onFocus={() => selectedNode && focus(selectedNode)}
               onSelect={setSelection}
               memberNames={(ids) => ids.map((id) => ({ id, name: graph.nodes[id]?.ci.name ?? id }))}

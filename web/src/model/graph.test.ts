@@ -9,8 +9,10 @@ import {
   focusOn,
   placeAround,
   planExpansion,
+  planGroupOpening,
   replaceOverlay,
   ELEMENT_BUDGET,
+  elementCount,
   setHiddenClasses,
   visibleElements,
   type CINode,
@@ -175,6 +177,18 @@ describe('element budget', () => {
     expect(plan.note).toMatch(/Grouped by class/);
     expect(plan.over).toBeUndefined();
     expect(visibleElements(plan.state).nodes.length).toBeLessThanOrEqual(ELEMENT_BUDGET);
+  });
+
+  it('asks before opening a group that would go beyond the budget', () => {
+    const found = many(30, () => 'VirtualMachine');
+    const s = planExpansion(hub(), 'hub', { direction: 'OUT', types: [] }, found, 20).state;
+    const group = Object.keys(s.groups)[0]!;
+    // 3 elements grouped (hub, group, one edge); 61 opened.
+    expect(elementCount(visibleElements(s))).toBe(3);
+    const plan = planGroupOpening(s, group, 20);
+    expect(plan.over).toBe(61);
+    expect(visibleElements(plan.state).nodes).toHaveLength(31);
+    expect(planGroupOpening(s, group, 61).over).toBeUndefined();
   });
 
   it('asks when even grouped it would be too much', () => {

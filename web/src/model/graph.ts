@@ -477,6 +477,13 @@ export interface Plan {
   over?: number;
 }
 
+/** Opening a group within the element budget, else flagged like an expansion: ask before drawing. */
+export function planGroupOpening(g: GraphState, groupId: string, budget = ELEMENT_BUDGET): Plan {
+  const state = expandGroup(g, groupId);
+  const n = elementCount(visibleElements(state));
+  return n <= budget ? { state } : { state, over: n };
+}
+
 /** An expansion within the element budget: as is, else grouped by class, else flagged. */
 export function planExpansion(g: GraphState, owner: string, spec: ExpandSpec, found: Neighbour[], budget = ELEMENT_BUDGET): Plan {
   const plain = addNeighbours(g, owner, spec, found);
