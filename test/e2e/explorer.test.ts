@@ -155,7 +155,7 @@ describe('web explorer', () => {
     expect(after.visibleNodes.filter((n) => n.cls === 'VirtualMachine')).toHaveLength(group!.members!.length);
   });
 
-  it('asks before showing a group separately beyond the element budget', async () => {
+  it('asks before showing a group separately beyond the element budget; a notice goes with its mode', async () => {
     // The server global-setup imported with 1,000 VMs on it.
     const host = bigHost;
     await searchAndFocus('e2e-big-host', 'e2e-big-host');
@@ -164,8 +164,27 @@ describe('web explorer', () => {
     const group = s.visibleNodes.find((n) => n.members);
     expect(group?.label).toBe('1000 × VirtualMachine');
 
-    // 1,001 CIs and 1,000 relationships opened: the explorer asks first, as for an expansion.
+    const roots = await servedRootFields();
+    if (roots.has('impact')) {
+      // A blast radius too big to draw says so, and the notice goes when the mode changes.
+      await page.getByTestId('mode-impact').click();
+      await page.getByTestId('impact-add-selected').click();
+      await page.getByTestId('impact-run').click();
+      await idle(page);
+      expect(await page.getByTestId('notice').textContent()).toContain('1000 CIs are impacted; only the paths to business services are drawn.');
+      await page.getByTestId('impact-sources').getByRole('button', { name: /Remove/ }).click();
+      await page.getByTestId('mode-explore').click();
+      expect(await page.getByTestId('notice').count()).toBe(0);
+    }
+
+    // What a notice says about one CI goes when another is selected.
+    await select(host);
+    await expandSelected('OUT');
+    expect(await page.getByTestId('notice').textContent()).toContain('e2e-big-host has no relationships of that kind.');
     await select(group!.id);
+    expect(await page.getByTestId('notice').count()).toBe(0);
+
+    // 1,001 CIs and 1,000 relationships opened: the explorer asks first, as for an expansion.
     await page.getByTestId('expand-group').click();
     const ask = page.getByTestId('budget-ask');
     await ask.waitFor();
@@ -354,6 +373,20 @@ describe('web explorer', () => {
     const s = await appState(page);
     expect(s.overlay![ids['bs:payroll']!]).toBe('DOWN');
     expect(await page.getByTestId('impact-sources').textContent()).toContain('Patch Oracle');
+
+    // A change that does not exist: the error, and no figures left from the run before.
+    await page.getByPlaceholder('CHG-…').fill('CHG-999999');
+    await page.getByPlaceholder('CHG-…').press('Enter');
+    await page.getByTestId('impact-run').click();
+    await idle(page);
+    expect(await page.getByTestId('error').textContent()).toContain('Change CHG-999999 does not exist.');
+    expect(await page.getByTestId('impact-result').count()).toBe(0);
+    expect((await appState(page)).overlay).toBeNull();
+    await page.getByPlaceholder('CHG-…').fill(patch);
+    await page.getByPlaceholder('CHG-…').press('Enter');
+    await page.getByTestId('impact-run').click();
+    await idle(page);
+    expect((await appState(page)).overlay![ids['bs:payroll']!]).toBe('DOWN');
   });
 
   it('restores the view from a deep link', async () => {

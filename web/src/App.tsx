@@ -148,27 +148,35 @@ export function App() {
   const runImpact = useCallback(
     async (srcs: string[], when: number | null) => {
       setImpactItem(null);
-      const ciIds: string[] = [];
-      for (const s of srcs) {
-        if (s.startsWith('CHG-')) {
-          const change = await loadChangeTargets(request, s);
-          if (!change) throw new Error(`Change ${s} does not exist.`);
-          labels.current.set(s, `${change.id} ${change.title}`);
-          ciIds.push(...change.targets.map((t) => t.id));
-        } else ciIds.push(s);
+      setNotice(null);
+      try {
+        const ciIds: string[] = [];
+        for (const s of srcs) {
+          if (s.startsWith('CHG-')) {
+            const change = await loadChangeTargets(request, s);
+            if (!change) throw new Error(`Change ${s} does not exist.`);
+            labels.current.set(s, `${change.id} ${change.title}`);
+            ciIds.push(...change.targets.map((t) => t.id));
+          } else ciIds.push(s);
+        }
+        const r = await loadImpact(request, ciIds, when);
+        setReport(r);
+        setGraph((prev) => {
+          const o = impactOverlay(r);
+          const all = replaceOverlay(prev, impactPlacement(r), o.pathEdges);
+          if (elementCount(visibleElements(all)) <= ELEMENT_BUDGET) return all;
+          // Too many to draw: keep the sources and the paths to business services.
+          const onPaths = new Set(r.businessServices.flatMap((b) => b.path.map((p) => p.ci.id)));
+          const some = impactPlacement(r).filter((p) => onPaths.has(p.ci.id) || r.sources.some((s) => s.id === p.ci.id));
+          setNotice(`${r.totalCount} CIs are impacted; only the paths to business services are drawn.`);
+          return replaceOverlay(prev, some, r.businessServices.flatMap((b) => pathToEdges(b.path)));
+        });
+      } catch (e) {
+        // The last result no longer answers what was asked: leave no stale figures or overlay.
+        setReport(null);
+        setGraph((g) => clearOverlay(g));
+        throw e;
       }
-      const r = await loadImpact(request, ciIds, when);
-      setReport(r);
-      setGraph((prev) => {
-        const o = impactOverlay(r);
-        const all = replaceOverlay(prev, impactPlacement(r), o.pathEdges);
-        if (elementCount(visibleElements(all)) <= ELEMENT_BUDGET) return all;
-        // Too many to draw: keep the sources and the paths to business services.
-        const onPaths = new Set(r.businessServices.flatMap((b) => b.path.map((p) => p.ci.id)));
-        const some = impactPlacement(r).filter((p) => onPaths.has(p.ci.id) || r.sources.some((s) => s.id === p.ci.id));
-        setNotice(`${r.totalCount} CIs are impacted; only the paths to business services are drawn.`);
-        return replaceOverlay(prev, some, r.businessServices.flatMap((b) => pathToEdges(b.path)));
-      });
       refit();
     },
     [request, refit],
@@ -181,15 +189,26 @@ export function App() {
       setOpened(null);
       const incidentIds = obs.filter((o) => o.startsWith('INC-'));
       const ciIds = obs.filter((o) => !o.startsWith('INC-'));
-      const incidents = (await Promise.all(incidentIds.map((id) => loadIncident(request, id)))).filter((i): i is IncidentRef => i !== null);
-      for (const i of incidents) labels.current.set(i.id, `${i.id} ${i.title}`);
+      let incidents: IncidentRef[];
       const cis: CINode[] = [];
-      for (const id of ciIds) {
-        const known = graphRef.current.nodes[id]?.ci ?? (await getCI(request, id));
-        if (known) cis.push(known);
+      let result: Awaited<ReturnType<typeof loadRootCause>>;
+      try {
+        incidents = (await Promise.all(incidentIds.map((id) => loadIncident(request, id)))).filter((i): i is IncidentRef => i !== null);
+        for (const i of incidents) labels.current.set(i.id, `${i.id} ${i.title}`);
+        for (const id of ciIds) {
+          const known = graphRef.current.nodes[id]?.ci ?? (await getCI(request, id));
+          if (known) cis.push(known);
+        }
+        for (const i of incidents) cis.push(...i.affects);
+        result = await loadRootCause(request, incidentIds, ciIds, c.rootCauseBasis);
+      } catch (e) {
+        // The last ranking no longer answers what was asked: leave no stale candidates or overlay.
+        setCandidates(null);
+        setRcBasis(null);
+        setGraph((g) => clearOverlay(g));
+        throw e;
       }
-      for (const i of incidents) cis.push(...i.affects);
-      const { candidates: found, basis } = await loadRootCause(request, incidentIds, ciIds, c.rootCauseBasis);
+      const { candidates: found, basis } = result;
       setObservedCIs(cis.map((ci) => ci.id));
       setCandidates(found);
       setRcBasis(basis);
@@ -300,6 +319,12 @@ export function App() {
 
   // ---------------------------------------------------------------- actions
 
+  /** Selecting another CI ends what the notice said about the last one. */
+  const select = (id: string | null) => {
+    if (id !== selection) setNotice(null);
+    setSelection(id);
+  };
+
   /** Asks before drawing a plan that goes beyond the element budget, else draws it. */
   const drawWithinBudget = (plan: Plan, apply: () => void): boolean => {
     if (plan.over === undefined) return true;
@@ -372,6 +397,7 @@ export function App() {
   /** Entering a mode with its inputs set asks the API again, so the view is current (and a link shows the same). */
   const changeMode = (m: Mode) => {
     setMode(m);
+    setNotice(null);
     setImpactItem(null);
     setChosen(null);
     setRcHighlight(null);
@@ -573,7 +599,7 @@ export function App() {
             onReady={(cy) => {
               cyRef.current = cy;
             }}
-            onSelect={setSelection}
+            onSelect={select}
             onOpen={openNode}
             onPositions={onPositions}
           />
@@ -659,7 +685,7 @@ export function App() {
               onCollapse={() => setGraph((g) => collapse(g, selection))}
               onExpandGroup={() => openGroup(selection)}
               onFocus={() => selectedNode && focus(selectedNode)}
-              onSelect={setSelection}
+              onSelect={select}
               memberNames={(ids) => ids.map((id) => ({ id, name: graph.nodes[id]?.ci.name ?? id }))}
             />
           ) : (
@@ -670,7 +696,7 @@ export function App() {
                 <ul className="plain onCanvas">
                   {visible.nodes.slice(0, 300).map((n) => (
                     <li key={n.id}>
-                      <button type="button" className="link" onClick={() => setSelection(n.id)}>
+                      <button type="button" className="link" onClick={() => select(n.id)}>
                         {n.label}
                       </button>{' '}
                       <span className="muted">{n.members ? 'group' : n.cls}</span>
