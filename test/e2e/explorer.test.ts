@@ -2,14 +2,14 @@
  * The explorer in a real Chromium against the real server with the demo enterprise:
  * not authorized → token → search → focus → expand → collapse → hide a class → groups
  * (and the element budget) → blast radius (farm member: DEGRADED; database: DOWN up to its
- * business service) → root cause → deep link reload → PNG export. Screenshots land in
- * test-output/e2e/.
+ * business service) → root cause → a viewer's refused action → deep link reload → PNG
+ * export. Screenshots land in test-output/e2e/.
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { appState, idle, launch, shot, type Browser } from './browser.js';
 
-const { url, token, ids, bigHost } = inject('e2e');
+const { url, token, viewerToken, ids, bigHost } = inject('e2e');
 
 async function api<T>(query: string, variables: Record<string, unknown> = {}): Promise<{ data?: T; errors?: { message: string }[] }> {
   const res = await fetch(`${url}/graphql`, {
@@ -332,6 +332,49 @@ describe('web explorer', () => {
     const line = (await page.getByTestId('rootcause-hindsight-problems').getByText(problemId!, { exact: true }).locator('..').textContent()) ?? '';
     expect(line).toMatch(/payroll-db ranked \d+/);
     await shot(page, '07b-root-cause-hindsight');
+  });
+
+  it('says a role the token lacks next to the action, without locking the explorer; entering a token again recovers', async () => {
+    const roots = await servedRootFields();
+    if (!roots.has('rootCause')) return;
+    const viewer = await browser.context.newPage();
+    try {
+      await viewer.goto(`${url}/#token=${viewerToken}&mode=rootcause&obs=INC-3,INC-2,INC-1`);
+      await idle(viewer);
+      const list = viewer.getByTestId('rootcause-candidates');
+      await list.waitFor();
+      await list.getByRole('button').first().click();
+      await idle(viewer);
+      await viewer.getByTestId('rootcause-open-problem').click();
+      await idle(viewer);
+      expect(await viewer.getByTestId('rootcause-open-problem-error').textContent()).toMatch(/^Not allowed with this token: .*problem-manager.*\(you have: viewer\)/);
+      expect(await viewer.getByTestId('not-authorized').count()).toBe(0);
+      expect(await viewer.getByTestId('search').isDisabled()).toBe(false);
+      await shot(viewer, '07c-viewer-refused');
+      if (roots.has('rootCauseHindsight')) {
+        await viewer.getByTestId('rootcause-hindsight').locator('summary').click();
+        await viewer.getByTestId('rootcause-hindsight-run').click();
+        await idle(viewer);
+        expect(await viewer.getByTestId('rootcause-hindsight-error').textContent()).toContain('problem-manager');
+        expect(await viewer.getByTestId('not-authorized').count()).toBe(0);
+      }
+
+      // A refused token (a 401, as when it is revoked) asks for one; entering the same one again recovers.
+      const refused = JSON.stringify({ errors: [{ message: 'Unknown or revoked token', extensions: { code: 'UNAUTHENTICATED' } }] });
+      await viewer.route('**/graphql', (route) => route.fulfill({ status: 401, contentType: 'application/json', body: refused }), { times: 1 });
+      await viewer.getByTestId('rootcause-run').click();
+      await viewer.getByTestId('not-authorized').waitFor();
+      expect(await viewer.getByTestId('search').isDisabled()).toBe(true);
+      await viewer.getByTestId('token-input').fill(viewerToken);
+      await viewer.getByTestId('token-input').press('Enter');
+      await viewer.getByTestId('not-authorized').waitFor({ state: 'detached' });
+      await idle(viewer);
+      expect(await viewer.getByTestId('search').isDisabled()).toBe(false);
+    } finally {
+      // The pages share localStorage: the pages opened later sign in as admin again.
+      await viewer.evaluate((t) => localStorage.setItem('faultline.token', t), token);
+      await viewer.close();
+    }
   });
 
   it('shows open incidents, changes and their collisions in the details, and a change as blast-radius source', async () => {

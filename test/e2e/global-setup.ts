@@ -1,8 +1,8 @@
 /**
  * The browser suite's world: a real Neo4j in a temp dir, the demo enterprise loaded, the
  * web built with Vite, and the real server (authentication on) on a free loopback port.
- * Tests get the URL, an admin token, the demo's key → CI id map and the id of a server
- * with 1,000 VMs on it (imported beside the demo, for the element budget).
+ * Tests get the URL, an admin token, a viewer token, the demo's key → CI id map and the id
+ * of a server with 1,000 VMs on it (imported beside the demo, for the element budget).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -23,7 +23,7 @@ import { findByIdentifiers } from '../../server/cis/service.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
-    e2e: { url: string; token: string; ids: Record<string, string>; bigHost: string };
+    e2e: { url: string; token: string; viewerToken: string; ids: Record<string, string>; bigHost: string };
   }
 }
 
@@ -70,13 +70,14 @@ export async function setup(project: TestProject) {
   const demo = await loadDemo(graph);
   const bigHost = await loadBigHost(graph);
   const token = await createToken(graph, 'e2e admin', ['admin']);
+  const viewerToken = await createToken(graph, 'e2e viewer', ['viewer']);
   await building;
 
   const app = createApp({ graph, authEnabled: true, webDist, graphiql: false, maxComplexity: 50_000, maxQueryDepth: 15, log: createLogger('warn') });
   server = app.server;
   await new Promise<void>((ok) => server!.listen(0, '127.0.0.1', ok));
   const { port } = server.address() as AddressInfo;
-  project.provide('e2e', { url: `http://127.0.0.1:${port}`, token, ids: Object.fromEntries(demo.ids), bigHost });
+  project.provide('e2e', { url: `http://127.0.0.1:${port}`, token, viewerToken, ids: Object.fromEntries(demo.ids), bigHost });
 }
 
 export async function teardown() {

@@ -11,7 +11,7 @@ import { Search } from './Search.js';
 import { Legend } from './Legend.js';
 import { DetailsPanel } from './DetailsPanel.js';
 import { ImpactPanel } from './ImpactPanel.js';
-import { RootCausePanel } from './RootCausePanel.js';
+import { RootCausePanel, type Action } from './RootCausePanel.js';
 import {
   addOverlay,
   classesPresent,
@@ -78,6 +78,8 @@ declare global {
 export function App() {
   const initial = useMemo(readInitialLink, []);
   const [token, setToken] = useState<string | null>(storedToken());
+  /** Bumped each time a token is entered, so entering the same one again asks the API again. */
+  const [tokenSeq, setTokenSeq] = useState(0);
   const tokenRef = useRef(token);
   tokenRef.current = token;
   const request = useMemo(() => createClient(() => tokenRef.current), []);
@@ -108,6 +110,7 @@ export function App() {
   const [rcHighlight, setRcHighlight] = useState<Highlight | null>(null);
   const [busy, setBusy] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [actionError, setActionError] = useState<{ action: Action; message: string } | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const [pending, setPending] = useState<{ message: string; apply: () => void } | null>(null);
   const [restored, setRestored] = useState(false);
@@ -122,20 +125,23 @@ export function App() {
   const visible = useMemo(() => visibleElements(graph), [graph]);
   for (const n of Object.values(graph.nodes)) labels.current.set(n.ci.id, n.ci.name);
 
+  /** Only a refused token (401) asks for another; a refused role (FORBIDDEN) is an error of that one request. */
   const fail = useCallback((e: unknown) => {
     if (e instanceof NotAuthorizedError) setBoot({ status: 'unauthorized', message: e.message });
     else setError(describeError(e));
   }, []);
 
-  /** Runs one user action with a busy message; errors become words. */
+  /** Runs one user action with a busy message; errors become words, next to the action when it is named. */
   const act = useCallback(
-    async (message: string, work: () => Promise<void>) => {
+    async (message: string, work: () => Promise<void>, action?: Action) => {
       setBusy(message);
       setError(null);
+      setActionError(null);
       try {
         await work();
       } catch (e) {
-        fail(e);
+        if (action && !(e instanceof NotAuthorizedError)) setActionError({ action, message: describeError(e) });
+        else fail(e);
       } finally {
         setBusy(null);
       }
@@ -283,6 +289,7 @@ export function App() {
   useEffect(() => {
     let live = true;
     setBoot({ status: 'loading' });
+    setError(null);
     Promise.all([loadCapabilities(request), loadMeta(request)])
       .then(async ([c, m]) => {
         if (!live) return;
@@ -302,8 +309,8 @@ export function App() {
     return () => {
       live = false;
     };
-    // Re-run when the token changes; restore happens once.
-  }, [token]);
+    // Re-run when a token is entered (the same one too: it may work now); restore happens once.
+  }, [token, tokenSeq]);
 
   // The URL follows the view, once the linked view is restored.
   const expandList = useMemo(
@@ -398,6 +405,7 @@ export function App() {
   const changeMode = (m: Mode) => {
     setMode(m);
     setNotice(null);
+    setActionError(null);
     setImpactItem(null);
     setChosen(null);
     setRcHighlight(null);
@@ -442,6 +450,7 @@ export function App() {
         const t = tokenInput.trim();
         storeToken(t || null);
         setToken(t || null);
+        setTokenSeq((n) => n + 1);
         setTokenInput('');
       }}
     >
@@ -661,14 +670,21 @@ export function App() {
               analysedIncidents={rcIncidents}
               canOpenProblem={caps.problemFromRootCause || caps.problems}
               opened={opened}
+              actionError={actionError}
               onOpenProblem={(candidate) =>
-                void act('Opening a problem…', async () => {
-                  const p = await openProblemFromCandidate(request, caps, { id: candidate.ci.id, name: candidate.ci.name }, rcIncidents);
-                  setOpened({ ciId: candidate.ci.id, ...p });
-                })
+                void act(
+                  'Opening a problem…',
+                  async () => {
+                    const p = await openProblemFromCandidate(request, caps, { id: candidate.ci.id, name: candidate.ci.name }, rcIncidents);
+                    setOpened({ ciId: candidate.ci.id, ...p });
+                  },
+                  'open-problem',
+                )
               }
               hindsight={hindsight}
-              onHindsight={caps.hindsight ? () => void act('Ranking the latest resolved problems again…', async () => setHindsight(await loadHindsight(request))) : undefined}
+              onHindsight={
+                caps.hindsight ? () => void act('Ranking the latest resolved problems again…', async () => setHindsight(await loadHindsight(request)), 'hindsight') : undefined
+              }
             />
           )}
           {caps && meta && selection && (graph.nodes[selection] || graph.groups[selection]) ? (

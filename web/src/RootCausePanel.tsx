@@ -5,6 +5,9 @@ import type { RootCauseCandidate } from './model/overlay.js';
 import type { Hindsight, HindsightProblem, IncidentRef, RootCauseBasis } from './queries.js';
 import { Unavailable } from './ImpactPanel.js';
 
+/** Actions of this panel whose failure (a role the token lacks, a conflict) is said next to them. */
+export type Action = 'open-problem' | 'hindsight';
+
 interface Props {
   available: boolean;
   incidentsAvailable: boolean;
@@ -26,6 +29,8 @@ interface Props {
   analysedIncidents: string[];
   canOpenProblem: boolean;
   opened: { ciId: string; id: string; title: string } | null;
+  /** The last failure of an action of this panel (a role the token lacks, a conflict), said next to it. */
+  actionError: { action: Action; message: string } | null;
   onOpenProblem: (candidate: RootCauseCandidate) => void;
   /** The last hindsight report; null before one was asked for. */
   hindsight: Hindsight | null;
@@ -68,6 +73,15 @@ function basisLines(basis: RootCauseBasis, listed: number): string[] {
   }
   if (!basis.complete) lines.push('The downstream walk hit its budget: the largest candidates’ damage is a lower bound.');
   return lines;
+}
+
+function ActionError({ error, action }: { error: Props['actionError']; action: Action }) {
+  if (error?.action !== action) return null;
+  return (
+    <p className="error" role="alert" data-testid={`rootcause-${action}-error`}>
+      {error.message}
+    </p>
+  );
 }
 
 export function RootCausePanel(props: Props) {
@@ -163,9 +177,12 @@ export function RootCausePanel(props: Props) {
                   {props.canOpenProblem && props.opened?.ciId !== c.ci.id && (
                     <li>
                       {props.analysedIncidents.length > 0 ? (
-                        <button type="button" data-testid="rootcause-open-problem" disabled={props.busy} onClick={() => props.onOpenProblem(c)}>
-                          Open a problem: {c.ci.name} as root cause, {props.analysedIncidents.length} incident{props.analysedIncidents.length === 1 ? '' : 's'}
-                        </button>
+                        <>
+                          <button type="button" data-testid="rootcause-open-problem" disabled={props.busy} onClick={() => props.onOpenProblem(c)}>
+                            Open a problem: {c.ci.name} as root cause, {props.analysedIncidents.length} incident{props.analysedIncidents.length === 1 ? '' : 's'}
+                          </button>
+                          <ActionError error={props.actionError} action="open-problem" />
+                        </>
                       ) : (
                         <span className="muted">Rank incidents (not only CIs) to open a problem gathering them.</span>
                       )}
@@ -189,6 +206,7 @@ export function RootCausePanel(props: Props) {
           <button type="button" data-testid="rootcause-hindsight-run" disabled={props.busy} onClick={props.onHindsight}>
             Rank the last 10 resolved problems again
           </button>
+          <ActionError error={props.actionError} action="hindsight" />
           {props.hindsight && (
             <>
               <p data-testid="rootcause-hindsight-summary">{hindsightSummary(props.hindsight)}</p>

@@ -23,8 +23,13 @@ export function storeToken(token: string | null): void {
   }
 }
 
-/** The API refused the token (401 / UNAUTHENTICATED) or the role (FORBIDDEN). */
+/** The API refused the token (401 / UNAUTHENTICATED): the user has to give another one. */
 export class NotAuthorizedError extends Error {}
+/**
+ * The API accepted the token but its roles do not allow this request (FORBIDDEN). An error
+ * of that one action, said where the action is: the token stays good for everything else.
+ */
+export class ForbiddenError extends Error {}
 /** The server or its database cannot be reached. */
 export class ApiDownError extends Error {}
 /** The API answered with an error about this request. */
@@ -67,7 +72,7 @@ export function createClient(getToken: () => string | null, endpoint = '/graphql
     const first = body.errors?.[0];
     const code = first?.extensions?.code;
     if (res.status === 401 || code === 'UNAUTHENTICATED') throw new NotAuthorizedError(first?.message ?? 'Not authorized.');
-    if (code === 'FORBIDDEN') throw new NotAuthorizedError(first?.message ?? 'Your token lacks the role for this.');
+    if (code === 'FORBIDDEN') throw new ForbiddenError(first?.message ?? 'Your token lacks the role for this.');
     if (code === 'UNAVAILABLE') throw new ApiDownError(first?.message ?? 'The database is unavailable; retry later.');
     if (first) throw new ApiError(first.message, code);
     if (!body.data) throw new ApiError(`The Faultline API answered ${res.status} with no data.`, undefined);
@@ -77,6 +82,7 @@ export function createClient(getToken: () => string | null, endpoint = '/graphql
 
 export function describeError(error: unknown): string {
   if (error instanceof NotAuthorizedError) return `Not authorized: ${error.message}`;
+  if (error instanceof ForbiddenError) return `Not allowed with this token: ${error.message}`;
   if (error instanceof ApiDownError) return `API unavailable: ${error.message}`;
   if (error instanceof Error) return error.message;
   return String(error);
