@@ -318,6 +318,20 @@ describe('web explorer', () => {
     expect(problem.data!.problem.incidents.map((i) => i.id).sort()).toEqual([a, b].sort());
     expect(opened).toContain(problem.data!.problem.title);
 
+    // Those incidents now belong to a problem: no other candidate offers to open another, nor after ranking again.
+    const other = items.findIndex((t) => !t.startsWith('payroll-db'));
+    if (other >= 0) {
+      await list.locator(':scope > li').nth(other).getByRole('button').first().click();
+      await idle(page);
+      expect(await page.getByTestId('rootcause-open-problem').isDisabled()).toBe(true);
+    }
+    await page.getByTestId('rootcause-run').click();
+    await idle(page);
+    await list.getByRole('button', { name: /^payroll-db/ }).click();
+    await idle(page);
+    expect(await page.getByTestId('rootcause-open-problem').isDisabled()).toBe(true);
+    expect(await page.getByTestId('rootcause-open-problem-taken').textContent()).toContain(`${a}, ${b} already belong to ${problemId}`);
+
     // Once resolved, the problem is among those ranked again in hindsight: its recorded root cause is listed.
     if (!roots.has('rootCauseHindsight')) return;
     for (const to of ['UNDER_INVESTIGATION', 'RESOLVED']) {

@@ -49,6 +49,7 @@ import {
   openIncidentsOn,
   openProblemFromCandidate,
   recentOpenIncidents,
+  type AnalysedIncident,
   type Capabilities,
   type Hindsight,
   type IncidentRef,
@@ -104,6 +105,8 @@ export function App() {
   const [candidates, setCandidates] = useState<RootCauseCandidate[] | null>(null);
   const [rcBasis, setRcBasis] = useState<RootCauseBasis | null>(null);
   const [rcIncidents, setRcIncidents] = useState<string[]>([]);
+  /** Analysed incidents that already belong to a problem (an incident has one): no new problem can gather them. */
+  const [rcTaken, setRcTaken] = useState<{ incident: string; problem: string }[]>([]);
   const [opened, setOpened] = useState<{ ciId: string; id: string; title: string } | null>(null);
   const [hindsight, setHindsight] = useState<Hindsight | null>(null);
   const [chosen, setChosen] = useState<string | null>(null);
@@ -195,11 +198,11 @@ export function App() {
       setOpened(null);
       const incidentIds = obs.filter((o) => o.startsWith('INC-'));
       const ciIds = obs.filter((o) => !o.startsWith('INC-'));
-      let incidents: IncidentRef[];
+      let incidents: AnalysedIncident[];
       const cis: CINode[] = [];
       let result: Awaited<ReturnType<typeof loadRootCause>>;
       try {
-        incidents = (await Promise.all(incidentIds.map((id) => loadIncident(request, id)))).filter((i): i is IncidentRef => i !== null);
+        incidents = (await Promise.all(incidentIds.map((id) => loadIncident(request, id)))).filter((i): i is AnalysedIncident => i !== null);
         for (const i of incidents) labels.current.set(i.id, `${i.id} ${i.title}`);
         for (const id of ciIds) {
           const known = graphRef.current.nodes[id]?.ci ?? (await getCI(request, id));
@@ -219,6 +222,7 @@ export function App() {
       setCandidates(found);
       setRcBasis(basis);
       setRcIncidents(incidents.map((i) => i.id));
+      setRcTaken(incidents.flatMap((i) => (i.problem ? [{ incident: i.id, problem: i.problem.id }] : [])));
       setGraph((prev) =>
         replaceOverlay(
           prev,
@@ -668,6 +672,7 @@ export function App() {
               onChoose={(id) => void act('Tracing the candidate…', () => chooseCandidate(id))}
               basis={rcBasis}
               analysedIncidents={rcIncidents}
+              takenIncidents={rcTaken}
               canOpenProblem={caps.problemFromRootCause || caps.problems}
               opened={opened}
               actionError={actionError}
@@ -677,6 +682,7 @@ export function App() {
                   async () => {
                     const p = await openProblemFromCandidate(request, caps, { id: candidate.ci.id, name: candidate.ci.name }, rcIncidents);
                     setOpened({ ciId: candidate.ci.id, ...p });
+                    setRcTaken(rcIncidents.map((incident) => ({ incident, problem: p.id })));
                   },
                   'open-problem',
                 )

@@ -27,6 +27,8 @@ interface Props {
   basis: RootCauseBasis | null;
   /** The incidents the last ranking analysed: a problem opened from a candidate gathers them. */
   analysedIncidents: string[];
+  /** Analysed incidents that already belong to a problem: opening another one would be refused. */
+  takenIncidents: { incident: string; problem: string }[];
   canOpenProblem: boolean;
   opened: { ciId: string; id: string; title: string } | null;
   /** The last failure of an action of this panel (a role the token lacks, a conflict), said next to it. */
@@ -75,6 +77,15 @@ function basisLines(basis: RootCauseBasis, listed: number): string[] {
   return lines;
 }
 
+/** Why no new problem can gather the analysed incidents, or null if one can. */
+function takenReason(taken: Props['takenIncidents']): string | null {
+  if (!taken.length) return null;
+  const byProblem = new Map<string, string[]>();
+  for (const t of taken) byProblem.set(t.problem, [...(byProblem.get(t.problem) ?? []), t.incident]);
+  const parts = [...byProblem].map(([problem, incidents]) => `${incidents.join(', ')} already belong${incidents.length === 1 ? 's' : ''} to ${problem}`);
+  return `${parts.join('; ')}: an incident belongs to one problem, so no new one can gather ${taken.length === 1 ? 'it' : 'them'}.`;
+}
+
 function ActionError({ error, action }: { error: Props['actionError']; action: Action }) {
   if (error?.action !== action) return null;
   return (
@@ -86,6 +97,7 @@ function ActionError({ error, action }: { error: Props['actionError']; action: A
 
 export function RootCausePanel(props: Props) {
   const [incidentId, setIncidentId] = useState('');
+  const taken = takenReason(props.takenIncidents);
   if (!props.available) return <Unavailable title="Root cause" api="the root-cause API (Query.rootCause)" />;
   const add = (id: string) => !props.observed.includes(id) && props.onObserved([...props.observed, id]);
   return (
@@ -178,9 +190,15 @@ export function RootCausePanel(props: Props) {
                     <li>
                       {props.analysedIncidents.length > 0 ? (
                         <>
-                          <button type="button" data-testid="rootcause-open-problem" disabled={props.busy} onClick={() => props.onOpenProblem(c)}>
+                          <button type="button" data-testid="rootcause-open-problem" disabled={props.busy || taken !== null} onClick={() => props.onOpenProblem(c)}>
                             Open a problem: {c.ci.name} as root cause, {props.analysedIncidents.length} incident{props.analysedIncidents.length === 1 ? '' : 's'}
                           </button>
+                          {taken && (
+                            <span className="muted" data-testid="rootcause-open-problem-taken">
+                              {' '}
+                              {taken}
+                            </span>
+                          )}
                           <ActionError error={props.actionError} action="open-problem" />
                         </>
                       ) : (

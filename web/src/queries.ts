@@ -169,9 +169,14 @@ export interface IncidentRef {
   affects: CINode[];
 }
 
-export async function loadIncident(request: Request, id: string): Promise<IncidentRef | null> {
-  const data = await request<{ incident: IncidentRef | null }>(
-    `query Incident($id: ID!) { incident(id: $id) { id title priority status affects { ${CI_FIELDS} } } }`,
+/** An incident a ranking analyses, with the problem it already belongs to (a new problem cannot gather it). */
+export interface AnalysedIncident extends IncidentRef {
+  problem: { id: string; title: string } | null;
+}
+
+export async function loadIncident(request: Request, id: string): Promise<AnalysedIncident | null> {
+  const data = await request<{ incident: AnalysedIncident | null }>(
+    `query Incident($id: ID!) { incident(id: $id) { id title priority status affects { ${CI_FIELDS} } problem { id title } } }`,
     { id },
   );
   return data.incident;
