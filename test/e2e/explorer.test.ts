@@ -78,7 +78,11 @@ describe('web explorer', () => {
     await page.goto(`${url}/`);
     const banner = page.getByTestId('not-authorized');
     await banner.waitFor();
-    expect(await banner.textContent()).toContain('Not authorized');
+    const said = (await banner.textContent()) ?? '';
+    expect(said).toContain('Not authorized');
+    // Where a token comes from, wherever the server keeps its data.
+    expect(said).toContain('npm run token -- <name> <role>');
+    expect(said).toContain('FAULTLINE_DATA_DIR');
     await shot(page, '01-not-authorized');
     await page.getByTestId('token-input').fill(token);
     await page.getByTestId('token-input').press('Enter');

@@ -513,8 +513,9 @@ export function App() {
       {boot.status === 'unauthorized' && (
         <div className="banner error" role="alert" data-testid="not-authorized">
           <p>
-            <b>Not authorized.</b> The API refused {token ? 'this token' : 'a request without a token'}: {boot.message}. Enter an API token (an admin can create one; a fresh install keeps the first admin
-            token in <code>data/admin-token</code>).
+            <b>Not authorized.</b> The API refused {token ? 'this token' : 'a request without a token'}: {boot.message}. Enter an API token. An admin creates one with{' '}
+            <code>npm run token -- &lt;name&gt; &lt;role&gt;</code>; a fresh install&rsquo;s first admin token is <code>FAULTLINE_ADMIN_TOKEN</code> where the server sets it, else in the
+            admin token file, <code>admin-token</code> in the server&rsquo;s data directory (<code>data/admin-token</code> unless <code>FAULTLINE_DATA_DIR</code> says otherwise).
           </p>
           {tokenForm}
         </div>

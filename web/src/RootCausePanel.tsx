@@ -64,8 +64,9 @@ function hindsightSummary(h: Hindsight): string {
 }
 
 /** The ranking's basis in words: how many candidates, what it learnt, whether the walk was cut. */
-function basisLines(basis: RootCauseBasis, listed: number): string[] {
-  const lines = [`${basis.candidateCount} CI${basis.candidateCount === 1 ? '' : 's'} explain at least one observed failure; the ${listed} likeliest are listed.`];
+export function basisLines(basis: RootCauseBasis, listed: number): string[] {
+  const one = basis.candidateCount === 1;
+  const lines = [`${basis.candidateCount} CI${one ? ' explains' : 's explain'} at least one observed failure; the ${listed} likeliest ${listed === 1 ? 'is' : 'are'} listed.`];
   const c = basis.calibration;
   if (c) {
     const from = [c.problems && `${c.problems} resolved problem${c.problems === 1 ? '' : 's'}`, c.outages && `${c.outages} past outage${c.outages === 1 ? '' : 's'}`].filter(Boolean).join(' and ');
