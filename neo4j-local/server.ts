@@ -183,7 +183,8 @@ export const RESTART_DELAY_MS = { first: 1_000, max: 60_000 };
 
 /**
  * A local Neo4j that is started again whenever its JVM exits on its own (an out-of-memory
- * exit, a kill, a crash): the same home, port and password, after 1 s, then doubling up to
+ * exit, a kill -9, a crash; not when it was asked to stop with SIGINT or SIGTERM, as
+ * Ctrl-C in the terminal does): the same home, port and password, after 1 s, then doubling up to
  * a minute while starts keep failing. Its driver reconnects by itself, so the API recovers
  * without a restart of its own. `stop()` stops it for good. `pid`, `startMs` and `exited`
  * are those of the JVM running now.
@@ -198,6 +199,13 @@ export async function startSupervisedNeo4j(options: LocalNeo4jOptions = {}): Pro
   const watch = (instance: LocalNeo4j) => {
     void instance.exited.then((code) => {
       if (stopping) return;
+      // 130 and 143: the JVM was asked to stop (SIGINT, SIGTERM): Ctrl-C in the terminal
+      // reaches it too, or an operator stopped it on purpose. Not started again.
+      const asked = code === 130 ? 'SIGINT' : code === 143 ? 'SIGTERM' : null;
+      if (asked) {
+        log(`neo4j-local: the JVM was stopped by ${asked} (Ctrl-C, or a kill); not starting it again`);
+        return;
+      }
       log(`neo4j-local: the JVM exited unexpectedly (${code === null ? 'killed by a signal' : `exit code ${code}`}; see ${join(instance.home, 'jvm.log')}); starting it again`);
       restarting = restart().finally(() => {
         restarting = null;

@@ -70,11 +70,15 @@ describe('database outage', () => {
     expect(answer.data?.ci?.name).toBe('phoenix');
     expect(neo4j.pid).not.toBe(first);
     expect(lines.join('\n')).toMatch(/exited unexpectedly \(killed by a signal/);
-    // Stopped on purpose, it stays stopped.
+    // Asked to stop (SIGTERM; Ctrl-C's SIGINT reaches it too), it stays stopped.
     const last = neo4j.pid;
-    await neo4j.stop();
+    const stopped = neo4j.exited;
+    process.kill(last, 'SIGTERM');
+    expect(await stopped).toBe(143);
     await new Promise((r) => setTimeout(r, 2_500));
     expect(neo4j.pid).toBe(last);
+    expect(lines.join('\n')).toMatch(/stopped by SIGTERM \(Ctrl-C, or a kill\); not starting it again/);
+    await neo4j.stop();
     expect((await api.request(`{ cis { totalCount } }`)).errors?.[0]?.extensions?.code).toBe('UNAVAILABLE');
   }, 240_000);
 });
