@@ -14,8 +14,8 @@ import {
   findRelationshipType,
   identifierProperties,
   searchText,
-  sortKey,
   searchWords,
+  sortKey,
   type CIStatus,
 } from '../../graph-schema/index.js';
 import type { Graph, Row, Tx } from '../db/index.js';
@@ -274,14 +274,16 @@ export function searchQuery(text: string): string | null {
   if (text.length > SEARCH_MAX_CHARS) {
     throw new BadUserInputError(`Search is too long (${text.length} characters; at most ${SEARCH_MAX_CHARS})`, [{ path: ['filter', 'search'], message: `at most ${SEARCH_MAX_CHARS} characters` }]);
   }
-  // The index's analyzer (Unicode word breaks) keeps each Han or Hiragana character a
-  // word of its own: "日本語" is searched as 日, 本 and 語, or it would match nothing.
-  const words = searchWords(text).flatMap((w) => w.match(/[\p{Script=Han}\p{Script=Hiragana}]|[^\p{Script=Han}\p{Script=Hiragana}]+/gu) ?? []);
+  const words = searchWords(text);
   if (words.length > SEARCH_MAX_WORDS) {
     throw new BadUserInputError(`Search has too many words (${words.length}; at most ${SEARCH_MAX_WORDS})`, [{ path: ['filter', 'search'], message: `at most ${SEARCH_MAX_WORDS} words` }]);
   }
   if (words.length === 0) return null;
-  return words.map((w) => `${w}*`).join(' AND ');
+  // The index's analyzer (Unicode word breaks) keeps each Han or Hiragana character a
+  // word of its own: "日本語" is searched as 日, 本 and 語, or it would match nothing (at
+  // most 200 terms, as the text is at most 200 characters).
+  const terms = words.flatMap((w) => w.match(/[\p{Script=Han}\p{Script=Hiragana}]|[^\p{Script=Han}\p{Script=Hiragana}]+/gu) ?? []);
+  return terms.map((w) => `${w}*`).join(' AND ');
 }
 
 const listArgs = z.object({
