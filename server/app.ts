@@ -123,7 +123,8 @@ export function createApp(options: AppOptions) {
 
   const webRoot = resolve(options.webDist);
   function serveStatic(req: IncomingMessage, res: ServerResponse): boolean {
-    const url = new URL(req.url ?? '/', 'http://localhost');
+    // The path as sent (new URL read a path starting with // as a host).
+    const pathname = (req.url ?? '/').split('?')[0]!;
     if (req.method !== 'GET' && req.method !== 'HEAD') return false;
     if (!existsSync(join(webRoot, 'index.html'))) {
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
@@ -132,7 +133,7 @@ export function createApp(options: AppOptions) {
     }
     let decoded: string;
     try {
-      decoded = decodeURIComponent(url.pathname);
+      decoded = decodeURIComponent(pathname);
     } catch {
       res.writeHead(400, { 'content-type': 'text/plain; charset=utf-8' });
       res.end('Bad request: the path is not valid percent-encoding.');

@@ -60,7 +60,7 @@ describe('static files', () => {
   });
 
   it('never serves a file outside the web build, not even from a folder whose name starts like it', async () => {
-    for (const path of ['/..%2fdist-private/secret.txt', '/../dist-private/secret.txt', '/%2e%2e/dist-private/secret.txt', '/..%2f..%2fetc/passwd']) {
+    for (const path of ['/..%2fdist-private/secret.txt', '/../dist-private/secret.txt', '/%2e%2e/dist-private/secret.txt', '/..%2f..%2fetc/passwd', '//..%2fdist-private/secret.txt', '//evil.example/assets/app.js?x=1']) {
       const res = await get(path);
       expect(res.body, path).not.toContain('a secret');
       expect(res.body, path).toBe('<p>the explorer</p>');

@@ -94,6 +94,9 @@ describe('change lifecycle, risk and approval snapshot', () => {
     expect(m.impact.businessServices).toEqual([{ ci: { name: 'Shop' }, state: 'DEGRADED' }]);
     expect(m.risk).toEqual({ level: 'MEDIUM', reasons: ['Business service "Shop" (criticality 1) is DEGRADED.'] });
     expect((await risk(high.id)).risk).toEqual({ level: 'HIGH', reasons: ['Business service "Shop" (criticality 1) goes DOWN.'] });
+    // A change on the business service itself takes it down (it is a target, not in its own blast radius).
+    const direct = await change('shop', [shop], W(0, 1));
+    expect((await risk(direct.id)).risk).toEqual({ level: 'HIGH', reasons: ['Business service "Shop" (criticality 1) goes DOWN.'] });
 
     const p1 = await createIncident(graph, { title: 'server-1 flapping', priority: 'P1', affectedCiIds: [f.s1] }, who);
     const withIncident = await risk(medium.id);

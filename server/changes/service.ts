@@ -10,7 +10,7 @@ import { z } from 'zod';
 import type { Graph, Row } from '../db/index.js';
 import { int, WINDOW_FIRST_MIN_IDS } from '../db/index.js';
 import { BadUserInputError, parseInput } from '../errors.js';
-import { computeImpactDetails, DEFAULT_MAX_DEPTH, type ImpactDetails, type ImpactResult } from '../impact/index.js';
+import { computeImpactDetails, DEFAULT_MAX_DEPTH, type ImpactDetails, type ImpactResult, type ImpactState } from '../impact/index.js';
 import {
   actTime,
   checkRange,
@@ -264,10 +264,13 @@ export async function riskOf(graph: Graph, targets: readonly string[], details: 
   const ids = [...new Set([...targets, ...blastRadius.keys()])];
   const rows = await graph.read(Q.SEVERE_OPEN_INCIDENTS, { ids });
   const name = (id: string) => cis.get(id)?.name ?? id;
+  const service = (ciId: string, state: ImpactState) => ({ ciId, name: name(ciId), criticality: cis.get(ciId)?.criticality ?? null, state });
   return assessRisk({
-    services: details
-      .select((ciId) => cis.get(ciId)?.class === 'BusinessService')
-      .map((e) => ({ ciId: e.ciId, name: name(e.ciId), criticality: cis.get(e.ciId)?.criticality ?? null, state: e.state })),
+    // A business service the change targets goes DOWN itself (the blast radius lists what it takes down with it).
+    services: [
+      ...[...new Set(targets)].filter((id) => cis.get(id)?.class === 'BusinessService' && cis.get(id)?.status !== 'RETIRED').map((id) => service(id, 'DOWN')),
+      ...details.select((ciId) => cis.get(ciId)?.class === 'BusinessService').map((e) => service(e.ciId, e.state)),
+    ],
     impactedCount: result.totalCount,
     severeIncidents: rows.map((r) => ({
       ciId: String(r.ciId),

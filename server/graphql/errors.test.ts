@@ -1,6 +1,6 @@
 import { GraphQLError } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import { BadUserInputError } from '../errors.js';
+import { BadUserInputError, UnavailableError } from '../errors.js';
 import { toGraphQLError } from './errors.js';
 
 const quiet = () => {};
@@ -29,5 +29,10 @@ describe('toGraphQLError', () => {
     const mapped = toGraphQLError(new GraphQLError('Search is too long', { originalError: domain }), quiet);
     expect(mapped.extensions.code).toBe('BAD_USER_INPUT');
     expect(mapped.extensions.issues).toEqual([{ path: ['filter', 'search'], message: 'at most 200 characters' }]);
+  });
+
+  it('answers a lost database with HTTP 503, the code saying which', () => {
+    const mapped = toGraphQLError(new GraphQLError('x', { originalError: new UnavailableError('The graph database cannot be reached; retry later.') }), quiet);
+    expect(mapped.extensions).toMatchObject({ code: 'UNAVAILABLE', http: { status: 503 } });
   });
 });

@@ -16,6 +16,8 @@ export function toGraphQLError(error: unknown, log: (error: unknown) => void): G
   if (translated instanceof FaultlineError) {
     const extensions: Record<string, unknown> = { code: translated.code, ...translated.details };
     if (translated instanceof BadUserInputError) extensions.issues = translated.issues;
+    // The database is down: HTTP 503 (yoga answers 500 otherwise), the body says which.
+    if (translated.code === 'UNAVAILABLE') extensions.http = { status: 503 };
     return new GraphQLError(translated.message, {
       nodes: base?.nodes,
       source: base?.source,
