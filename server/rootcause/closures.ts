@@ -136,10 +136,7 @@ export class ClosureBits {
     const found = this.kept.get(node) ?? overflow?.get(node);
     if (found) return found;
     const set = this.setOf(this.walk(node));
-    if (this.keptBytes + set.words.byteLength <= this.options.cacheBytes) {
-      this.kept.set(node, set);
-      this.keptBytes += set.words.byteLength;
-    } else overflow?.set(node, set);
+    if (!this.keepSet(node, set)) overflow?.set(node, set);
     return set;
   }
 
@@ -163,10 +160,7 @@ export class ClosureBits {
     const found = this.keptLists.get(node);
     if (found) return found;
     const list = this.walk(node);
-    if (this.keptBytes + list.byteLength <= this.options.cacheBytes) {
-      this.keptLists.set(node, list);
-      this.keptBytes += list.byteLength;
-    }
+    this.keepList(node, list);
     return list;
   }
 
@@ -177,15 +171,23 @@ export class ClosureBits {
    */
   keepWalked(node: number, nodes: Int32Array): void {
     if (this.kept.has(node) || this.keptLists.has(node)) return;
-    if (this.isBig(node)) {
-      const set = this.setOf(nodes);
-      if (this.keptBytes + set.words.byteLength > this.options.cacheBytes) return;
-      this.kept.set(node, set);
-      this.keptBytes += set.words.byteLength;
-    } else if (this.keptBytes + nodes.byteLength <= this.options.cacheBytes) {
-      this.keptLists.set(node, nodes);
-      this.keptBytes += nodes.byteLength;
-    }
+    if (this.isBig(node)) this.keepSet(node, this.setOf(nodes));
+    else this.keepList(node, nodes);
+  }
+
+  /** Keeps a big failure's set while the cache has room; whether it did. */
+  private keepSet(node: number, set: UserFacingBits): boolean {
+    if (this.keptBytes + set.words.byteLength > this.options.cacheBytes) return false;
+    this.kept.set(node, set);
+    this.keptBytes += set.words.byteLength;
+    return true;
+  }
+
+  /** Keeps a small failure's list while the cache has room. */
+  private keepList(node: number, list: Int32Array): void {
+    if (this.keptBytes + list.byteLength > this.options.cacheBytes) return;
+    this.keptLists.set(node, list);
+    this.keptBytes += list.byteLength;
   }
 
   /** The user-facing CIs `node`'s failure breaks, walked. */
