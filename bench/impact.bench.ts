@@ -3,12 +3,15 @@
  * random single-CI failures stratified by layer, through the GraphQL API (in-process
  * yoga.fetch with a real token: full HTTP handling minus the socket) and, in the same
  * run on the same CIs, the raw Cypher traversal alone (reachability, ids only) as the
- * baseline; result sizes; peak memory of this Node process and of the Neo4j heap.
+ * baseline; result sizes; peak memory of this Node process and of the Neo4j heap. The API
+ * is measured twice on the same CIs: walking Neo4j (no topology projection), then on the
+ * in-memory topology projection the API process keeps (server/topology), once loaded.
  */
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import type { Graph } from '../server/db/index.js';
 import { reachableBaseline } from '../server/impact/index.js';
+import { topologyCache } from '../server/topology/index.js';
 import { generateCMDB, loadCMDB, prng, type GeneratedCMDB, type Layer } from '../test/generator/index.js';
 import { createApp } from '../server/app.js';
 import { createToken } from '../server/auth/index.js';
@@ -59,7 +62,11 @@ query ImpactSummary($input: ImpactInput!) {
 
 interface Sample {
   layer: Layer | 'hub';
+  id: string;
+  /** The API walking Neo4j (no topology projection). */
   api: number;
+  /** The API on the in-memory topology projection. */
+  proj?: number;
   raw: number;
   /** The same request with graphql-js's executor instead of graphql-jit (BENCH_IMPACT_COMPARE_JS=1). */
   js?: number;
@@ -200,6 +207,7 @@ function summarise(label: string, samples: Sample[], widths: number[]) {
   const raw = samples.map((s) => s.raw).sort((a, b) => a - b);
   const blast = samples.map((s) => s.blast).sort((a, b) => a - b);
   const js = samples.flatMap((s) => (s.js === undefined ? [] : [s.js])).sort((a, b) => a - b);
+  const proj = samples.flatMap((s) => (s.proj === undefined ? [] : [s.proj])).sort((a, b) => a - b);
   const bytes = samples.map((s) => s.bytes).sort((a, b) => a - b);
   const p = (xs: number[], q: number) => fmt(quantile(xs, q));
   printRow(
@@ -215,6 +223,10 @@ function summarise(label: string, samples: Sample[], widths: number[]) {
       p(raw, 0.95),
       p(raw, 0.99),
       (quantile(api, 0.5) / quantile(raw, 0.5)).toFixed(2),
+      proj.length ? p(proj, 0.5) : '-',
+      proj.length ? p(proj, 0.95) : '-',
+      proj.length ? p(proj, 0.99) : '-',
+      proj.length ? (quantile(proj, 0.5) / quantile(raw, 0.5)).toFixed(2) : '-',
       js.length ? p(js, 0.5) : '-',
       js.length ? p(js, 0.99) : '-',
       `${(quantile(bytes, 0.5) / 1e6).toFixed(2)}/${(bytes.at(-1)! / 1e6).toFixed(1)}`,
@@ -272,6 +284,9 @@ async function runScale(graph: Graph, n: number, smoke: boolean, options: BenchO
     );
   }
 
+  // First the API walking Neo4j, as before the projection existed; then (below) on it.
+  const cache = topologyCache(graph);
+  cache.settings = { ...cache.settings, enabled: false };
   const runApi = await benchApi(graph, true);
   const compareJs = process.env.BENCH_IMPACT_COMPARE_JS === '1';
   const runJs = compareJs ? await benchApi(graph, false) : undefined;
@@ -298,7 +313,7 @@ async function runScale(graph: Graph, n: number, smoke: boolean, options: BenchO
     const a = await runApi(id);
     const js = runJs ? (await runJs(id)).ms : undefined;
     const raw = raw1 ?? (await runRaw(id));
-    samples.push({ layer, api: a.ms, raw: raw.ms, js, blast: a.blast, returned: a.returned, bytes: a.bytes });
+    samples.push({ layer, id, api: a.ms, raw: raw.ms, js, blast: a.blast, returned: a.returned, bytes: a.bytes });
   };
   for (const { layer, samples: count } of STRATA) {
     const ids = byLayer[layer];
@@ -324,12 +339,36 @@ async function runScale(graph: Graph, n: number, smoke: boolean, options: BenchO
   for (const hub of hubs) summaryMs.push((await runSummary(hub.id)).ms);
   summaryMs.sort((a, b) => a - b);
 
-  const widths = [22, 5, 8, 8, 8, 8, 8, 8, 8, 8, 6, 8, 8, 12];
+  // The same requests on the in-memory topology projection, as the API serves them once it has loaded it.
+  cache.settings = { ...cache.settings, enabled: true };
+  global.gc?.();
+  const heapBefore = process.memoryUsage().heapUsed;
+  const projection = await cache.refresh();
+  global.gc?.();
+  console.log(
+    `topology projection: ${projection.graph.ids.length.toLocaleString('en')} CIs loaded in ${fmt(projection.loadMs)} ms` +
+      (global.gc ? `, live JS heap +${mb(process.memoryUsage().heapUsed - heapBefore)}` : ' (NODE_OPTIONS=--expose-gc also gives the heap it holds)'),
+  );
+  for (let i = 0; i < (smoke ? 3 : 40); i++) await runApi(pick(byLayer[i % 2 ? 'clusterMember' : 'db']));
+  for (const sample of samples) {
+    const a = await runApi(sample.id);
+    if (a.blast !== sample.blast) throw new Error(`impact of ${sample.id}: ${a.blast} CIs on the projection, ${sample.blast} walking Neo4j`);
+    sample.proj = a.ms;
+  }
+  const summaryProjMs: number[] = [];
+  for (const hub of hubs) summaryProjMs.push((await runSummary(hub.id)).ms);
+  summaryProjMs.sort((a, b) => a - b);
+
+  const widths = [22, 5, 8, 8, 8, 8, 8, 8, 8, 8, 6, 8, 8, 8, 6, 8, 8, 12];
   console.log(
     '\nimpact latency (ms), API = GraphQL in-process (yoga.fetch, graphql-jit) with states, paths and CI fields, to the last byte; ' +
-      'raw = Cypher reachability ids only; js = the API with graphql-js (BENCH_IMPACT_COMPARE_JS=1); MB = response size p50/max',
+      'raw = Cypher reachability ids only; api = walking Neo4j; proj = the same requests on the in-memory topology projection; ' +
+      'js = the API walking Neo4j with graphql-js (BENCH_IMPACT_COMPARE_JS=1); MB = response size p50/max',
   );
-  printRow(['stratum', 'n', 'blast50', 'blastMax', 'api p50', 'api p95', 'api p99', 'raw p50', 'raw p95', 'raw p99', 'ratio', 'js p50', 'js p99', 'MB p50/max'], widths);
+  printRow(
+    ['stratum', 'n', 'blast50', 'blastMax', 'api p50', 'api p95', 'api p99', 'raw p50', 'raw p95', 'raw p99', 'ratio', 'proj p50', 'proj p95', 'proj p99', 'ratio', 'js p50', 'js p99', 'MB p50/max'],
+    widths,
+  );
   for (const { layer } of STRATA) summarise(layer, samples.filter((s) => s.layer === layer), widths);
   summarise(`hub >= ${hubThreshold.toLocaleString('en')}`, samples.filter((s) => s.layer === 'hub'), widths);
   summarise('all (hubs excluded)', samples.filter((s) => s.layer !== 'hub'), widths);
@@ -338,7 +377,8 @@ async function runScale(graph: Graph, n: number, smoke: boolean, options: BenchO
   if (summaryMs.length) {
     console.log(
       `hubs read in part (counts, business services with paths, impacted(first: 1000)): the same states, paths built for what is read: ` +
-        `p50 ${fmt(quantile(summaryMs, 0.5))} ms, max ${fmt(summaryMs.at(-1)!)} ms over ${summaryMs.length} hubs`,
+        `p50 ${fmt(quantile(summaryMs, 0.5))} ms, max ${fmt(summaryMs.at(-1)!)} ms over ${summaryMs.length} hubs walking Neo4j; ` +
+        `p50 ${fmt(quantile(summaryProjMs, 0.5))} ms, max ${fmt(summaryProjMs.at(-1)!)} ms on the projection`,
     );
   }
 

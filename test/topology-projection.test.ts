@@ -21,14 +21,14 @@ import {
   TOPOLOGY_CHANGE_KEEP_MS,
   loadTopologyProjection,
   readTopologyState,
-  topologyCache,
   topologyWrite,
   type TopologyCache,
   type TopologyProjection,
 } from '../server/topology/index.js';
 import { generateCMDB, loadCMDB } from './generator/index.js';
 import { prng, shuffle, topology } from './eval/faults.js';
-import { closeTestGraph, testGraph, wipe } from './helpers/neo4j.js';
+import { closeTestGraph, wipe } from './helpers/neo4j.js';
+import { wipedWithCache } from './helpers/topology.js';
 import { ci, rel } from './helpers/itsm.js';
 import { testApi } from './helpers/api.js';
 
@@ -37,12 +37,7 @@ let cache: TopologyCache;
 const author = { actor: 'test', source: 'manual' };
 
 beforeEach(async () => {
-  graph = await testGraph();
-  await wipe(graph);
-  cache = topologyCache(graph);
-  cache.settings = { ...DEFAULT_TOPOLOGY_CACHE_SETTINGS };
-  cache.onLoad = null;
-  cache.clear();
+  ({ graph, cache } = await wipedWithCache());
 });
 
 afterAll(closeTestGraph);

@@ -22,15 +22,30 @@ const TYPES = PROPAGATING_TYPES.join('|');
  * far end of every incoming relationship. Internal ids are only compared within this
  * one query's result, never stored or sent out.
  */
+/** A CI as the impact service decodes it (CI_COLUMNS in service.ts names the positions). */
+const CI_ROW = (x: string) =>
+  `[${x}.id, ${x}.class, ${x}.name, ${x}.status, ${x}.criticality, ${x}.attributes, ${x}.sources, ${x}.createdAt, ${x}.updatedAt, ${x}.retiredAt, ${x}.minUp, id(${x})]`;
+
 export const IMPACT_SUBGRAPH = `
 UNWIND $ids AS id
 MATCH (f:CI {id: id})
 MATCH (f)<-[rs:${TYPES}*0..]-(x:CI)
 WHERE all(r IN rs WHERE ${VALID_AT('r')})
 WITH DISTINCT x
-RETURN [x.id, x.class, x.name, x.status, x.criticality, x.attributes, x.sources, x.createdAt, x.updatedAt, x.retiredAt, x.minUp, id(x)] AS ci,
+RETURN ${CI_ROW('x')} AS ci,
   COUNT { MATCH (x)-[m:HAS_MEMBER]->(p:CI) WHERE ${VALID_AT('m')} AND ${ACTIVE_AT('p')} RETURN DISTINCT p } AS members,
   [(x)<-[e:${TYPES}]-(y:CI) WHERE ${VALID_AT('e')} | [type(e), id(y)]] AS dependents
+`;
+
+/**
+ * The CIs of an impact computed on the in-memory topology projection (the sources and
+ * every impacted CI), as IMPACT_SUBGRAPH returns them: for the report's CI fields and
+ * order, and to check the projection against the CIs as they are now.
+ */
+export const CIS_BY_ID = `
+UNWIND $ids AS id
+MATCH (x:CI {id: id})
+RETURN ${CI_ROW('x')} AS ci
 `;
 
 /**

@@ -163,6 +163,57 @@ function isIndexed(value: Subgraph | IndexedSubgraph): value is IndexedSubgraph 
 }
 
 /**
+ * Per-CI working arrays of one indexed graph, kept between propagations and handed back
+ * zeroed: a propagation touches only what it impacts, so on the whole-graph projection
+ * (1M CIs) a small blast radius does not pay for allocating and clearing arrays over every
+ * CI. Propagation is synchronous, so one set per graph is never shared by two at once.
+ */
+interface Scratch {
+  state: Uint8Array;
+  sent: Uint8Array;
+  isFailed: Uint8Array;
+  downMembers: Float64Array;
+  impactedMembers: Float64Array;
+  worstOther: Uint8Array;
+  /** BFS depth + 1 (0: not reached yet). */
+  depth1: Int32Array;
+}
+
+const scratches = new WeakMap<IndexedSubgraph, Scratch>();
+
+function takeScratch(g: IndexedSubgraph): Scratch {
+  const kept = scratches.get(g);
+  if (kept) {
+    scratches.delete(g);
+    return kept;
+  }
+  const n = g.ids.length;
+  return {
+    state: new Uint8Array(n),
+    sent: new Uint8Array(n),
+    isFailed: new Uint8Array(n),
+    downMembers: new Float64Array(n),
+    impactedMembers: new Float64Array(n),
+    worstOther: new Uint8Array(n),
+    depth1: new Int32Array(n),
+  };
+}
+
+/** Zeroes what a propagation wrote (only the CIs it touched) and keeps the arrays for the next one. */
+function giveBack(g: IndexedSubgraph, s: Scratch, touched: readonly number[]): void {
+  for (const i of touched) {
+    s.state[i] = 0;
+    s.sent[i] = 0;
+    s.isFailed[i] = 0;
+    s.downMembers[i] = 0;
+    s.impactedMembers[i] = 0;
+    s.worstOther[i] = 0;
+    s.depth1[i] = 0;
+  }
+  scratches.set(g, s);
+}
+
+/**
  * What fails, and how, when `failedIds` fail at time `at` (default now). Failed CIs
  * unknown to the subgraph or inactive at `at` take no part.
  */
@@ -172,13 +223,10 @@ export function propagate(
   at: number = Date.now(),
 ): Propagation {
   const g = isIndexed(subgraph) ? subgraph : indexSubgraph(subgraph, at);
-  const n = g.ids.length;
-  const state = new Uint8Array(n);
-  const sent = new Uint8Array(n);
-  const isFailed = new Uint8Array(n);
-  const downMembers = new Float64Array(n);
-  const impactedMembers = new Float64Array(n);
-  const worstOther = new Uint8Array(n);
+  const s = takeScratch(g);
+  const { state, sent, isFailed, downMembers, impactedMembers, worstOther, depth1 } = s;
+  /** Every CI whose working entries this propagation writes: the failed and the impacted ones. */
+  const touched: number[] = [];
 
   const failed: number[] = [];
   for (const id of failedIds) {
@@ -187,9 +235,12 @@ export function propagate(
     isFailed[i] = 1;
     state[i] = DOWN;
     failed.push(i);
+    touched.push(i);
   }
 
-  // Least fixpoint by worklist: a CI is pushed whenever its state rises.
+  // Least fixpoint by worklist: a CI is pushed whenever its state rises. A dependent's
+  // counters only change when its state rises too (any impacted member or provider makes
+  // it at least DEGRADED) or when it failed: so `touched` holds every entry written.
   const work: number[] = [...failed];
   while (work.length > 0) {
     const p = work.pop()!;
@@ -210,55 +261,67 @@ export function propagate(
         impactedMembers[d]! > 0 ? (g.members[d]! - downMembers[d]! < g.minUp[d]! ? DOWN : DEGRADED) : NONE;
       const next = Math.max(worstOther[d]!, fromMembers);
       if (next > state[d]!) {
+        if (state[d] === NONE) touched.push(d);
         state[d] = next;
         work.push(d);
       }
     }
   }
 
-  // Depth and one shortest path: BFS from the failed CIs through impacted CIs only.
-  const depth = new Int32Array(n).fill(-1);
-  const parent = new Int32Array(n).fill(-1);
-  const parentType: (string | null)[] = new Array<string | null>(n).fill(null);
+  // Depth and one shortest path: BFS from the failed CIs through impacted CIs only. The
+  // path data is kept per CI reached, in BFS order (`queue`), not per CI of the graph.
   const queue: number[] = [];
+  const parentAt: number[] = [];
+  const typeAt: (string | null)[] = [];
   for (const f of failed) {
-    depth[f] = 0;
+    depth1[f] = 1;
     queue.push(f);
+    parentAt.push(-1);
+    typeAt.push(null);
   }
   for (let head = 0; head < queue.length; head++) {
     const p = queue[head]!;
     for (const dep of g.dependents[p]!) {
       const d = dep.ci;
-      if (state[d] === NONE || depth[d] !== -1) continue;
-      depth[d] = depth[p]! + 1;
-      parent[d] = p;
-      parentType[d] = dep.type;
+      if (state[d] === NONE || depth1[d] !== 0) continue;
+      depth1[d] = depth1[p]! + 1;
       queue.push(d);
+      parentAt.push(head);
+      typeAt.push(dep.type);
     }
   }
 
-  // Path steps are shared between paths (callers must not mutate them): step i->parent is the same object in
-  // every path through i, so a 40k-CI report allocates one step per CI, not one per hop.
-  const lastSteps: (ImpactPathStep | undefined)[] = new Array<ImpactPathStep | undefined>(n);
-  const innerSteps: (ImpactPathStep | undefined)[] = new Array<ImpactPathStep | undefined>(n);
-  const lastStep = (i: number) => (lastSteps[i] ??= { ciId: g.ids[i]!, relationship: null });
-  /** The step at i's parent on the way to i. */
-  const innerStep = (i: number) => (innerSteps[i] ??= { ciId: g.ids[parent[i]!]!, relationship: parentType[i]! });
   const impacted = new Map<string, ImpactedState>();
-  for (const i of queue) {
-    if (isFailed[i]) continue;
-    impacted.set(g.ids[i]!, { state: STATE_NAMES[state[i]!]!, depth: depth[i]! });
+  /** Each reached CI's place in `queue`. */
+  const placeOf = new Map<number, number>();
+  const depthAt = new Int32Array(queue.length);
+  for (let k = 0; k < queue.length; k++) {
+    const i = queue[k]!;
+    depthAt[k] = depth1[i]! - 1;
+    placeOf.set(i, k);
+    if (!isFailed[i]) impacted.set(g.ids[i]!, { state: STATE_NAMES[state[i]!]!, depth: depthAt[k]! });
   }
+  const failedIdsOut = failed.map((i) => g.ids[i]!);
+  giveBack(g, s, touched);
+
+  // Path steps are shared between paths (callers must not mutate them): step k->parent is the same object in
+  // every path through k, so a 40k-CI report allocates one step per CI, not one per hop.
+  const lastSteps: (ImpactPathStep | undefined)[] = new Array<ImpactPathStep | undefined>(queue.length);
+  const innerSteps: (ImpactPathStep | undefined)[] = new Array<ImpactPathStep | undefined>(queue.length);
+  const lastStep = (k: number) => (lastSteps[k] ??= { ciId: g.ids[queue[k]!]!, relationship: null });
+  /** The step at k's parent on the way to k. */
+  const innerStep = (k: number) => (innerSteps[k] ??= { ciId: g.ids[queue[parentAt[k]!]!]!, relationship: typeAt[k]! });
 
   return {
-    failed: failed.map((i) => g.ids[i]!),
+    failed: failedIdsOut,
     impacted,
     path(ciId: string): ImpactPathStep[] {
-      const target = g.index.get(ciId);
-      if (target === undefined || depth[target] === -1) return [];
-      const steps: ImpactPathStep[] = new Array<ImpactPathStep>(depth[target]! + 1);
-      steps[depth[target]!] = lastStep(target);
-      for (let i = target; parent[i] !== -1; i = parent[i]!) steps[depth[i]! - 1] = innerStep(i);
+      const i = g.index.get(ciId);
+      const target = i === undefined ? undefined : placeOf.get(i);
+      if (target === undefined) return [];
+      const steps: ImpactPathStep[] = new Array<ImpactPathStep>(depthAt[target]! + 1);
+      steps[depthAt[target]!] = lastStep(target);
+      for (let k = target; parentAt[k] !== -1; k = parentAt[k]!) steps[depthAt[k]! - 1] = innerStep(k);
       return steps;
     },
   };

@@ -1,14 +1,18 @@
 /**
- * Impact analysis: one read query fetches the subgraph reachable from the failed CIs at
- * the evaluated time; the pure core (propagate.ts) computes exact states, depths and
- * paths; maxDepth only bounds what is returned.
+ * Impact analysis. Now (no `at`), on the in-memory topology projection when it is current:
+ * the pure core (propagate.ts) runs on the whole propagating graph held in memory, and one
+ * read fetches the CIs the answer names. Otherwise, and at a time asked for, one read
+ * query fetches the subgraph reachable from the failed CIs at the evaluated time and the
+ * core runs on it. Either way the states, depths and paths are exact; maxDepth only
+ * bounds what is returned.
  */
 import { z } from 'zod';
 import { MIN_UP_CHANGES_AFTER, minUpBefore } from '../../graph-schema/index.js';
 import type { Graph, Row } from '../db/index.js';
 import { NotFoundError, parseInput } from '../errors.js';
 import { decodeCI, type CI } from '../cis/service.js';
-import { propagate, type ImpactedState, type ImpactPathStep, type ImpactState, type SubgraphCI, type SubgraphRelationship } from './propagate.js';
+import { activeAt, propagate, type ImpactedState, type ImpactPathStep, type ImpactState, type Propagation, type SubgraphCI, type SubgraphRelationship } from './propagate.js';
+import { topologyCache } from '../topology/index.js';
 import * as Q from './cypher.js';
 
 export interface ImpactRequest {
@@ -57,6 +61,8 @@ export interface ImpactDetails {
    * blast radius (a change's risk, footprint and collisions). No path, no order.
    */
   blastRadius: ReadonlyMap<string, ImpactedState>;
+  /** Whether the in-memory topology projection answered (else a walk of Neo4j). */
+  fromProjection: boolean;
   /** The impacted CIs at any depth that `keep` accepts, in the report's order (paths built on first read). */
   select(keep: (ciId: string, impacted: ImpactedState) => boolean): ImpactedEntry[];
 }
@@ -71,6 +77,18 @@ interface FetchedSubgraph {
 const CI_COLUMNS = ['id', 'class', 'name', 'status', 'criticality', 'attributes', 'sources', 'createdAt', 'updatedAt', 'retiredAt', 'minUp'] as const;
 const NODE_COLUMN = CI_COLUMNS.length;
 
+/** One row of IMPACT_SUBGRAPH's or CIS_BY_ID's `ci` column: the CI, what the impact rule reads of it, and its internal node id. */
+function decodeRow(values: unknown[]): { ci: CI; createdAt: number | null; minUp: number | null; node: number } {
+  const raw: Row = {};
+  for (let i = 0; i < CI_COLUMNS.length; i++) raw[CI_COLUMNS[i]!] = values[i];
+  return {
+    ci: decodeCI(raw),
+    createdAt: typeof raw.createdAt === 'number' ? raw.createdAt : null,
+    minUp: typeof raw.minUp === 'number' ? raw.minUp : null,
+    node: values[NODE_COLUMN] as number,
+  };
+}
+
 async function fetchSubgraph(graph: Graph, ids: string[], at: number): Promise<FetchedSubgraph> {
   const rows: Row[] = await graph.read(Q.IMPACT_SUBGRAPH, { ids, at });
   const cis = new Map<string, CI>();
@@ -78,19 +96,10 @@ async function fetchSubgraph(graph: Graph, ids: string[], at: number): Promise<F
   /** CI id by internal node id, for the dependents (named by internal id in the query). */
   const byNode = new Map<number, string>();
   for (const row of rows) {
-    const values = row.ci as unknown[];
-    const raw: Row = {};
-    for (let i = 0; i < CI_COLUMNS.length; i++) raw[CI_COLUMNS[i]!] = values[i];
-    const ci = decodeCI(raw);
+    const { ci, createdAt, minUp, node } = decodeRow(row.ci as unknown[]);
     cis.set(ci.id, ci);
-    byNode.set(values[NODE_COLUMN] as number, ci.id);
-    nodes.push({
-      id: ci.id,
-      createdAt: typeof raw.createdAt === 'number' ? raw.createdAt : null,
-      retiredAt: ci.retiredAt,
-      minUp: typeof raw.minUp === 'number' ? raw.minUp : null,
-      activeMembers: Number(row.members ?? 0),
-    });
+    byNode.set(node, ci.id);
+    nodes.push({ id: ci.id, createdAt, retiredAt: ci.retiredAt, minUp, activeMembers: Number(row.members ?? 0) });
   }
   const relationships: SubgraphRelationship[] = [];
   for (const row of rows) {
@@ -104,6 +113,53 @@ async function fetchSubgraph(graph: Graph, ids: string[], at: number): Promise<F
     }
   }
   return { cis, nodes, relationships };
+}
+
+/** What an impact rests on: the CIs it names, and the propagation. */
+interface Analysis {
+  cis: Map<string, CI>;
+  propagation: Propagation;
+  fromProjection: boolean;
+}
+
+/** Walks Neo4j as it stood at `at`: the subgraph reachable from the sources, then the rule on it. */
+async function walkNeo4j(graph: Graph, sourceIds: string[], at: number, atAsked: boolean): Promise<Analysis> {
+  const sub = await fetchSubgraph(graph, sourceIds, at);
+  if (atAsked) await setMinUpsAt(graph, sub.nodes, at);
+  return { cis: sub.cis, propagation: propagate({ cis: sub.nodes, relationships: sub.relationships }, sourceIds, at), fromProjection: false };
+}
+
+/**
+ * The impact now, on the in-memory topology projection (server/topology/) when it is
+ * current: the rule runs on the whole graph held in memory, and Neo4j is read only for
+ * the CIs the answer names (the sources and every impacted CI), for their fields and
+ * order. Null when there is no current projection (the caller walks Neo4j; a reload
+ * starts in the background), or when those CIs as read now contradict it: one it holds
+ * as active that is retired, missing or not created yet, or the other way round, or a
+ * farm whose minUp differs (an edit made straight in Neo4j that raised no version).
+ */
+async function onProjection(graph: Graph, sourceIds: string[]): Promise<Analysis | null> {
+  const { projection } = await topologyCache(graph).current();
+  if (!projection) return null;
+  const g = projection.graph;
+  const propagation = propagate(g, sourceIds);
+  const rows = await graph.read(Q.CIS_BY_ID, { ids: [...sourceIds, ...propagation.impacted.keys()] });
+  const now = Date.now();
+  const cis = new Map<string, CI>();
+  for (const row of rows) {
+    const { ci, createdAt, minUp } = decodeRow(row.ci as unknown[]);
+    cis.set(ci.id, ci);
+    const i = g.index.get(ci.id);
+    const held = i !== undefined && g.active[i] === 1;
+    if (held !== activeAt(now, createdAt, ci.retiredAt)) return null;
+    if (held && g.minUp[i] !== (minUp ?? 1)) return null;
+  }
+  for (const id of sourceIds) {
+    const i = g.index.get(id);
+    if (!cis.has(id) && i !== undefined && g.active[i] === 1) return null;
+  }
+  for (const id of propagation.impacted.keys()) if (!cis.has(id)) return null;
+  return { cis, propagation, fromProjection: true };
 }
 
 /**
@@ -152,15 +208,14 @@ export async function computeImpactDetails(graph: Graph, request: ImpactRequest)
   const maxDepth = input.maxDepth ?? DEFAULT_MAX_DEPTH;
   const at = input.at ?? Date.now();
 
-  const sub = await fetchSubgraph(graph, sourceIds, at);
-  if (input.at !== undefined) await setMinUpsAt(graph, sub.nodes, at);
-  const missing = sourceIds.filter((id) => !sub.cis.has(id));
+  const { cis, propagation, fromProjection } =
+    (input.at == null ? await onProjection(graph, sourceIds) : null) ?? (await walkNeo4j(graph, sourceIds, at, input.at != null));
+  const missing = sourceIds.filter((id) => !cis.has(id));
   if (missing.length > 0) {
     throw new NotFoundError(`No CI with id ${missing.map((id) => `"${id}"`).join(', ')}`, { field: 'input.ciIds', ids: missing });
   }
 
-  const propagation = propagate({ cis: sub.nodes, relationships: sub.relationships }, sourceIds, at);
-  const order = byDepthCriticalityName(sub.cis);
+  const order = byDepthCriticalityName(cis);
   const select = (keep: (ciId: string, impacted: ImpactedState) => boolean): ImpactedEntry[] => {
     const entries: ImpactedEntry[] = [];
     for (const [ciId, impacted] of propagation.impacted) {
@@ -174,7 +229,8 @@ export async function computeImpactDetails(graph: Graph, request: ImpactRequest)
   const totalCount = propagation.impacted.size;
   return {
     result: { sourceIds, impacted, totalCount, truncated: totalCount > impacted.length, downCount, degradedCount: totalCount - downCount },
-    cis: sub.cis,
+    cis,
+    fromProjection,
     blastRadius: propagation.impacted,
     select,
   };
