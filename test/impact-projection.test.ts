@@ -8,7 +8,8 @@
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { createRelationship, removeRelationship, retireCI, updateCI } from '../server/cis/index.js';
 import type { Graph } from '../server/db/index.js';
-import { computeImpactDetails, type ImpactDetails } from '../server/impact/index.js';
+import { computeImpactDetails, impactSettings, READ_AHEAD_MAX, type ImpactDetails } from '../server/impact/index.js';
+import { assessChange } from '../server/changes/index.js';
 import type { TopologyCache } from '../server/topology/index.js';
 import { generateCMDB, loadCMDB } from './generator/index.js';
 import { prng } from './eval/faults.js';
@@ -27,11 +28,26 @@ beforeEach(async () => {
 
 afterAll(closeTestGraph);
 
-/** Impact now from the projection, and from the walk in Neo4j (a time asked for always walks; no write comes after it). */
+/**
+ * Impact now from the projection, and from the walk in Neo4j (a time asked for always
+ * walks; no write comes after it). The projection's CIs read on demand are read before
+ * they are compared.
+ */
 async function bothWays(ciIds: string[], maxDepth = 10): Promise<{ projected: ImpactDetails; walked: ImpactDetails }> {
   const projected = await computeImpactDetails(graph, { ciIds, maxDepth });
   const walked = await computeImpactDetails(graph, { ciIds, maxDepth, at: Date.now() });
+  await projected.load(projected.result.impacted.map((e) => e.ciId));
   return { projected, walked };
+}
+
+/** Runs `body` with every impacted CI read on demand (as for a hub's blast radius), not up front. */
+async function onDemand<T>(body: () => Promise<T>): Promise<T> {
+  impactSettings.readAheadMax = 0;
+  try {
+    return await body();
+  } finally {
+    impactSettings.readAheadMax = READ_AHEAD_MAX;
+  }
 }
 
 /** What the report says, paths aside (a tie between two shortest paths may be broken either way). */
@@ -83,25 +99,47 @@ describe('impact from the topology projection', () => {
     for (let k = 0; k < 80; k++) {
       const sources = k % 4 === 3 ? [pick(), pick(), pick()] : [pick()];
       const maxDepth = k % 5 === 4 ? 2 : 50;
-      const { projected, walked } = await bothWays(sources, maxDepth);
+      // Every other failure with the impacted CIs read on demand.
+      const { projected, walked } = k % 2 ? await onDemand(() => bothWays(sources, maxDepth)) : await bothWays(sources, maxDepth);
       expect(projected.fromProjection, sources.join()).toBe(true);
       expect(walked.fromProjection).toBe(false);
       expect(report(projected), sources.join()).toEqual(report(walked));
       expect(new Map(projected.blastRadius)).toEqual(new Map(walked.blastRadius));
+      for (const id of projected.blastRadius.keys()) expect(projected.classOf(id), id).toBe(walked.cis.get(id)!.class);
       checkPaths(projected, graphEdges);
       if (projected.result.totalCount > 5) nonTrivial++;
     }
     expect(nonTrivial).toBeGreaterThan(10);
 
-    // Through the API, and Change.impact's risk judged on the same blast radius.
+    // Through the API: the same answer with the CIs read up front or on demand (a prefix,
+    // the business services and every CI field), and as the walk gives it. A change's risk too.
     const api = await testApi(graph);
-    const source = ids.find((id) => id.length > 0)!;
-    const served = await api.ok<{ impact: { totalCount: number; impacted: { ci: { id: string }; state: string; depth: number }[] } }>(
-      'query($ids: [ID!]!) { impact(input: { ciIds: $ids, maxDepth: 50 }) { totalCount impacted { ci { id } state depth } } }',
-      { ids: [source] },
-    );
-    const walked = await computeImpactDetails(graph, { ciIds: [source], maxDepth: 50, at: Date.now() });
-    expect(served.impact.impacted.map((e) => `${e.ci.id} ${e.state}@${e.depth}`)).toEqual(walked.result.impacted.map((e) => `${e.ciId} ${e.state}@${e.depth}`));
+    const largest = [...ids].sort((a, b) => a.localeCompare(b)).slice(0, 120);
+    let source = largest[0]!;
+    let services = 0;
+    for (const id of largest) {
+      const d = await computeImpactDetails(graph, { ciIds: [id], maxDepth: 50 });
+      const n = d.select((ciId) => d.classOf(ciId) === 'BusinessService').length;
+      if (n > services) [source, services] = [id, n];
+    }
+    expect(services).toBeGreaterThan(1);
+    const ask = (at?: string) =>
+      api.ok<{ impact: { totalCount: number; impacted: { ci: { id: string }; state: string; depth: number }[] } }>(
+        `query($ids: [ID!]!, $at: DateTime) { impact(input: { ciIds: $ids, maxDepth: 50, at: $at }) {
+          totalCount downCount sources { id name status }
+          impacted(first: 40) { ci { id name class criticality status attributes } state depth path { ci { id name } relationship } }
+          businessServices(first: 3) { ci { id name criticality } state depth path { ci { id name class } relationship } }
+        } }`,
+        { ids: [source], at },
+      );
+    const upFront = await ask();
+    expect(await onDemand(() => ask())).toEqual(upFront);
+    const walkedApi = await ask(new Date().toISOString());
+    const plain = (r: typeof upFront) => ({ ...r.impact, impacted: r.impact.impacted.map((e) => `${e.ci.id} ${e.state}@${e.depth}`), businessServices: null });
+    expect(plain(upFront)).toEqual(plain(walkedApi));
+    const risk = await assessChange(graph, { targets: [source] });
+    expect((await onDemand(() => assessChange(graph, { targets: [source] }))).risk).toEqual(risk.risk);
+    expect(risk.risk.reasons.length).toBeGreaterThan(0);
   });
 
   it('answers after each kind of Faultline write as the walk does', async () => {
@@ -142,6 +180,11 @@ describe('impact from the topology projection', () => {
       return { fromProjection: d.fromProjection, impacted: d.result.impacted.map((e) => `${e.ciId} ${e.state}`) };
     };
     expect(await impactOf([f.s1])).toEqual({ fromProjection: true, impacted: [`${f.cluster} DEGRADED`, `${f.app} DEGRADED`, `${svc} DEGRADED`] });
+
+    // A name edited straight in Neo4j: the report's order reads the projection's names, so it is checked too.
+    await graph.write("MATCH (c:CI {id: $id}) SET c.name = 'shop-renamed'", { id: svc });
+    expect((await impactOf([f.s1])).fromProjection).toBe(false);
+    await cache.refresh();
 
     // A farm's minUp edited straight in Neo4j: the farm is named by the answer, and read.
     await graph.write('MATCH (c:CI {id: $id}) SET c.minUp = 2', { id: f.cluster });

@@ -4,7 +4,7 @@ import { builder } from '../graphql/builder.js';
 import { perRequest, requireRole, type Context } from '../graphql/context.js';
 import { NodeRef, registerNodeKind } from '../graphql/node.js';
 import { CIRef, ciLoader, loadCIs } from '../cis/index.js';
-import { ImpactReportRef, ImpactedCIRef, ImpactStateEnum, type ImpactState } from '../impact/index.js';
+import { ImpactReportRef, ImpactedCIRef, ImpactStateEnum, rememberImpact, type ImpactState } from '../impact/index.js';
 import { ChangeRef, TransitionRef, explicitTime, recordRoots } from '../itsm/graphql.js';
 import { changeLoader } from '../problems/graphql.js';
 import { collisionsInRange, collisionsOf, type Collision } from './collisions.js';
@@ -25,6 +25,7 @@ async function assess(ctx: Context, change: Change) {
   const details = await service.impactOfTargets(ctx.graph, change.targets, impactCache(ctx));
   const loader = ciLoader(ctx);
   for (const [id, ci] of details.cis) loader.prime(id, ci);
+  rememberImpact(ctx, details);
   return details;
 }
 

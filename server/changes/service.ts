@@ -260,16 +260,18 @@ export function impactOfTargets(graph: Graph, targets: readonly string[], cache:
  * at any depth), not on the report, which impactOfTargets cuts at DEFAULT_MAX_DEPTH.
  */
 export async function riskOf(graph: Graph, targets: readonly string[], details: ImpactDetails): Promise<Risk> {
-  const { result, cis, blastRadius } = details;
+  const { result, blastRadius } = details;
   const ids = [...new Set([...targets, ...blastRadius.keys()])];
   const rows = await graph.read(Q.SEVERE_OPEN_INCIDENTS, { ids });
+  const services = details.select((ciId) => details.classOf(ciId) === 'BusinessService');
+  const cis = await details.load([...targets, ...services.map((e) => e.ciId), ...rows.map((r) => String(r.ciId))]);
   const name = (id: string) => cis.get(id)?.name ?? id;
   const service = (ciId: string, state: ImpactState) => ({ ciId, name: name(ciId), criticality: cis.get(ciId)?.criticality ?? null, state });
   return assessRisk({
     // A business service the change targets goes DOWN itself (the blast radius lists what it takes down with it).
     services: [
       ...[...new Set(targets)].filter((id) => cis.get(id)?.class === 'BusinessService' && cis.get(id)?.status !== 'RETIRED').map((id) => service(id, 'DOWN')),
-      ...details.select((ciId) => cis.get(ciId)?.class === 'BusinessService').map((e) => service(e.ciId, e.state)),
+      ...services.map((e) => service(e.ciId, e.state)),
     ],
     impactedCount: result.totalCount,
     severeIncidents: rows.map((r) => ({

@@ -3,7 +3,7 @@ import { BadUserInputError } from '../errors.js';
 import { builder } from '../graphql/builder.js';
 import { perRequest, type Context } from '../graphql/context.js';
 import { CIRef, ciLoader, type CI } from '../cis/index.js';
-import { computeImpactDetails, DEFAULT_MAX_DEPTH, type ImpactedEntry, type ImpactResult } from './service.js';
+import { computeImpactDetails, DEFAULT_MAX_DEPTH, type ImpactDetails, type ImpactedEntry, type ImpactResult } from './service.js';
 import type { ImpactPathStep } from './propagate.js';
 
 export const ImpactStateEnum = builder.enumType('ImpactState', { values: ['DOWN', 'DEGRADED'] as const });
@@ -11,6 +11,37 @@ export const ImpactStateEnum = builder.enumType('ImpactState', { values: ['DOWN'
 /** CIs the impact queries of this request already read, by id (see Query.impact). */
 function readCIs(ctx: Context): Map<string, CI> {
   return perRequest(ctx, 'impact:cis', () => new Map<string, CI>());
+}
+
+/** The details behind each report computed in this request, by its result (a frozen report has none). */
+function detailsByReport(ctx: Context): WeakMap<ImpactResult, ImpactDetails> {
+  return perRequest(ctx, 'impact:details', () => new WeakMap<ImpactResult, ImpactDetails>());
+}
+
+/**
+ * Lets the report's fields read its CIs through `details` (computed in this request, e.g.
+ * Query.impact or Change.impact): what it read already, and the rest as the fields ask.
+ */
+export function rememberImpact(ctx: Context, details: ImpactDetails): void {
+  detailsByReport(ctx).set(details.result, details);
+  const known = readCIs(ctx);
+  for (const [id, ci] of details.cis) known.set(id, ci);
+}
+
+/**
+ * Makes the CIs `ids` of report `r` known before its entries resolve (one read for those
+ * an impact on the projection has not read yet), so that `ci` and `path.ci` answer
+ * synchronously. Reports without details (frozen ones) load through the CI DataLoader.
+ */
+async function readAhead(ctx: Context, r: ImpactResult, ids: string[]): Promise<void> {
+  const details = detailsByReport(ctx).get(r);
+  if (!details) return;
+  const read = await details.load(ids);
+  const known = readCIs(ctx);
+  for (const id of ids) {
+    const ci = read.get(id);
+    if (ci) known.set(id, ci);
+  }
 }
 
 /**
@@ -74,15 +105,29 @@ export const ImpactReportRef = builder.objectRef<ImpactResult>('ImpactReport').i
       description:
         'Impacted CIs, the sources excluded, ordered by depth then criticality. `first` keeps the first N in that order (a hub can impact 100k+ CIs; totalCount, downCount and degradedCount still count all).',
       args: { first: t.arg.int() },
-      resolve: (r, { first }) => keepFirst(r.impacted, first),
+      // A prefix of the report's order holds every CI its entries' paths pass (they lie nearer), the sources aside.
+      resolve: async (r, { first }, ctx) => {
+        const entries = keepFirst(r.impacted, first);
+        await readAhead(ctx, r, entries.map((e) => e.ciId));
+        return entries;
+      },
     }),
     businessServices: t.field({
       type: [ImpactedCIRef],
       nullable: false,
       description: 'The impacted CIs of class BusinessService; `first` keeps the first N.',
       args: { first: t.arg.int() },
-      resolve: (r, { first }, ctx) => {
-        // Synchronous when every CI is known (Query.impact): no promise per impacted CI.
+      resolve: async (r, { first }, ctx) => {
+        const details = detailsByReport(ctx).get(r);
+        if (details) {
+          const services = keepFirst(
+            r.impacted.filter((e) => details.classOf(e.ciId) === 'BusinessService'),
+            first,
+          );
+          await readAhead(ctx, r, services.flatMap((e) => e.path.map((step) => step.ciId)));
+          return services;
+        }
+        // Synchronous when every CI is known: no promise per impacted CI.
         const cis = r.impacted.map((e) => loadRequiredCI(ctx, e.ciId));
         const pick = (all: CI[]) => {
           const services = r.impacted.filter((_e, i) => all[i]!.class === 'BusinessService');
@@ -124,15 +169,13 @@ builder.queryField('impact', (t) =>
     nullable: false,
     args: { input: t.arg({ type: ImpactInput, required: true }) },
     resolve: async (_r, { input }, ctx) => {
-      const { result, cis } = await computeImpactDetails(ctx.graph, {
+      const details = await computeImpactDetails(ctx.graph, {
         ciIds: input.ciIds,
         maxDepth: input.maxDepth ?? undefined,
         at: input.at ?? undefined,
       });
-      // The impact query already read every CI the report can mention.
-      const known = readCIs(ctx);
-      for (const [id, ci] of cis) known.set(id, ci);
-      return result;
+      rememberImpact(ctx, details);
+      return details.result;
     },
   }),
 );

@@ -1,5 +1,5 @@
 /** Impact analysis (blast radius): what other domains may use. */
-export { ImpactReportRef, ImpactedCIRef, ImpactStateEnum } from './graphql.js';
+export { ImpactReportRef, ImpactedCIRef, ImpactStateEnum, rememberImpact } from './graphql.js';
 export {
   computeImpact,
   setMinUpsAt,
@@ -7,6 +7,8 @@ export {
   reachableBaseline,
   impactRequestSchema,
   DEFAULT_MAX_DEPTH,
+  READ_AHEAD_MAX,
+  impactSettings,
   type ImpactRequest,
   type ImpactResult,
   type ImpactedEntry,

@@ -54,7 +54,16 @@ export const impactRequestSchema = z.object({
 /** The result plus every CI it mentions, so the API can answer without reading them again. */
 export interface ImpactDetails {
   result: ImpactResult;
+  /**
+   * The CIs read so far. Walking Neo4j, every CI the impact names (and more). On the
+   * projection, the sources and, up to READ_AHEAD_MAX impacted CIs, all of them; beyond
+   * that the sources, then what `load` read.
+   */
   cis: Map<string, CI>;
+  /** The class of any CI the impact names (the sources and every impacted CI, at any depth). */
+  classOf(ciId: string): string | undefined;
+  /** The CIs the impact names among `ciIds`, read if not read yet; returns `cis`. */
+  load(ciIds: Iterable<string>): Promise<Map<string, CI>>;
   /**
    * Every impacted CI at any depth (the sources excluded) with its state and depth,
    * including what maxDepth cut from `result.impacted`: for callers that judge the whole
@@ -115,10 +124,15 @@ async function fetchSubgraph(graph: Graph, ids: string[], at: number): Promise<F
   return { cis, nodes, relationships };
 }
 
-/** What an impact rests on: the CIs it names, and the propagation. */
+/** What an impact rests on: the propagation, and the CIs it names (read up front or on demand). */
 interface Analysis {
-  cis: Map<string, CI>;
   propagation: Propagation;
+  /** The CIs read so far, by id. */
+  cis: Map<string, CI>;
+  /** Class and criticality of any CI the impact names (for its order and for callers selecting by class). */
+  projected(ciId: string): { class: string; name: string; criticality: number | null } | undefined;
+  /** Reads the given CIs the impact names that were not read yet (nothing with the walk: it read them all). */
+  load(ciIds: Iterable<string>): Promise<Map<string, CI>>;
   fromProjection: boolean;
 }
 
@@ -126,40 +140,82 @@ interface Analysis {
 async function walkNeo4j(graph: Graph, sourceIds: string[], at: number, atAsked: boolean): Promise<Analysis> {
   const sub = await fetchSubgraph(graph, sourceIds, at);
   if (atAsked) await setMinUpsAt(graph, sub.nodes, at);
-  return { cis: sub.cis, propagation: propagate({ cis: sub.nodes, relationships: sub.relationships }, sourceIds, at), fromProjection: false };
+  const { cis } = sub;
+  return {
+    propagation: propagate({ cis: sub.nodes, relationships: sub.relationships }, sourceIds, at),
+    cis,
+    projected: (id) => cis.get(id),
+    load: async () => cis,
+    fromProjection: false,
+  };
 }
 
 /**
+ * Up to this many impacted CIs, the projection path reads them all with the sources, in
+ * one query, and checks them against the projection; beyond it (a hub's blast radius,
+ * where reading every CI costs most of the answer) only the sources, and the rest as the
+ * caller reads them (`load`: the entries of a report asked for, the business services a
+ * change risk judges).
+ */
+export const READ_AHEAD_MAX = 5_000;
+
+/** The bound in use (tests lower it to see on-demand reads on small graphs). */
+export const impactSettings = { readAheadMax: READ_AHEAD_MAX };
+
+/**
  * The impact now, on the in-memory topology projection (server/topology/) when it is
- * current: the rule runs on the whole graph held in memory, and Neo4j is read only for
- * the CIs the answer names (the sources and every impacted CI), for their fields and
- * order. Null when there is no current projection (the caller walks Neo4j; a reload
- * starts in the background), or when those CIs as read now contradict it: one it holds
- * as active that is retired, missing or not created yet, or the other way round, or a
- * farm whose minUp differs (an edit made straight in Neo4j that raised no version).
+ * current: the rule runs on the whole graph held in memory, ordered by the names and
+ * criticalities it holds, and Neo4j is read only for the CIs the answer names, for their
+ * fields (every one up front up to READ_AHEAD_MAX impacted CIs, else the sources up front
+ * and the others on demand). Null when there is no current projection (the caller walks
+ * Neo4j; a reload starts in the background), or when the CIs read up front contradict it:
+ * one it holds as active that is retired, missing or not created yet, or the other way
+ * round, or one whose class, name, criticality or minUp differs (an edit made straight
+ * in Neo4j that raised no version).
  */
 async function onProjection(graph: Graph, sourceIds: string[]): Promise<Analysis | null> {
   const { projection } = await topologyCache(graph).current();
   if (!projection) return null;
   const g = projection.graph;
   const propagation = propagate(g, sourceIds);
-  const rows = await graph.read(Q.CIS_BY_ID, { ids: [...sourceIds, ...propagation.impacted.keys()] });
-  const now = Date.now();
+  const ahead = propagation.impacted.size <= impactSettings.readAheadMax;
   const cis = new Map<string, CI>();
-  for (const row of rows) {
-    const { ci, createdAt, minUp } = decodeRow(row.ci as unknown[]);
-    cis.set(ci.id, ci);
+  const read = async (ids: string[]): Promise<{ ci: CI; createdAt: number | null; minUp: number | null }[]> => {
+    const rows = ids.length === 0 ? [] : await graph.read(Q.CIS_BY_ID, { ids });
+    return rows.map((row) => {
+      const decoded = decodeRow(row.ci as unknown[]);
+      cis.set(decoded.ci.id, decoded.ci);
+      return decoded;
+    });
+  };
+  const now = Date.now();
+  for (const { ci, createdAt, minUp } of await read(ahead ? [...sourceIds, ...propagation.impacted.keys()] : sourceIds)) {
     const i = g.index.get(ci.id);
     const held = i !== undefined && g.active[i] === 1;
     if (held !== activeAt(now, createdAt, ci.retiredAt)) return null;
-    if (held && g.minUp[i] !== (minUp ?? 1)) return null;
+    const node = projection.nodes.get(ci.id);
+    if (held && (g.minUp[i] !== (minUp ?? 1) || node?.class !== ci.class || node.name !== ci.name || (node.criticality ?? null) !== ci.criticality)) return null;
   }
   for (const id of sourceIds) {
     const i = g.index.get(id);
     if (!cis.has(id) && i !== undefined && g.active[i] === 1) return null;
   }
-  for (const id of propagation.impacted.keys()) if (!cis.has(id)) return null;
-  return { cis, propagation, fromProjection: true };
+  if (ahead) for (const id of propagation.impacted.keys()) if (!cis.has(id)) return null;
+  const { nodes } = projection;
+  return {
+    propagation,
+    cis,
+    projected: (id) => {
+      const node = cis.get(id) ?? nodes.get(id);
+      return node && { class: node.class, name: node.name, criticality: node.criticality ?? null };
+    },
+    load: async (ids) => {
+      const named = (id: string) => propagation.impacted.has(id) || sourceIds.includes(id);
+      await read([...new Set(ids)].filter((id) => !cis.has(id) && named(id)));
+      return cis;
+    },
+    fromProjection: true,
+  };
 }
 
 /**
@@ -190,16 +246,20 @@ function lazyEntry(ciId: string, state: ImpactState, depth: number, pathOf: (id:
   };
 }
 
-const byDepthCriticalityName = (cis: Map<string, CI>) => (a: ImpactedEntry, b: ImpactedEntry) => {
-  if (a.depth !== b.depth) return a.depth - b.depth;
-  const ca = cis.get(a.ciId)!;
-  const cb = cis.get(b.ciId)!;
-  const ka = ca.criticality ?? Number.POSITIVE_INFINITY;
-  const kb = cb.criticality ?? Number.POSITIVE_INFINITY;
-  if (ka !== kb) return ka - kb;
-  if (ca.name !== cb.name) return ca.name < cb.name ? -1 : 1;
-  return ca.id < cb.id ? -1 : ca.id > cb.id ? 1 : 0;
-};
+/** The report's order: depth, then criticality (none last), then name, then id; keyed once per entry, not per comparison. */
+function inReportOrder(entries: ImpactedEntry[], projected: Analysis['projected']): ImpactedEntry[] {
+  const keyed = entries.map((entry) => {
+    const ci = projected(entry.ciId);
+    return { entry, criticality: ci?.criticality ?? Number.POSITIVE_INFINITY, name: ci?.name ?? '' };
+  });
+  keyed.sort((a, b) => {
+    if (a.entry.depth !== b.entry.depth) return a.entry.depth - b.entry.depth;
+    if (a.criticality !== b.criticality) return a.criticality - b.criticality;
+    if (a.name !== b.name) return a.name < b.name ? -1 : 1;
+    return a.entry.ciId < b.entry.ciId ? -1 : a.entry.ciId > b.entry.ciId ? 1 : 0;
+  });
+  return keyed.map((k) => k.entry);
+}
 
 /** computeImpact, also handing back the CIs read on the way (for DataLoader priming). */
 export async function computeImpactDetails(graph: Graph, request: ImpactRequest): Promise<ImpactDetails> {
@@ -208,20 +268,19 @@ export async function computeImpactDetails(graph: Graph, request: ImpactRequest)
   const maxDepth = input.maxDepth ?? DEFAULT_MAX_DEPTH;
   const at = input.at ?? Date.now();
 
-  const { cis, propagation, fromProjection } =
-    (input.at == null ? await onProjection(graph, sourceIds) : null) ?? (await walkNeo4j(graph, sourceIds, at, input.at != null));
+  const analysis = (input.at == null ? await onProjection(graph, sourceIds) : null) ?? (await walkNeo4j(graph, sourceIds, at, input.at != null));
+  const { cis, propagation, projected } = analysis;
   const missing = sourceIds.filter((id) => !cis.has(id));
   if (missing.length > 0) {
     throw new NotFoundError(`No CI with id ${missing.map((id) => `"${id}"`).join(', ')}`, { field: 'input.ciIds', ids: missing });
   }
 
-  const order = byDepthCriticalityName(cis);
   const select = (keep: (ciId: string, impacted: ImpactedState) => boolean): ImpactedEntry[] => {
     const entries: ImpactedEntry[] = [];
     for (const [ciId, impacted] of propagation.impacted) {
       if (keep(ciId, impacted)) entries.push(lazyEntry(ciId, impacted.state, impacted.depth, propagation.path));
     }
-    return entries.sort(order);
+    return inReportOrder(entries, projected);
   };
   const impacted = select((_ciId, { depth }) => depth <= maxDepth);
   let downCount = 0;
@@ -230,7 +289,9 @@ export async function computeImpactDetails(graph: Graph, request: ImpactRequest)
   return {
     result: { sourceIds, impacted, totalCount, truncated: totalCount > impacted.length, downCount, degradedCount: totalCount - downCount },
     cis,
-    fromProjection,
+    classOf: (id) => projected(id)?.class,
+    load: analysis.load,
+    fromProjection: analysis.fromProjection,
     blastRadius: propagation.impacted,
     select,
   };

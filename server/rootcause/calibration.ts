@@ -376,10 +376,10 @@ export async function userFacingBroken(graph: Graph, rootId: string, at: number)
     if (error instanceof NotFoundError) return null;
     throw error;
   }
-  const { result, cis } = details;
+  const { result } = details;
   const broken = new Map<string, string>();
   const add = (ciId: string, state: string) => {
-    if (!broken.has(ciId) && USER_FACING.has(cis.get(ciId)?.class ?? '')) broken.set(ciId, state);
+    if (!broken.has(ciId) && USER_FACING.has(details.classOf(ciId) ?? '')) broken.set(ciId, state);
   };
   add(rootId, 'DOWN');
   for (const entry of result.impacted) add(entry.ciId, entry.state);

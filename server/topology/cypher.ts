@@ -41,11 +41,11 @@ export const STATE = [
   ...PROPAGATING_TYPES.map((t) => `CALL () { MATCH ()-[r:${t}]->() RETURN count(r) AS n }\nRETURN 'type:${t}' AS key, n`),
 ].join('\nUNION ALL\n');
 
-/** Every CI not retired by $now, with what the impact rule and the evidence need. */
+/** Every CI not retired by $now, with what the impact rule, the evidence and impact's order need. */
 export const CIS = `
 MATCH (c:CI)
 WHERE c.retiredAt IS NULL OR c.retiredAt > $now
-RETURN c.id AS id, c.class AS class, c.name AS name, c.minUp AS minUp, c.createdAt AS createdAt, c.retiredAt AS retiredAt
+RETURN c.id AS id, c.class AS class, c.name AS name, c.criticality AS criticality, c.minUp AS minUp, c.createdAt AS createdAt, c.retiredAt AS retiredAt
 `;
 
 /** Every propagating relationship not closed by $now between CIs not retired by $now. */
@@ -70,7 +70,7 @@ export const CIS_BY_IDS = `
 UNWIND $ids AS id
 MATCH (c:CI {id: id})
 WHERE c.retiredAt IS NULL OR c.retiredAt > $now
-RETURN c.id AS id, c.class AS class, c.name AS name, c.minUp AS minUp, c.createdAt AS createdAt, c.retiredAt AS retiredAt
+RETURN c.id AS id, c.class AS class, c.name AS name, c.criticality AS criticality, c.minUp AS minUp, c.createdAt AS createdAt, c.retiredAt AS retiredAt
 `;
 
 /** The propagating relationships RELATIONSHIPS reads that touch one of the given CIs, each once. */

@@ -12,4 +12,5 @@ export {
   type TopologyState,
   type TopologyProjection,
   type TopologyCacheSettings,
+  type ProjectedCI,
 } from './projection.js';

@@ -44,8 +44,8 @@ export interface TopologyProjection {
   wholeAt: number;
   /** Every CI not retired at loadedAt and the propagating relationships between them, indexed. */
   graph: IndexedSubgraph;
-  /** Class and name per CI id. */
-  nodes: Map<string, { class: string; name: string }>;
+  /** Class, name and criticality per CI id (what root cause's evidence and impact's order read). */
+  nodes: Map<string, ProjectedCI>;
   /** How long the load (or the update) took. */
   loadMs: number;
   /**
@@ -54,6 +54,14 @@ export interface TopologyProjection {
    * the old index is kept, and what was prepared on it).
    */
   update: { from: string; touched: number; reindexed: boolean } | null;
+}
+
+/** What a projection keeps of a CI beside its index entry. */
+export interface ProjectedCI {
+  class: string;
+  name: string;
+  /** Absent where a caller builds its own map (root cause's tests and evaluation). */
+  criticality?: number | null;
 }
 
 export interface TopologyCacheSettings {
@@ -109,7 +117,7 @@ function ciRow(record: { get(key: string): unknown }, later: (t: number | null) 
   const id = String(record.get('id'));
   return {
     ci: { id, createdAt, retiredAt, minUp: num(record.get('minUp')) } satisfies SubgraphCI,
-    node: { class: String(record.get('class')), name: name === null ? id : String(name) },
+    node: { class: String(record.get('class')), name: name === null ? id : String(name), criticality: num(record.get('criticality')) } satisfies ProjectedCI,
   };
 }
 
@@ -145,7 +153,7 @@ export async function loadTopologyProjection(graph: Graph): Promise<TopologyProj
     const state = stateOf(rows(await tx.run(Q.STATE)));
     const valid = validity(now);
     const cis: SubgraphCI[] = [];
-    const nodes = new Map<string, { class: string; name: string }>();
+    const nodes = new Map<string, ProjectedCI>();
     for await (const record of tx.run(Q.CIS, { now })) {
       const { ci, node } = ciRow(record, valid.later);
       cis.push(ci);
@@ -302,10 +310,10 @@ export async function updateTopologyProjection(graph: Graph, p: TopologyProjecti
       const row = ciRow(record, valid.later);
       read.set(row.ci.id, row);
     }
-    // Names and classes: the same map when no touched CI's changed (root cause keeps its name order per map).
+    // Names, classes and criticalities: the same map when no touched CI's changed (root cause keeps its name order per map).
     const renamed = ids.some((id) => {
       const [before, after] = [p.nodes.get(id), read.get(id)?.node];
-      return before?.name !== after?.name || before?.class !== after?.class;
+      return before?.name !== after?.name || before?.class !== after?.class || before?.criticality !== after?.criticality;
     });
     let nodes = p.nodes;
     if (renamed) {
