@@ -129,7 +129,7 @@ interface Analysis {
   propagation: Propagation;
   /** The CIs read so far, by id. */
   cis: Map<string, CI>;
-  /** Class and criticality of any CI the impact names (for its order and for callers selecting by class). */
+  /** Class, name and criticality of any CI the impact names (for the report's order and for callers selecting by class). */
   projected(ciId: string): { class: string; name: string; criticality: number | null } | undefined;
   /** Reads the given CIs the impact names that were not read yet (nothing with the walk: it read them all). */
   load(ciIds: Iterable<string>): Promise<Map<string, CI>>;
@@ -202,16 +202,18 @@ async function onProjection(graph: Graph, sourceIds: string[]): Promise<Analysis
   }
   if (ahead) for (const id of propagation.impacted.keys()) if (!cis.has(id)) return null;
   const { nodes } = projection;
+  const sources = new Set(sourceIds);
   return {
     propagation,
     cis,
+    // What the projection holds (a source it does not hold, retired, as read): the same
+    // order however many CIs were read since.
     projected: (id) => {
-      const node = cis.get(id) ?? nodes.get(id);
+      const node = nodes.get(id) ?? cis.get(id);
       return node && { class: node.class, name: node.name, criticality: node.criticality ?? null };
     },
     load: async (ids) => {
-      const named = (id: string) => propagation.impacted.has(id) || sourceIds.includes(id);
-      await read([...new Set(ids)].filter((id) => !cis.has(id) && named(id)));
+      await read([...new Set(ids)].filter((id) => !cis.has(id) && (propagation.impacted.has(id) || sources.has(id))));
       return cis;
     },
     fromProjection: true,
