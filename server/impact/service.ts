@@ -8,11 +8,11 @@
  */
 import { z } from 'zod';
 import { MIN_UP_CHANGES_AFTER, minUpBefore } from '../../graph-schema/index.js';
-import type { Graph, Row } from '../db/index.js';
+import { rows as dbRows, type Graph, type Row } from '../db/index.js';
 import { NotFoundError, parseInput } from '../errors.js';
 import { decodeCI, type CI } from '../cis/service.js';
 import { activeAt, propagate, type ImpactedState, type ImpactPathStep, type ImpactState, type Propagation, type SubgraphCI, type SubgraphRelationship } from './propagate.js';
-import { topologyCache } from '../topology/index.js';
+import { readTopologyStateIn, topologyCache, type TopologyProjection } from '../topology/index.js';
 import * as Q from './cypher.js';
 
 export interface ImpactRequest {
@@ -167,40 +167,68 @@ export const impactSettings = { readAheadMax: READ_AHEAD_MAX };
  * current: the rule runs on the whole graph held in memory, ordered by the names and
  * criticalities it holds, and Neo4j is read only for the CIs the answer names, for their
  * fields (every one up front up to READ_AHEAD_MAX impacted CIs, else the sources up front
- * and the others on demand). Null when there is no current projection (the caller walks
+ * and the others on demand). The projection held is most often current: the CIs are then
+ * read in the transaction that reads the topology state, one round trip for both. Null when there is no current projection (the caller walks
  * Neo4j; a reload starts in the background), or when the CIs read up front contradict it:
  * one it holds as active that is retired, missing or not created yet, or the other way
  * round, or one whose class, name, criticality or minUp differs (an edit made straight
  * in Neo4j that raised no version).
  */
 async function onProjection(graph: Graph, sourceIds: string[]): Promise<Analysis | null> {
-  const { projection } = await topologyCache(graph).current();
-  if (!projection) return null;
-  const g = projection.graph;
-  const propagation = propagate(g, sourceIds);
-  const ahead = propagation.impacted.size <= impactSettings.readAheadMax;
+  const cache = topologyCache(graph);
   const cis = new Map<string, CI>();
-  const read = async (ids: string[]): Promise<{ ci: CI; createdAt: number | null; minUp: number | null }[]> => {
-    const rows = ids.length === 0 ? [] : await graph.read(Q.CIS_BY_ID, { ids });
-    return rows.map((row) => {
+  const decode = (rows: Row[]) =>
+    rows.map((row) => {
       const decoded = decodeRow(row.ci as unknown[]);
       cis.set(decoded.ci.id, decoded.ci);
       return decoded;
     });
-  };
+  const read = async (ids: string[]) => decode(ids.length === 0 ? [] : await graph.read(Q.CIS_BY_ID, { ids }));
+  /** The CIs read up front: all of them up to READ_AHEAD_MAX impacted, else the sources. */
+  const upFront = (p: Propagation) => (p.impacted.size <= impactSettings.readAheadMax ? [...sourceIds, ...p.impacted.keys()] : sourceIds);
+
+  // Most often the projection held is current: propagate on it, and read the topology state
+  // and the CIs it names in one transaction. Otherwise (writes since) `current` brings it up
+  // to date or there is none, and the CIs are read after.
+  let projection: TopologyProjection | null;
+  let propagation: Propagation | null = null;
+  let readUpFront: ReturnType<typeof decode> = [];
+  const held = cache.peek();
+  if (held) {
+    const guess = propagate(held.graph, sourceIds);
+    const ids = upFront(guess);
+    const [state, rows] = await graph.readTx((tx) =>
+      Promise.all([readTopologyStateIn(tx), ids.length === 0 ? Promise.resolve([]) : tx.run(Q.CIS_BY_ID, { ids }).then(dbRows)]),
+    );
+    projection = (await cache.current(undefined, state)).projection;
+    if (projection === held) {
+      propagation = guess;
+      readUpFront = decode(rows);
+    }
+  } else {
+    projection = (await cache.current()).projection;
+  }
+  if (!projection) return null;
+  if (!propagation) {
+    propagation = propagate(projection.graph, sourceIds);
+    readUpFront = await read(upFront(propagation));
+  }
+  const impacted = propagation.impacted;
+  const g = projection.graph;
+  const ahead = impacted.size <= impactSettings.readAheadMax;
   const now = Date.now();
-  for (const { ci, createdAt, minUp } of await read(ahead ? [...sourceIds, ...propagation.impacted.keys()] : sourceIds)) {
+  for (const { ci, createdAt, minUp } of readUpFront) {
     const i = g.index.get(ci.id);
-    const held = i !== undefined && g.active[i] === 1;
-    if (held !== activeAt(now, createdAt, ci.retiredAt)) return null;
+    const active = i !== undefined && g.active[i] === 1;
+    if (active !== activeAt(now, createdAt, ci.retiredAt)) return null;
     const node = projection.nodes.get(ci.id);
-    if (held && (g.minUp[i] !== (minUp ?? 1) || node?.class !== ci.class || node.name !== ci.name || (node.criticality ?? null) !== ci.criticality)) return null;
+    if (active && (g.minUp[i] !== (minUp ?? 1) || node?.class !== ci.class || node.name !== ci.name || (node.criticality ?? null) !== ci.criticality)) return null;
   }
   for (const id of sourceIds) {
     const i = g.index.get(id);
     if (!cis.has(id) && i !== undefined && g.active[i] === 1) return null;
   }
-  if (ahead) for (const id of propagation.impacted.keys()) if (!cis.has(id)) return null;
+  if (ahead) for (const id of impacted.keys()) if (!cis.has(id)) return null;
   const { nodes } = projection;
   const sources = new Set(sourceIds);
   return {
@@ -213,7 +241,7 @@ async function onProjection(graph: Graph, sourceIds: string[]): Promise<Analysis
       return node && { class: node.class, name: node.name, criticality: node.criticality ?? null };
     },
     load: async (ids) => {
-      await read([...new Set(ids)].filter((id) => !cis.has(id) && (propagation.impacted.has(id) || sources.has(id))));
+      await read([...new Set(ids)].filter((id) => !cis.has(id) && (impacted.has(id) || sources.has(id))));
       return cis;
     },
     fromProjection: true,

@@ -3,6 +3,7 @@ export { topologyWrite, TopologyChange, TOPOLOGY_CHANGE_KEEP_MS } from './write.
 export {
   topologyCache,
   readTopologyState,
+  readTopologyStateIn,
   loadTopologyProjection,
   updateTopologyProjection,
   MAX_UPDATE_SHARE,

@@ -20,7 +20,7 @@
  * (impact/propagate.ts), not the impact domain's index: that pulls in GraphQL types, and
  * the CI service, which raises the version through this module, would import itself.
  */
-import { int, perDatabase, rows, type Graph, type Row } from '../db/index.js';
+import { int, perDatabase, rows, type Graph, type Row, type Tx } from '../db/index.js';
 import { activeAt, indexSubgraph, membershipKey, propagatesAt, type IndexedSubgraph, type SubgraphCI, type SubgraphRelationship } from '../impact/propagate.js';
 import * as Q from './cypher.js';
 
@@ -103,6 +103,11 @@ function countsOf(state: TopologyState): Map<string, number> {
 /** The topology state now (one query, count-store reads only). */
 export async function readTopologyState(graph: Graph): Promise<TopologyState> {
   return stateOf(await graph.read(Q.STATE));
+}
+
+/** The topology state, read in a transaction the caller runs other reads in. */
+export async function readTopologyStateIn(tx: Tx): Promise<TopologyState> {
+  return stateOf(rows(await tx.run(Q.STATE)));
 }
 
 const num = (v: unknown): number | null => (typeof v === 'number' ? v : null);
@@ -375,10 +380,11 @@ export class TopologyCache {
    * background. A projection whose rows are older than RENEW_AT_AGE of maxAgeMs is
    * renewed ahead of time: it is still used while a whole load is read, prepared and
    * warmed in the background (`renew`), then the load replaces it; only a projection past
-   * maxAgeMs itself is never used.
+   * maxAgeMs itself is never used. `known`: the state, when the caller read it just now
+   * (with `readTopologyStateIn`, beside its own reads).
    */
-  async current(at?: number): Promise<{ state: TopologyState; projection: TopologyProjection | null }> {
-    const state = await readTopologyState(this.graph);
+  async current(at?: number, known?: TopologyState): Promise<{ state: TopologyState; projection: TopologyProjection | null }> {
+    const state = known ?? (await readTopologyState(this.graph));
     if (!this.settings.enabled) {
       this.projection = null;
       return { state, projection: null };
@@ -474,6 +480,16 @@ export class TopologyCache {
         this.loading = null;
       });
     return this.loading;
+  }
+
+  /**
+   * The projection held, unchecked: what `current` will most likely answer. A caller may
+   * work on it while it reads the state with its own reads, in one transaction
+   * (`readTopologyStateIn`), then pass that state to `current` and use its work only if
+   * `current` answers this same projection.
+   */
+  peek(): TopologyProjection | null {
+    return this.settings.enabled ? this.projection : null;
   }
 
   /** Drops the projection (tests, or a caller that knows the graph changed behind Faultline's back). */
