@@ -188,8 +188,13 @@ describe('impact from the topology projection', () => {
     await cache.refresh();
 
     // A farm's minUp edited straight in Neo4j: the farm is named by the answer, and read.
+    const contradicted = cache.peek();
     await graph.write('MATCH (c:CI {id: $id}) SET c.minUp = 2', { id: f.cluster });
     expect(await impactOf([f.s1])).toEqual({ fromProjection: false, impacted: [`${f.cluster} DOWN`, `${f.app} DOWN`, `${svc} DOWN`] });
+    // The contradicted projection is dropped and the graph loaded again in the background.
+    expect(cache.peek()).not.toBe(contradicted);
+    await cache.refresh();
+    expect(await impactOf([f.s1])).toEqual({ fromProjection: true, impacted: [`${f.cluster} DOWN`, `${f.app} DOWN`, `${svc} DOWN`] });
 
     // An impacted CI retired straight in Neo4j.
     await cache.refresh();

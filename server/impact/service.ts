@@ -169,7 +169,8 @@ export const impactSettings = { readAheadMax: READ_AHEAD_MAX };
  * fields (every one up front up to READ_AHEAD_MAX impacted CIs, else the sources up front
  * and the others on demand). The projection held is most often current: the CIs are then
  * read in the transaction that reads the topology state, one round trip for both. Null when there is no current projection (the caller walks
- * Neo4j; a reload starts in the background), or when the CIs read up front contradict it:
+ * Neo4j; a reload starts in the background), or when the CIs read up front contradict it
+ * (then it is dropped and reloaded in the background too):
  * one it holds as active that is retired, missing or not created yet, or the other way
  * round, or one whose class, name, criticality or minUp differs (an edit made straight
  * in Neo4j that raised no version).
@@ -217,18 +218,24 @@ async function onProjection(graph: Graph, sourceIds: string[]): Promise<Analysis
   const g = projection.graph;
   const ahead = impacted.size <= impactSettings.readAheadMax;
   const now = Date.now();
-  for (const { ci, createdAt, minUp } of readUpFront) {
-    const i = g.index.get(ci.id);
-    const active = i !== undefined && g.active[i] === 1;
-    if (active !== activeAt(now, createdAt, ci.retiredAt)) return null;
-    const node = projection.nodes.get(ci.id);
-    if (active && (g.minUp[i] !== (minUp ?? 1) || node?.class !== ci.class || node.name !== ci.name || (node.criticality ?? null) !== ci.criticality)) return null;
+  const agrees = (): boolean => {
+    for (const { ci, createdAt, minUp } of readUpFront) {
+      const i = g.index.get(ci.id);
+      const active = i !== undefined && g.active[i] === 1;
+      if (active !== activeAt(now, createdAt, ci.retiredAt)) return false;
+      const node = projection.nodes.get(ci.id);
+      if (active && (g.minUp[i] !== (minUp ?? 1) || node?.class !== ci.class || node.name !== ci.name || (node.criticality ?? null) !== ci.criticality)) return false;
+    }
+    for (const id of sourceIds) {
+      const i = g.index.get(id);
+      if (!cis.has(id) && i !== undefined && g.active[i] === 1) return false;
+    }
+    return !ahead || [...impacted.keys()].every((id) => cis.has(id));
+  };
+  if (!agrees()) {
+    cache.contradicted(projection);
+    return null;
   }
-  for (const id of sourceIds) {
-    const i = g.index.get(id);
-    if (!cis.has(id) && i !== undefined && g.active[i] === 1) return null;
-  }
-  if (ahead) for (const id of impacted.keys()) if (!cis.has(id)) return null;
   const { nodes } = projection;
   const sources = new Set(sourceIds);
   return {

@@ -496,6 +496,17 @@ export class TopologyCache {
   clear(): void {
     this.projection = null;
   }
+
+  /**
+   * Drops `p` if it is the projection in use and loads the graph whole in the background:
+   * a caller read CIs that contradict it (an edit made straight in Neo4j that raised no
+   * version). Until the load, callers walk Neo4j.
+   */
+  contradicted(p: TopologyProjection): void {
+    if (this.projection !== p) return;
+    this.projection = null;
+    this.refresh().catch(() => undefined); // lastError keeps why
+  }
 }
 
 /** The cache of the graph's driver and database (made on first use, with the default settings). */
