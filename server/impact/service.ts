@@ -168,12 +168,12 @@ export const impactSettings = { readAheadMax: READ_AHEAD_MAX };
  * criticalities it holds, and Neo4j is read only for the CIs the answer names, for their
  * fields (every one up front up to READ_AHEAD_MAX impacted CIs, else the sources up front
  * and the others on demand). The projection held is most often current: the CIs are then
- * read in the transaction that reads the topology state, one round trip for both. Null when there is no current projection (the caller walks
- * Neo4j; a reload starts in the background), or when the CIs read up front contradict it
- * (then it is dropped and reloaded in the background too):
- * one it holds as active that is retired, missing or not created yet, or the other way
- * round, or one whose class, name, criticality or minUp differs (an edit made straight
- * in Neo4j that raised no version).
+ * read in the transaction that reads the topology state, one round trip for both. Null
+ * when there is no current projection (the caller walks Neo4j; a reload starts in the
+ * background), or when the CIs read up front contradict it (then it is dropped and
+ * reloaded in the background too): one it holds as active that is retired, missing or not
+ * created yet, or the other way round, or one whose class, name, criticality or minUp
+ * differs (an edit made straight in Neo4j that raised no version).
  */
 async function onProjection(graph: Graph, sourceIds: string[]): Promise<Analysis | null> {
   const cache = topologyCache(graph);
@@ -185,8 +185,9 @@ async function onProjection(graph: Graph, sourceIds: string[]): Promise<Analysis
       return decoded;
     });
   const read = async (ids: string[]) => decode(ids.length === 0 ? [] : await graph.read(Q.CIS_BY_ID, { ids }));
-  /** The CIs read up front: all of them up to READ_AHEAD_MAX impacted, else the sources. */
-  const upFront = (p: Propagation) => (p.impacted.size <= impactSettings.readAheadMax ? [...sourceIds, ...p.impacted.keys()] : sourceIds);
+  /** Whether every CI `p` names is read up front (at most READ_AHEAD_MAX impacted), or only the sources. */
+  const readsAhead = (p: Propagation) => p.impacted.size <= impactSettings.readAheadMax;
+  const upFront = (p: Propagation) => (readsAhead(p) ? [...sourceIds, ...p.impacted.keys()] : sourceIds);
 
   // Most often the projection held is current: propagate on it, and read the topology state
   // and the CIs it names in one transaction. Otherwise (writes since) `current` brings it up
@@ -197,10 +198,9 @@ async function onProjection(graph: Graph, sourceIds: string[]): Promise<Analysis
   const held = cache.peek();
   if (held) {
     const guess = propagate(held.graph, sourceIds);
+    // Never empty: the sources are at least one (impactRequestSchema).
     const ids = upFront(guess);
-    const [state, rows] = await graph.readTx((tx) =>
-      Promise.all([readTopologyStateIn(tx), ids.length === 0 ? Promise.resolve([]) : tx.run(Q.CIS_BY_ID, { ids }).then(dbRows)]),
-    );
+    const [state, rows] = await graph.readTx((tx) => Promise.all([readTopologyStateIn(tx), tx.run(Q.CIS_BY_ID, { ids }).then(dbRows)]));
     projection = (await cache.current(undefined, state)).projection;
     if (projection === held) {
       propagation = guess;
@@ -216,7 +216,6 @@ async function onProjection(graph: Graph, sourceIds: string[]): Promise<Analysis
   }
   const impacted = propagation.impacted;
   const g = projection.graph;
-  const ahead = impacted.size <= impactSettings.readAheadMax;
   const now = Date.now();
   const agrees = (): boolean => {
     for (const { ci, createdAt, minUp } of readUpFront) {
@@ -230,7 +229,7 @@ async function onProjection(graph: Graph, sourceIds: string[]): Promise<Analysis
       const i = g.index.get(id);
       if (!cis.has(id) && i !== undefined && g.active[i] === 1) return false;
     }
-    return !ahead || [...impacted.keys()].every((id) => cis.has(id));
+    return !readsAhead(propagation) || [...impacted.keys()].every((id) => cis.has(id));
   };
   if (!agrees()) {
     cache.contradicted(projection);
